@@ -1,0 +1,122 @@
+"""How a knob is declared: one pydantic field carrying its teaching text.
+
+Every knob is a field of a pydantic model whose name is Axolotl's exact key. Its type, default and range
+constraints are ordinary pydantic; everything a person reads about it (section, summary, what it does, what
+changing it costs, typical values, the knobs it interacts with) rides along in ``json_schema_extra`` via
+:func:`knob`. The editor, ``validate``, ``explain``, preset comments and the engine all read it from there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from pydantic import Field
+from pydantic.fields import FieldInfo
+
+
+class Section(str, Enum):
+    """The editor's pages, in the order a newcomer fills them in."""
+
+    MODEL = "Model"
+    DATASETS = "Datasets"
+    SEQUENCE = "Sequence & batching"
+    SCHEDULE = "Schedule & optimizer"
+    ADAPTER = "Adapter & quantization"
+    EVALUATION = "Evaluation & saving"
+    TRACKING = "Tracking & hub"
+    ENVIRONMENT = "Environment"
+
+
+_META = "tunedeck"
+
+
+def knob(
+    default: Any = None,
+    *,
+    section: Section,
+    summary: str,
+    what: str = "",
+    cost: str = "",
+    typical: str = "",
+    interacts: tuple[str, ...] = (),
+    basic: bool = False,
+    axolotl: bool = True,
+    aliases: tuple[str, ...] = (),
+    default_factory: Any = None,
+    **constraints: Any,
+) -> Any:
+    """Declare a knob.
+
+    summary: one line. what: what it does. cost: what raising/lowering it costs (memory, speed, quality,
+    optimizer steps). typical: typical values. interacts: keys of knobs it interacts with.
+    basic: shown in the newcomer's view. axolotl: False for tunedeck's own knobs (Axolotl ignores them).
+    aliases: other spellings accepted on load (e.g. ``model_revision`` for ``revision_of_model``).
+    constraints: pydantic range constraints (ge, gt, le, lt, min_length, ...).
+    """
+    meta = {
+        _META: {
+            "section": section.value,
+            "summary": summary,
+            "what": what,
+            "cost": cost,
+            "typical": typical,
+            "interacts": list(interacts),
+            "basic": basic,
+            "axolotl": axolotl,
+            "aliases": list(aliases),
+        }
+    }
+    if default_factory is not None:
+        return Field(default_factory=default_factory, description=summary, json_schema_extra=meta, **constraints)
+    return Field(default, description=summary, json_schema_extra=meta, **constraints)
+
+
+@dataclass(frozen=True)
+class KnobInfo:
+    """A knob as the editor, ``explain`` and the validator see it."""
+
+    key: str
+    section: Section
+    summary: str
+    what: str
+    cost: str
+    typical: str
+    interacts: tuple[str, ...]
+    basic: bool
+    axolotl: bool
+    aliases: tuple[str, ...]
+    annotation: Any
+    default: Any
+    field_info: FieldInfo = field(repr=False, compare=False)
+    parent: str | None = None  # "datasets" for per-dataset knobs
+
+    @property
+    def path(self) -> str:
+        """Dotted path as used by ``--set`` (``datasets.N.type`` is shown as ``datasets[].type``)."""
+        return f"{self.parent}[].{self.key}" if self.parent else self.key
+
+
+def knob_info(key: str, info: FieldInfo, parent: str | None = None) -> KnobInfo:
+    extra = info.json_schema_extra
+    if not isinstance(extra, dict) or _META not in extra:
+        raise TypeError(f"field {key!r} was not declared with knob()")
+    meta = extra[_META]
+    default = None if info.is_required() else info.get_default(call_default_factory=True)
+    return KnobInfo(
+        key=key,
+        section=Section(meta["section"]),
+        summary=meta["summary"],
+        what=meta["what"],
+        cost=meta["cost"],
+        typical=meta["typical"],
+        interacts=tuple(meta["interacts"]),
+        basic=meta["basic"],
+        axolotl=meta["axolotl"],
+        aliases=tuple(meta["aliases"]),
+        annotation=info.annotation,
+        default=default,
+        field_info=info,
+        parent=parent,
+    )

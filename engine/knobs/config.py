@@ -1,0 +1,29 @@
+"""The whole preset as one validated model: every section's knobs side by side, Axolotl's flat layout."""
+
+from __future__ import annotations
+
+from pydantic import ConfigDict
+
+from .adapter import AdapterKnobs
+from .batching import BatchingKnobs
+from .datasets import DatasetKnobs
+from .environment import EnvironmentKnobs
+from .evaluation import EvaluationKnobs
+from .model import ModelKnobs
+from .schedule import ScheduleKnobs
+from .tracking import TrackingKnobs
+
+
+class Config(
+    ModelKnobs,
+    DatasetKnobs,
+    BatchingKnobs,
+    ScheduleKnobs,
+    AdapterKnobs,
+    EvaluationKnobs,
+    TrackingKnobs,
+    EnvironmentKnobs,
+):
+    """A tunedeck preset. Field names are Axolotl's keys; cross-knob rules live in ``rules.py``."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)

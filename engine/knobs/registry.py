@@ -1,0 +1,53 @@
+"""Look-ups over the knobs declared on :class:`Config` and :class:`DatasetConfig`."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from .base import KnobInfo, Section, knob_info
+from .config import Config
+from .datasets import DatasetConfig
+
+
+@cache
+def top_level_knobs() -> tuple[KnobInfo, ...]:
+    return tuple(knob_info(name, info) for name, info in Config.model_fields.items())
+
+
+@cache
+def dataset_knobs() -> tuple[KnobInfo, ...]:
+    return tuple(knob_info(name, info, parent="datasets") for name, info in DatasetConfig.model_fields.items())
+
+
+def all_knobs() -> tuple[KnobInfo, ...]:
+    return top_level_knobs() + dataset_knobs()
+
+
+@cache
+def _by_name() -> dict[str, KnobInfo]:
+    table: dict[str, KnobInfo] = {}
+    for k in dataset_knobs():
+        table[f"datasets.{k.key}"] = k
+        table[f"datasets[].{k.key}"] = k
+    for k in top_level_knobs():  # top level wins for names both have (chat_template)
+        table[k.key] = k
+        for alias in k.aliases:
+            table[alias] = k
+    return table
+
+
+def get_knob(name: str) -> KnobInfo | None:
+    """A knob by key, alias, or dataset path (``datasets.type``, ``datasets[].type``, ``datasets.0.type``)."""
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] == "datasets" and parts[1].isdigit():
+        name = f"datasets.{parts[2]}"
+    return _by_name().get(name)
+
+
+def knobs_by_section(basic_only: bool = False) -> dict[Section, list[KnobInfo]]:
+    out: dict[Section, list[KnobInfo]] = {s: [] for s in Section}
+    for k in all_knobs():
+        if basic_only and not k.basic:
+            continue
+        out[k.section].append(k)
+    return out

@@ -1,0 +1,26 @@
+"""The ``tunedeck`` console command: opens the TUI, or hands a subcommand to the engine's CLI."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from engine.cli import COMMANDS
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and (args[0] in COMMANDS or args[0].startswith("-")):
+        from engine.cli import main as engine_main
+
+        return engine_main(args)
+    if len(args) > 1:
+        print("usage: tunedeck [PRESET] | tunedeck COMMAND ...  (see tunedeck --help)", file=sys.stderr)
+        return 2
+    from tui.app import run_app
+
+    return run_app(args[0] if args else None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
