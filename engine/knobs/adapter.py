@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from .base import Section, knob
 
@@ -15,32 +15,97 @@ class AdapterKnobs(BaseModel):
     adapter: Literal["lora", "qlora"] | None = knob(
         None, section=S, basic=True,
         summary="Train a LoRA adapter (lora) or a LoRA over a 4-bit base (qlora); empty trains every weight.",
+        what="Empty: full fine-tuning, every weight is trained. lora: the base stays frozen and small "
+        "low-rank matrices are trained beside chosen layers; the result is a small adapter you can merge "
+        "later. qlora: the same, with the frozen base loaded in 4-bit (needs load_in_4bit: true).",
+        cost="Full fine-tuning needs memory for weights, gradients and optimizer state of every parameter "
+        "(~16 bytes/parameter with AdamW). LoRA needs the frozen weights plus a tiny trainable part; qlora "
+        "shrinks the frozen weights ~4× further at some speed cost.",
+        typical="qlora to fit 7–13B models on one 24 GB GPU; lora when the bf16 base fits; empty for small "
+        "models or when the most quality matters.",
+        interacts=("load_in_4bit", "load_in_8bit", "lora_r", "lora_alpha", "lora_target_modules",
+                   "lora_target_linear", "learning_rate"),
     )
     load_in_8bit: bool = knob(
         False, section=S,
         summary="Load the frozen base model in 8-bit (bitsandbytes); needs an adapter.",
+        what="Stores the frozen base weights as 8-bit integers (bitsandbytes LLM.int8), with a lora adapter "
+        "trained on top in higher precision.",
+        cost="About half the weight memory of bf16, but slower than both bf16 and 4-bit per step. Quantized "
+        "weights cannot be trained, so it only works with an adapter.",
+        typical="false; prefer qlora (4-bit) when memory is tight.",
+        interacts=("adapter", "load_in_4bit"),
     )
     load_in_4bit: bool = knob(
         False, section=S, basic=True,
         summary="Load the frozen base model in 4-bit NF4 (bitsandbytes); needed by qlora.",
+        what="Stores the frozen base weights in 4-bit NF4 (bitsandbytes), computing in bf16/fp16. This is "
+        "what makes an adapter qlora; it goes with adapter: qlora.",
+        cost="About a quarter of the bf16 weight memory, so an 8B model's weights take ~5.5 GB; each step is "
+        "somewhat slower (dequantizing) and quality is a bit below lora on a bf16 base.",
+        typical="true with adapter: qlora, false otherwise.",
+        interacts=("adapter", "load_in_8bit", "bf16", "val_set_size"),
     )
     lora_r: int = knob(
         8, section=S, basic=True, ge=1,
         summary="Rank of the LoRA update matrices: the adapter's capacity.",
+        what="Each adapted layer learns its change as the product of two thin matrices of this inner "
+        "width. Higher rank lets the adapter express more, approaching a full fine-tune.",
+        cost="Trainable parameters, adapter size and optimizer memory grow linearly with r; speed barely "
+        "changes. With lora_alpha fixed, raising r lowers the scale alpha/r of each update.",
+        typical="8–64; 16 is a good start, 64+ for large domain shifts.",
+        interacts=("lora_alpha", "lora_target_modules", "lora_target_linear", "adapter"),
     )
     lora_alpha: float = knob(
-        16, section=S, gt=0,
+        16, section=S, basic=True, gt=0,
         summary="LoRA scaling: the update is multiplied by lora_alpha / lora_r.",
+        what="The adapter's output is multiplied by lora_alpha / lora_r before it is added to the layer. "
+        "Holding that ratio steady lets you change r without retuning the learning rate.",
+        cost="No memory or speed cost. A larger ratio acts like a larger learning rate for the adapter.",
+        typical="2 × lora_r (e.g. r 16, alpha 32), or equal to lora_r.",
+        interacts=("lora_r", "learning_rate"),
     )
     lora_dropout: float = knob(
         0.0, section=S, ge=0, lt=1,
         summary="Dropout on the LoRA path during training.",
+        what="Randomly zeroes this fraction of the adapter's input during training, a regulariser against "
+        "overfitting small datasets.",
+        cost="Negligible compute. Too high slows learning.",
+        typical="0.0–0.1; 0.05 is common.",
+        interacts=("lora_r", "adapter"),
     )
     lora_target_modules: list[str] | None = knob(
         None, section=S,
         summary="Names of the linear layers that get adapters, e.g. q_proj, v_proj.",
+        what="The layer names (matched against the end of each module's name) that get LoRA matrices. For "
+        "Llama/Mistral the attention layers are q_proj, k_proj, v_proj, o_proj and the MLP layers "
+        "gate_proj, up_proj, down_proj. Set this or lora_target_linear.",
+        cost="More targeted layers = more trainable parameters and memory, usually better quality; "
+        "attention-only (q_proj, v_proj) is the lightest.",
+        typical="All seven projection layers, or just use lora_target_linear: true.",
+        interacts=("lora_target_linear", "lora_r", "adapter"),
     )
     lora_target_linear: bool = knob(
-        False, section=S,
+        False, section=S, basic=True,
         summary="Put adapters on every linear layer (except the output head).",
+        what="Targets every linear layer of the model with LoRA (attention and MLP projections), leaving out "
+        "the output head, so you need not know the layer names.",
+        cost="The most trainable parameters for a given r, and usually the best adapter quality; a little more "
+        "memory and time than attention-only targets.",
+        typical="true for qlora and most lora runs.",
+        interacts=("lora_target_modules", "lora_r", "adapter"),
     )
+
+    @field_validator("lora_target_modules")
+    @classmethod
+    def _module_names(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError(
+                "lora_target_modules is an empty list: name layers such as q_proj and v_proj, "
+                "or remove it and set lora_target_linear: true"
+            )
+        if any(not m.strip() for m in value):
+            raise ValueError("lora_target_modules holds an empty name: remove it or write a layer name like q_proj")
+        return value

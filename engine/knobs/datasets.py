@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from .base import Section, knob
 
@@ -12,6 +12,11 @@ S = Section.DATASETS
 
 DatasetType = Literal["completion", "input_output", "chat_template"]
 TrainOnEos = Literal["all", "turn", "last", "none"]
+
+_EOS_OPTIONS = (
+    "all: every EOS in the conversation is learned; turn: only the EOS closing a trained turn (so the model "
+    "learns to stop after its own answers); last: only the final EOS; none: no EOS is learned."
+)
 
 
 class DatasetConfig(BaseModel):
@@ -22,75 +27,231 @@ class DatasetConfig(BaseModel):
     path: str = knob(
         ..., section=S, basic=True,
         summary="A local file or folder (.jsonl/.json/.parquet/.csv/.txt) or a Hugging Face dataset id.",
+        what="Where this source's rows come from. A relative path is looked up from the working directory "
+        "first, then beside the preset file. Anything that is not on disk is treated as a Hub dataset id.",
+        cost="Data quality and quantity matter more than any other knob. More rows means more optimizer steps "
+        "per epoch and a longer run.",
+        typical="data/train.jsonl, or a Hub id such as mlabonne/FineTome-100k.",
+        interacts=("datasets.type", "datasets.split", "datasets.data_files", "datasets.ds_type"),
     )
     type: DatasetType = knob(
         "completion", section=S, basic=True,
         summary="How rows become tokens: completion, input_output or chat_template.",
+        what="completion: each row's text column is trained on as a whole (raw text, documents, facts). "
+        "input_output: each row is a list of segments {text, label}; only segments with label true are "
+        "learned, and NO BOS/EOS tokens are added for you, so write them into the text yourself. "
+        "chat_template: each row holds a list of messages rendered through a chat template; by default "
+        "only the assistant's turns are learned.",
+        cost="completion learns every token (good for facts, worse for teaching a reply style); chat_template "
+        "spends the learning only on answers. The wrong type for the data fails at preprocessing.",
+        typical="chat_template for conversations, completion for raw text and factual learning, input_output "
+        "for custom prompt formats such as RAG where you choose exactly what is learned.",
+        interacts=("datasets.field", "datasets.field_messages", "datasets.roles", "train_on_inputs", "chat_template"),
     )
-    split: str = knob("train", section=S, summary="Which split of the dataset to read.")
-    name: str | None = knob(None, section=S, summary="The dataset's configuration name, for hub datasets that have several.")
+    split: str = knob(
+        "train", section=S,
+        summary="Which split of the dataset to read.",
+        what="The named split to load, e.g. train or test. Local .jsonl/.json/.csv files have a single "
+        "split called train.",
+        cost="None; pointing at a small test split trains on less data.",
+        typical="train.",
+        interacts=("datasets.path",),
+    )
+    name: str | None = knob(
+        None, section=S,
+        summary="The dataset's configuration name, for hub datasets that have several.",
+        what="Some Hub datasets bundle several configurations (languages, subsets); this picks one, like the "
+        "second argument of datasets.load_dataset.",
+        cost="None.",
+        typical="Empty; e.g. 'en' or 'default' when the dataset card lists configurations.",
+        interacts=("datasets.path",),
+    )
     data_files: str | list[str] | None = knob(
-        None, section=S, summary="Specific files inside path to read.",
+        None, section=S,
+        summary="Specific files inside path to read.",
+        what="Restricts loading to these files (a name, a glob or a list) inside path or the Hub repository, "
+        "instead of everything there.",
+        cost="None; useful to train on one shard of a large dataset.",
+        typical="Empty, or e.g. data/shard-0001.parquet.",
+        interacts=("datasets.path", "datasets.ds_type"),
     )
     ds_type: Literal["json", "parquet", "csv", "text", "arrow"] | None = knob(
-        None, section=S, summary="File format; inferred from the extension when left empty.",
+        None, section=S,
+        summary="File format; inferred from the extension when left empty.",
+        what="How to parse local files: json (also .jsonl), parquet, csv, text (one row per line) or arrow. "
+        "Only needed when the file extension does not say it.",
+        cost="None.",
+        typical="Empty.",
+        interacts=("datasets.path", "datasets.data_files"),
     )
     field: str | None = knob(
-        None, section=S, summary="completion: the column holding the text (default: text).",
+        None, section=S,
+        summary="completion: the column holding the text (default: text).",
+        what="For completion datasets, which column of each row holds the text to train on. Other types "
+        "ignore it.",
+        cost="None; the wrong column name fails at preprocessing.",
+        typical="Empty (text), or content / body for data that names it so.",
+        interacts=("datasets.type",),
     )
     chat_template: str | None = knob(
         None, section=S,
         summary="chat_template: a named template (chatml, llama3, ...) or 'tokenizer_default'; overrides the top-level one.",
+        what="The chat template for this source only, when it must differ from the top-level chat_template. "
+        "tokenizer_default uses the template saved with the tokenizer.",
+        cost="Training on one template and chatting with another degrades answers; keep it the template you "
+        "will use at inference.",
+        typical="Empty (use the top-level one).",
+        interacts=("chat_template", "datasets.type"),
     )
     field_messages: str = knob(
-        "messages", section=S, summary="chat_template: the column holding the list of messages.",
+        "messages", section=S,
+        summary="chat_template: the column holding the list of messages.",
+        what="For chat_template datasets, which column of each row holds the conversation (a list of "
+        "message objects). ShareGPT-style data calls it conversations.",
+        cost="None; the wrong name fails at preprocessing.",
+        typical="messages (OpenAI style) or conversations (ShareGPT style).",
+        interacts=("datasets.type", "datasets.message_property_mappings"),
     )
     message_property_mappings: dict[str, str] | None = knob(
         None, section=S,
         summary="chat_template: which keys of a message hold the role and the content, e.g. {role: from, content: value}.",
+        what="Maps the template's message properties (keys role and content) onto the keys your data uses. "
+        "OpenAI-style data already uses role/content; ShareGPT data uses from/value, so it needs "
+        "{role: from, content: value}.",
+        cost="None; a wrong mapping fails at preprocessing or silently drops text.",
+        typical="Empty for role/content data; {role: from, content: value} for ShareGPT.",
+        interacts=("datasets.roles", "datasets.message_field_role", "datasets.message_field_content"),
     )
     message_field_role: str | None = knob(
-        None, section=S, summary="Legacy: the message key holding the role (use message_property_mappings).",
+        None, section=S,
+        summary="Legacy: the message key holding the role (use message_property_mappings).",
+        what="Older spelling of message_property_mappings' role entry: the key in each message that names "
+        "the speaker (e.g. from). Kept so old Axolotl configs load.",
+        cost="None.",
+        typical="Empty; write message_property_mappings: {role: ...} instead.",
+        interacts=("datasets.message_property_mappings",),
     )
     message_field_content: str | None = knob(
-        None, section=S, summary="Legacy: the message key holding the content (use message_property_mappings).",
+        None, section=S,
+        summary="Legacy: the message key holding the content (use message_property_mappings).",
+        what="Older spelling of message_property_mappings' content entry: the key in each message that holds "
+        "the text (e.g. value). Kept so old Axolotl configs load.",
+        cost="None.",
+        typical="Empty; write message_property_mappings: {content: ...} instead.",
+        interacts=("datasets.message_property_mappings",),
     )
     roles: dict[str, list[str]] | None = knob(
         None, section=S,
         summary="chat_template: map the data's role names onto the template's, e.g. user: [human], assistant: [gpt].",
+        what="Each key is a role the chat template knows (user, assistant, system, tool); its value lists "
+        "the names your data uses for it. ShareGPT data says human and gpt, so it needs "
+        "user: [human] and assistant: [gpt].",
+        cost="None; an unmapped role name reaches the template unchanged and usually breaks it or is "
+        "never trained.",
+        typical="Empty for data that already says user/assistant/system; "
+        "{user: [human], assistant: [gpt], system: [system]} for ShareGPT.",
+        interacts=("datasets.roles_to_train", "datasets.message_property_mappings"),
     )
     roles_to_train: list[str] = knob(
         default_factory=lambda: ["assistant"], section=S,
         summary="chat_template: whose turns carry labels (are learned).",
+        what="Template roles whose messages are learned; every other message is context only (its labels "
+        "are masked). Names the template's roles, after the roles mapping.",
+        cost="Adding user also teaches the model to write user turns, which rarely helps a chat assistant; "
+        "fewer trained tokens means a smaller learning signal per step.",
+        typical="[assistant].",
+        interacts=("datasets.roles", "datasets.train_on_eos", "train_on_inputs"),
     )
     train_on_eos: TrainOnEos = knob(
         "turn", section=S,
         summary="chat_template: which end-of-turn EOS tokens are learned: all, turn (trained turns), last or none.",
+        what="Decides which EOS tokens in a conversation get labels. " + _EOS_OPTIONS,
+        cost="A model that never learns the EOS after its answers does not know when to stop talking. "
+        "all also trains the EOS after user turns, which is mostly harmless.",
+        typical="turn.",
+        interacts=("datasets.roles_to_train", "datasets.train_on_eot", "special_tokens"),
     )
     train_on_eot: TrainOnEos | None = knob(
         None, section=S,
         summary="chat_template: like train_on_eos for the eot_tokens; defaults to train_on_eos.",
+        what="The same choice as train_on_eos, for the end-of-turn tokens listed in eot_tokens (e.g. "
+        "<|eot_id|>), which some templates use instead of or besides EOS. " + _EOS_OPTIONS,
+        cost="Same as train_on_eos: the model must learn the end-of-turn marker to stop after its answers.",
+        typical="Empty (follow train_on_eos).",
+        interacts=("eot_tokens", "datasets.train_on_eos"),
     )
+
+    @field_validator("path")
+    @classmethod
+    def _path_nonempty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("path is empty: give a data file, a folder or a Hugging Face dataset id")
+        return value
+
+    @field_validator("field_messages")
+    @classmethod
+    def _field_messages_nonempty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("field_messages is empty: name the column that holds the messages (e.g. messages)")
+        return value
+
+    @field_validator("roles_to_train")
+    @classmethod
+    def _roles_to_train_nonempty(cls, value: list[str]) -> list[str]:
+        if any(not r for r in value):
+            raise ValueError("roles_to_train holds an empty name: list template roles such as assistant")
+        return value
 
 
 class DatasetKnobs(BaseModel):
     datasets: list[DatasetConfig] = knob(
         default_factory=list, section=S, basic=True,
         summary="The training data: one or more sources, each with a type that says how to read it.",
+        what="A list of data sources. Each entry names a path and a type (completion, input_output or "
+        "chat_template) plus that type's settings; all sources are tokenized and mixed into one training set.",
+        cost="Data decides the result more than any other setting. More rows mean more optimizer steps per "
+        "epoch and a longer run.",
+        typical="One or two sources to start with; preview them (tunedeck preview) to see exactly which "
+        "tokens are learned.",
+        interacts=("val_set_size", "sequence_len", "chat_template", "train_on_inputs"),
     )
     chat_template: str | None = knob(
-        None, section=S,
+        None, section=S, basic=True,
         summary="Chat template for chat_template datasets: a name (chatml, llama3, ...), 'tokenizer_default' or a Jinja string.",
+        what="How a list of messages becomes one text with role markers. tokenizer_default uses the template "
+        "saved with the tokenizer (right for instruct models); a name such as chatml or llama3 picks a known "
+        "template; anything containing Jinja ({% ... %}) is used as the template itself.",
+        cost="The model answers best in the format it was trained in: use the same template at inference. "
+        "A template unlike the model's pretraining format needs more data to learn.",
+        typical="tokenizer_default for instruct models; llama3 or chatml when training a base model to chat.",
+        interacts=("datasets.chat_template", "datasets.type", "eot_tokens", "special_tokens", "tokenizer_config"),
     )
     eot_tokens: list[str] | None = knob(
         None, section=S,
         summary="Tokens that end a turn in the chat template (besides EOS); trained per train_on_eot.",
+        what="The tokens the chat template writes at the end of each turn, such as <|eot_id|> (Llama 3) or "
+        "<|im_end|> (ChatML), when they differ from the tokenizer's EOS. Their labels follow train_on_eot.",
+        cost="If the model never learns its end-of-turn marker it keeps generating past its answer.",
+        typical="Empty when the template ends turns with EOS; [<|eot_id|>] for Llama 3, [<|im_end|>] for ChatML.",
+        interacts=("datasets.train_on_eot", "chat_template", "special_tokens"),
     )
     dataset_prepared_path: str | None = knob(
         None, section=S,
         summary="Folder for the tokenized-data cache (default: last_run_prepared beside output_dir).",
+        what="Where tokenized datasets are cached so a rerun with the same data and settings skips "
+        "preprocessing. The cache is keyed on the data and the settings that shape tokens.",
+        cost="Disk space roughly the size of the tokenized data; saves minutes on large datasets.",
+        typical="Empty, or a shared folder such as ./prepared to reuse between presets.",
+        interacts=("datasets", "sequence_len"),
     )
     train_on_inputs: bool = knob(
         False, section=S,
         summary="Learn the prompt/input tokens too, not only the responses.",
+        what="When false, prompt tokens (user turns in chat data) are masked so only responses are learned. "
+        "When true every token is learned. completion data always learns every token; input_output "
+        "follows each segment's label.",
+        cost="True gives many more trained tokens per row, which helps memorizing facts but also teaches the "
+        "model to imitate prompts.",
+        typical="false for chat assistants; true when the goal is absorbing knowledge from the text.",
+        interacts=("datasets.type", "datasets.roles_to_train"),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from .base import Section, knob
 
@@ -17,48 +17,122 @@ class EvaluationKnobs(BaseModel):
     val_set_size: float = knob(
         0.0, section=S, basic=True, ge=0,
         summary="Held-out validation data: a fraction (< 1) or a row count (>= 1); 0 means none.",
+        what="Sets aside part of the training data, never trained on, to measure the validation loss and "
+        "spot overfitting. Below 1 it is a fraction of the rows (0.05 = 5%); 1 or more is a whole number of "
+        "rows. 0 turns evaluation off.",
+        cost="Those rows no longer train the model, and every evaluation pass costs time. Without it you "
+        "cannot see overfitting or save the best checkpoint.",
+        typical="0.02–0.1, or a few hundred rows on big datasets; 0 for tiny datasets where every row counts.",
+        interacts=("evals_per_epoch", "eval_steps", "eval_strategy", "save_strategy", "seed", "adapter"),
     )
     eval_strategy: Strategy | None = knob(
         None, section=S,
         summary="When to evaluate: no, steps or epoch (default: from eval_steps / evals_per_epoch).",
+        what="no: never; steps: every eval_steps optimizer steps; epoch: at each epoch's end. Left empty it "
+        "follows eval_steps or evals_per_epoch, and with neither set it evaluates once per epoch when "
+        "there is a validation set.",
+        cost="Each evaluation costs a pass over the validation set.",
+        typical="Empty; set eval_steps or evals_per_epoch instead.",
+        interacts=("eval_steps", "evals_per_epoch", "val_set_size"),
     )
     eval_steps: float | None = knob(
         None, section=S, gt=0,
         summary="Evaluate every N optimizer steps (a value < 1 is a fraction of all steps).",
+        what="Runs an evaluation every N optimizer steps; a value below 1 means that fraction of the whole "
+        "run (0.1 = ten evaluations). Set this or evals_per_epoch, not both.",
+        cost="More frequent evaluation gives a finer validation curve at the price of time.",
+        typical="50–500 steps, or 0.1–0.25.",
+        interacts=("evals_per_epoch", "eval_strategy", "val_set_size", "save_steps"),
     )
     evals_per_epoch: int | None = knob(
-        None, section=S, ge=1,
+        None, section=S, basic=True, ge=1,
         summary="Evaluate this many times per epoch (instead of eval_steps).",
+        what="Spreads this many evaluations evenly over each epoch, so the schedule scales with the data. "
+        "Set this or eval_steps, not both.",
+        cost="Each evaluation is a pass over the validation set.",
+        typical="1–4.",
+        interacts=("eval_steps", "eval_strategy", "val_set_size", "saves_per_epoch"),
     )
     output_dir: str = knob(
         "./model-out", section=S, basic=True,
         summary="Folder for checkpoints, the final model or adapter, and tunedeck's run folders.",
+        what="Where everything a run writes lands: checkpoints, the final weights or adapter, the tokenizer, "
+        "and tunedeck's run folders (under runs/).",
+        cost="Disk space: a full 8B checkpoint with optimizer state is tens of GB; an adapter checkpoint is "
+        "tens of MB.",
+        typical="./outputs/<preset-name>.",
+        interacts=("save_total_limit", "saves_per_epoch", "save_steps", "auto_resume_from_checkpoints"),
     )
     save_strategy: Strategy | Literal["best"] | None = knob(
         None, section=S,
         summary="When to save checkpoints: no, steps, epoch or best (default: from save_steps / saves_per_epoch).",
+        what="no: only the final model; steps: every save_steps; epoch: at each epoch's end; best: whenever "
+        "the validation loss improves (needs evaluation). Left empty it follows save_steps or saves_per_epoch, "
+        "else saves once per epoch.",
+        cost="Each checkpoint takes disk space and a pause to write it.",
+        typical="Empty; set saves_per_epoch or save_steps instead.",
+        interacts=("save_steps", "saves_per_epoch", "save_total_limit", "val_set_size"),
     )
     save_steps: float | None = knob(
         None, section=S, gt=0,
         summary="Save a checkpoint every N optimizer steps (a value < 1 is a fraction of all steps).",
+        what="Writes a checkpoint every N optimizer steps; a value below 1 is that fraction of the run. "
+        "Set this or saves_per_epoch, not both.",
+        cost="Disk space and a pause per checkpoint; too rare and a crash loses more work.",
+        typical="100–1000 steps, or 0.1–0.25.",
+        interacts=("saves_per_epoch", "save_strategy", "save_total_limit", "eval_steps"),
     )
     saves_per_epoch: int | None = knob(
-        None, section=S, ge=1,
+        None, section=S, basic=True, ge=1,
         summary="Save this many checkpoints per epoch (instead of save_steps).",
+        what="Spreads this many checkpoints evenly over each epoch. Set this or save_steps, not both.",
+        cost="Disk space per checkpoint; see save_total_limit.",
+        typical="1–4.",
+        interacts=("save_steps", "save_strategy", "save_total_limit", "evals_per_epoch"),
     )
     save_total_limit: int | None = knob(
         None, section=S, ge=1,
         summary="Keep at most this many checkpoints; older ones are deleted.",
+        what="After each save, the oldest checkpoints beyond this count are removed from output_dir "
+        "(the best one is kept when saving on the best eval loss).",
+        cost="Lower saves disk space but leaves fewer points to go back to.",
+        typical="2–5; empty keeps every checkpoint.",
+        interacts=("save_steps", "saves_per_epoch", "output_dir"),
     )
     logging_steps: int = knob(
         1, section=S, ge=1,
         summary="Log loss and learning rate every N optimizer steps.",
+        what="How often training loss, learning rate and gradient norm are recorded (to the run folder, the "
+        "terminal app's charts and W&B).",
+        cost="Negligible; very frequent logging makes the loss curve noisier to read but costs almost nothing.",
+        typical="1 for short runs; 10 for long ones.",
+        interacts=("wandb_project",),
     )
     resume_from_checkpoint: str | None = knob(
         None, section=S,
         summary="A checkpoint folder to resume training from.",
+        what="Restarts a run from a saved checkpoint (e.g. output_dir/checkpoint-500): weights, optimizer "
+        "state, learning-rate schedule and data position are restored.",
+        cost="None; the preset must match the one that wrote the checkpoint or resuming fails.",
+        typical="Empty; a checkpoint-N folder after a crash.",
+        interacts=("auto_resume_from_checkpoints", "output_dir"),
     )
     auto_resume_from_checkpoints: bool = knob(
         False, section=S,
         summary="Resume from the newest checkpoint in output_dir when one exists.",
+        what="When output_dir already holds checkpoints, continue from the newest instead of starting over; "
+        "handy on machines that get pre-empted.",
+        cost="None; but a changed preset resumed onto old checkpoints can fail or mix settings.",
+        typical="false; true on spot or pre-emptible machines.",
+        interacts=("resume_from_checkpoint", "output_dir", "saves_per_epoch"),
     )
+
+    @field_validator("val_set_size")
+    @classmethod
+    def _whole_rows(cls, value: float) -> float:
+        if value >= 1 and value != int(value):
+            raise ValueError(
+                f"val_set_size {value} is neither a fraction below 1 nor a whole number of rows: "
+                f"write a fraction such as 0.05, or a row count such as {int(value)}"
+            )
+        return value
