@@ -1,0 +1,330 @@
+"""Cross-knob rules: combinations that each pass their own type check but make no sense together.
+
+``check_rules(cfg)`` returns every problem found (errors and warnings), each keyed by the dotted path of the
+knob to change ("datasets.0.roles") and saying what to do. It knows nothing of files or lines (the preset
+loader adds those) and nothing of the hardware (the engine checks that when it starts a run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from .config import Config
+from .datasets import DatasetConfig
+from .problems import Problem
+
+Rule = Callable[[Config], Iterator[Problem]]
+_RULES: list[Rule] = []
+
+TEMPLATE_ROLES = ("user", "assistant", "system", "tool")
+# Per-dataset keys that only chat_template datasets read.
+CHAT_ONLY_KEYS = (
+    "chat_template", "field_messages", "message_property_mappings", "message_field_role", "message_field_content",
+    "roles", "roles_to_train", "train_on_eos", "train_on_eot",
+)
+LORA_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "lora_target_linear")
+
+
+def rule(fn: Rule) -> Rule:
+    _RULES.append(fn)
+    return fn
+
+
+def check_rules(cfg: Config) -> list[Problem]:
+    """Every cross-knob problem in ``cfg``, in a stable order (errors and warnings mixed, as found)."""
+    return [problem for check in _RULES for problem in check(cfg)]
+
+
+def _error(key: str, message: str) -> Problem:
+    return Problem(key=key, message=message, severity="error")
+
+
+def _warning(key: str, message: str) -> Problem:
+    return Problem(key=key, message=message, severity="warning")
+
+
+def _is_set(cfg: Config, key: str) -> bool:
+    """True when the preset changes ``key`` from its default (written out at the default counts as unchanged)."""
+    return getattr(cfg, key) != Config.model_fields[key].get_default(call_default_factory=True)
+
+
+# --- the essentials ---------------------------------------------------------------------------------------
+
+@rule
+def _base_model_required(cfg: Config) -> Iterator[Problem]:
+    if not (cfg.base_model or "").strip():
+        yield _error("base_model", "base_model is not set: give the model to fine-tune, either a Hugging Face id "
+                     "such as meta-llama/Meta-Llama-3-8B-Instruct or a local folder with config.json and weights.")
+
+
+@rule
+def _datasets_required(cfg: Config) -> Iterator[Problem]:
+    if not cfg.datasets:
+        yield _error("datasets", "datasets is empty, so there is nothing to train on: add at least one entry "
+                     "with a path and a type, e.g. `- path: data/train.jsonl` and `type: chat_template`.")
+
+
+# --- pairs that say the same thing two ways ---------------------------------------------------------------
+
+_EITHER_OR = (
+    ("warmup_steps", "warmup_ratio", "both size the learning-rate warmup"),
+    ("save_steps", "saves_per_epoch", "both decide when checkpoints are saved"),
+    ("eval_steps", "evals_per_epoch", "both decide when evaluation runs"),
+    ("deepspeed", "fsdp_config", "they are two different ways of sharding the model across GPUs"),
+)
+
+
+@rule
+def _either_or(cfg: Config) -> Iterator[Problem]:
+    for first, second, why in _EITHER_OR:
+        if getattr(cfg, first) is not None and getattr(cfg, second) is not None:
+            yield _error(second, f"{first} and {second} are both set, but {why}: keep one of them and remove "
+                         f"the other.")
+
+
+@rule
+def _precision(cfg: Config) -> Iterator[Problem]:
+    if cfg.fp16 and cfg.bf16 is True:
+        yield _error("fp16", "fp16 and bf16 are both true, but a run uses one mixed precision: keep bf16 on GPUs "
+                     "that support it (Ampere or newer) and set fp16: false, or set bf16: false on older GPUs.")
+
+
+# --- adapters and quantization ----------------------------------------------------------------------------
+
+@rule
+def _quantization(cfg: Config) -> Iterator[Problem]:
+    if cfg.load_in_8bit and cfg.load_in_4bit:
+        yield _error("load_in_8bit", "load_in_8bit and load_in_4bit are both true, but the base loads in one "
+                     "format: keep load_in_4bit with adapter: qlora, or load_in_8bit with adapter: lora.")
+        return
+    if cfg.adapter == "qlora" and not cfg.load_in_4bit:
+        yield _error("load_in_4bit", "adapter is qlora, which trains over a 4-bit base, but load_in_4bit is not "
+                     "true: set load_in_4bit: true, or use adapter: lora for a full-precision base.")
+    if cfg.load_in_4bit and cfg.adapter != "qlora":
+        yield _error("adapter", "load_in_4bit is true but adapter is not qlora: 4-bit weights cannot be trained "
+                     "directly, so set adapter: qlora, or set load_in_4bit: false.")
+    if cfg.load_in_8bit and cfg.adapter is None:
+        yield _error("load_in_8bit", "load_in_8bit is true but no adapter is set: 8-bit weights cannot be trained "
+                     "directly, so set adapter: lora, or set load_in_8bit: false.")
+    if cfg.load_in_8bit and cfg.adapter == "qlora":
+        yield _error("load_in_8bit", "load_in_8bit is true with adapter qlora, which needs a 4-bit base: set "
+                     "load_in_8bit: false and load_in_4bit: true, or use adapter: lora.")
+
+
+@rule
+def _lora_targets(cfg: Config) -> Iterator[Problem]:
+    if cfg.adapter and not cfg.lora_target_modules and not cfg.lora_target_linear:
+        yield _error("adapter", f"adapter is {cfg.adapter} but no layers are chosen for it: set "
+                     "lora_target_linear: true to adapt every linear layer, or list layers in lora_target_modules "
+                     "(e.g. [q_proj, k_proj, v_proj, o_proj]).")
+
+
+@rule
+def _lora_without_adapter(cfg: Config) -> Iterator[Problem]:
+    changed = [key for key in LORA_KEYS if _is_set(cfg, key)]
+    if changed and cfg.adapter is None:
+        yield _warning(changed[0], f"{', '.join(changed)} only matter with an adapter, and adapter is empty (every "
+                       "weight is trained): set adapter: lora (or qlora) to train a LoRA adapter, or remove them.")
+
+
+@rule
+def _qlora_with_eval(cfg: Config) -> Iterator[Problem]:
+    if (cfg.adapter == "qlora" or cfg.load_in_4bit) and cfg.val_set_size > 0:
+        yield _warning("val_set_size", "a 4-bit (qlora) model with evaluation is fine on a GPU, but on a CPU this "
+                       "combination is refused: gradients after a 4-bit eval pass are wrong there. On a CPU, set "
+                       "val_set_size: 0 or use adapter: lora without load_in_4bit.")
+
+
+# --- evaluation and saving --------------------------------------------------------------------------------
+
+@rule
+def _eval_needs_data(cfg: Config) -> Iterator[Problem]:
+    if cfg.val_set_size > 0:
+        return
+    fix = "set val_set_size (e.g. 0.05 for 5% of the rows) to hold out data, or remove"
+    for key in ("eval_steps", "evals_per_epoch"):
+        if getattr(cfg, key) is not None:
+            yield _error(key, f"{key} asks for evaluation but val_set_size is 0, so there is nothing to evaluate "
+                         f"on: {fix} {key}.")
+    if cfg.eval_strategy in ("steps", "epoch"):
+        yield _error("eval_strategy", f"eval_strategy is {cfg.eval_strategy} but val_set_size is 0, so there is "
+                     f"nothing to evaluate on: {fix} eval_strategy.")
+    if cfg.eval_batch_size is not None:
+        yield _warning("eval_batch_size", "eval_batch_size is ignored because val_set_size is 0 (no evaluation): "
+                       "set val_set_size to evaluate, or remove eval_batch_size.")
+
+
+@rule
+def _strategy_no_with_schedule(cfg: Config) -> Iterator[Problem]:
+    for strategy, keys in (("eval_strategy", ("eval_steps", "evals_per_epoch")),
+                           ("save_strategy", ("save_steps", "saves_per_epoch"))):
+        if getattr(cfg, strategy) == "no":
+            for key in keys:
+                if getattr(cfg, key) is not None:
+                    yield _warning(key, f"{key} is ignored because {strategy} is no: remove {key}, or remove "
+                                   f"{strategy} to let {key} decide.")
+
+
+@rule
+def _save_best_needs_eval(cfg: Config) -> Iterator[Problem]:
+    if cfg.save_strategy == "best" and (cfg.val_set_size == 0 or cfg.eval_strategy == "no"):
+        yield _error("save_strategy", "save_strategy is best, which saves when the validation loss improves, but "
+                     "nothing is evaluated: set val_set_size (e.g. 0.05) and leave eval_strategy unset or steps, "
+                     "or choose save_strategy steps or epoch.")
+
+
+# --- training length --------------------------------------------------------------------------------------
+
+@rule
+def _max_steps_wins(cfg: Config) -> Iterator[Problem]:
+    if cfg.max_steps is not None and "num_epochs" in cfg.model_fields_set:
+        yield _warning("max_steps", f"max_steps ({cfg.max_steps}) and num_epochs are both set; max_steps wins and "
+                       "num_epochs is ignored: remove one of them to say which you mean.")
+
+
+@rule
+def _neftune_epochs(cfg: Config) -> Iterator[Problem]:
+    if cfg.neftune_noise_alpha is not None and cfg.num_epochs > 3:
+        yield _warning("neftune_noise_alpha", f"NEFTune noise over {cfg.num_epochs:g} epochs tends to make the "
+                       "model markedly worse: lower num_epochs to 3 or fewer, or remove neftune_noise_alpha.")
+
+
+# --- attention --------------------------------------------------------------------------------------------
+
+@rule
+def _attention(cfg: Config) -> Iterator[Problem]:
+    if cfg.flash_attention and cfg.sdp_attention:
+        yield _error("sdp_attention", "flash_attention and sdp_attention are both true, but a model uses one "
+                     "attention kernel: remove both and set attn_implementation (flash_attention_2 or sdpa).")
+        return
+    for legacy, meant in (("flash_attention", "flash_attention_2"), ("sdp_attention", "sdpa")):
+        if getattr(cfg, legacy) and cfg.attn_implementation not in (None, meant):
+            yield _error(legacy, f"{legacy}: true means attn_implementation {meant}, but attn_implementation is "
+                         f"{cfg.attn_implementation}: remove {legacy} and keep attn_implementation alone.")
+    attn = cfg.attn_implementation
+    if cfg.sample_packing and attn == "eager":
+        yield _warning("attn_implementation", "sample_packing with eager attention keeps the packed rows apart "
+                       "(the mask is built from the restarting position ids), but eager materializes a full "
+                       "sequence_len × sequence_len mask per sample, which is slow and memory-hungry: set "
+                       "attn_implementation: sdpa or flash_attention_2.")
+
+
+# --- tracking and hub -------------------------------------------------------------------------------------
+
+@rule
+def _hub(cfg: Config) -> Iterator[Problem]:
+    if cfg.hub_strategy is not None and not cfg.hub_model_id:
+        yield _warning("hub_strategy", "hub_strategy is set but nothing is pushed without hub_model_id: set "
+                       "hub_model_id (user-or-org/name), or remove hub_strategy.")
+
+
+@rule
+def _wandb(cfg: Config) -> Iterator[Problem]:
+    if cfg.wandb_project or cfg.wandb_mode == "disabled":
+        return
+    for key in ("wandb_entity", "wandb_name", "wandb_mode", "wandb_log_model"):
+        if getattr(cfg, key) is not None:
+            yield _warning(key, f"{key} is set but W&B logging is off without wandb_project: set wandb_project, "
+                           f"or remove {key}.")
+
+
+# --- launching across machines ----------------------------------------------------------------------------
+
+@rule
+def _nodes(cfg: Config) -> Iterator[Problem]:
+    if cfg.num_nodes > 1 and not cfg.main_process_ip:
+        yield _error("num_nodes", f"num_nodes is {cfg.num_nodes} but main_process_ip is not set: set "
+                     "main_process_ip to the address of machine 0 so the machines can find each other.")
+    if cfg.machine_rank >= cfg.num_nodes:
+        yield _error("machine_rank", f"machine_rank is {cfg.machine_rank} but num_nodes is {cfg.num_nodes}; "
+                     f"ranks run from 0 to {cfg.num_nodes - 1}: set machine_rank to this machine's index, or raise "
+                     "num_nodes.")
+
+
+# --- datasets ---------------------------------------------------------------------------------------------
+
+@rule
+def _datasets(cfg: Config) -> Iterator[Problem]:
+    for i, ds in enumerate(cfg.datasets):
+        if ds.type == "chat_template":
+            yield from _chat_dataset(i, ds)
+        else:
+            yield from _plain_dataset(i, ds)
+
+
+def _plain_dataset(i: int, ds: DatasetConfig) -> Iterator[Problem]:
+    for key in CHAT_ONLY_KEYS:
+        if key in ds.model_fields_set:
+            yield _warning(f"datasets.{i}.{key}", f"{key} is ignored for type {ds.type}; it only applies to "
+                           f"chat_template datasets: remove it, or set type: chat_template if the rows are "
+                           "conversations.")
+    if ds.type != "completion" and ds.field is not None:
+        hint = "the rows must hold a segments list" if ds.type == "input_output" else "use field_messages"
+        yield _warning(f"datasets.{i}.field", f"field is ignored for type {ds.type}; it only names the text "
+                       f"column of completion datasets ({hint}): remove it.")
+
+
+def _chat_dataset(i: int, ds: DatasetConfig) -> Iterator[Problem]:
+    at = f"datasets.{i}"
+    if ds.field is not None:
+        yield _warning(f"{at}.field", "field is ignored for type chat_template: name the messages column with "
+                       "field_messages instead, and remove field.")
+    yield from _mappings(at, ds)
+    yield from _roles(at, ds)
+
+
+def _mappings(at: str, ds: DatasetConfig) -> Iterator[Problem]:
+    """message_property_mappings plus the legacy message_field_* keys must name where role and content live."""
+    given = dict(ds.message_property_mappings or {})
+    merged = dict(given)
+    for legacy, prop in (("message_field_role", "role"), ("message_field_content", "content")):
+        value = getattr(ds, legacy)
+        if value is None:
+            continue
+        if prop in given and given[prop] != value:
+            yield _error(f"{at}.{legacy}", f"{legacy} is {value!r} but message_property_mappings maps {prop} to "
+                         f"{given[prop]!r}: keep only message_property_mappings ({prop}: <your key>) and remove "
+                         f"{legacy}.")
+            return
+        merged[prop] = value
+    if not merged:
+        return  # role/content data: the defaults fit
+    missing = [prop for prop in ("role", "content") if prop not in merged]
+    if missing:
+        example = "{role: from, content: value}"
+        yield _error(f"{at}.message_property_mappings", f"message_property_mappings does not say which message key "
+                     f"holds the {' and the '.join(missing)}: its keys are the template's properties (role, content) "
+                     f"and its values your data's keys, e.g. {example} for ShareGPT data; add "
+                     f"{', '.join(missing)}.")
+    empty = [prop for prop, key in merged.items() if not key]
+    if empty:
+        yield _error(f"{at}.message_property_mappings", f"message_property_mappings leaves {', '.join(empty)} "
+                     "empty: write the message key your data uses for it.")
+
+
+def _roles(at: str, ds: DatasetConfig) -> Iterator[Problem]:
+    roles = ds.roles
+    if roles is not None:
+        unknown = [r for r in roles if r not in TEMPLATE_ROLES]
+        if unknown:
+            yield _warning(f"{at}.roles", f"roles maps onto {', '.join(unknown)}, which chat templates usually do "
+                           f"not know: the keys must be template roles ({', '.join(TEMPLATE_ROLES)}) and the "
+                           "values your data's names, e.g. user: [human], assistant: [gpt].")
+        seen: dict[str, str] = {}
+        for role, names in roles.items():
+            if not names:
+                yield _warning(f"{at}.roles", f"roles.{role} is an empty list: list the names your data uses for "
+                               f"{role}, or remove it.")
+            for name in names:
+                if name in seen and seen[name] != role:
+                    yield _error(f"{at}.roles", f"roles maps {name!r} onto both {seen[name]} and {role}: list each "
+                                 "data role name under one template role only.")
+                seen[name] = role
+    mapped = set(roles) if roles else set(TEMPLATE_ROLES)
+    stray = [r for r in ds.roles_to_train if r not in mapped]
+    if stray:
+        data_names = {n: role for role, names in (roles or {}).items() for n in names}
+        hint = "; ".join(f"{r} is mapped to {data_names[r]}" for r in stray if r in data_names)
+        yield _warning(f"{at}.roles_to_train", f"roles_to_train names {', '.join(stray)}, not among the mapped "
+                       f"template roles ({', '.join(sorted(mapped))}), so nothing of it is learned"
+                       f"{' (' + hint + ')' if hint else ''}: list template roles such as assistant.")
