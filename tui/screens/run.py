@@ -1,0 +1,265 @@
+"""The run screen: the launch command, live progress and charts, the tailing log, and stop / detach / runs.
+
+It only reads the run folder (engine.runs.folder) on timers; it never holds the trainer's pipes, so leaving the
+screen, quitting the app or losing the terminal leaves training running.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from engine.runs import folder
+from tui.screens.run_state import RunView, format_number, read_command
+from tui.screens.run_status import ACTIVE, request_stop, status_of
+from tui.widgets.log_pane import LogPane, tail_file_lines
+from tui.widgets.metrics import MetricChart, ProgressLine
+
+STATUS_STYLE = {"starting": "cyan", "running": "cyan", "stopping…": "yellow", "finished": "green",
+                "stopped": "yellow", "failed": "bold red"}
+ERROR_LOG_LINES = 8
+
+
+def format_started(value: Any) -> str:
+    """state.json's started_at (unix seconds or ISO text) as local "YYYY-MM-DD HH:MM"."""
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str) and value:
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value[:16]
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone()
+        return parsed.strftime("%Y-%m-%d %H:%M")
+    return ""
+
+
+class RunScreen(Screen[None]):
+    """Watch one run (live or finished). ``run_dir`` is the run folder (``<output_dir>/runs/<id>``)."""
+
+    CSS_PATH = "run.tcss"
+    AUTO_FOCUS = "#log"
+    BINDINGS = [
+        Binding("s", "stop", "Stop (save checkpoint)"),
+        Binding("d", "detach", "Detach"),
+        Binding("r", "runs", "Runs"),
+        Binding("k", "open_knob", "Open preset at knob"),
+    ]
+
+    class OpenKnob(Message):
+        """Posted when the user asks to fix the knob a failed run blamed; the app opens the editor there."""
+
+        def __init__(self, preset_path: Path, key: str) -> None:
+            super().__init__()
+            self.preset_path = preset_path
+            self.key = key
+
+    def __init__(self, run_dir: str | Path, *, events_interval: float = 0.25, status_interval: float = 1.0) -> None:
+        super().__init__()
+        self.run_dir = Path(run_dir)
+        self.view = RunView()
+        self.status = "starting"
+        self.stopping = False
+        self._events = folder.EventTail(self.run_dir)
+        self._events_interval = events_interval
+        self._status_interval = status_interval
+        self._shown_status = ""
+
+    # -- layout --------------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        yield Static(id="command")
+        yield Static(id="error")
+        with Horizontal(id="metrics"):
+            with Vertical(id="progress-box"):
+                yield ProgressLine(id="progress")
+                yield Static(id="details")
+            with Vertical(id="charts"):
+                yield MetricChart("loss", id="loss")
+                yield MetricChart("lr", id="lr")
+        yield LogPane(self.run_dir / folder.LOG_FILE, id="log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        command = read_command(self.run_dir)
+        self.query_one("#command", Static).update(f"[dim]$[/] {escape(command)}" if command else "[dim](no command.txt)[/]")
+        self.refresh_events()
+        self.refresh_status()
+        self.set_interval(self._events_interval, self.refresh_events, name="run-events")
+        self.set_interval(self._status_interval, self._poll_status, name="run-status")
+
+    # -- polling -------------------------------------------------------------------------------------------
+    @property
+    def preset_path(self) -> Path:
+        """The preset the user edits: the one the run was launched from when it still exists, else the run's copy."""
+        original = folder.read_state(self.run_dir).get("preset")
+        if original and Path(original).is_file():
+            return Path(original)
+        return self.run_dir / folder.PRESET_FILE
+
+    def refresh_events(self) -> None:
+        events = self._events.read_new()
+        if not events:
+            return
+        self.view.apply_all(events)
+        if self.view.ended_as:
+            self.refresh_status()
+        self._show_metrics()
+
+    def refresh_status(self) -> None:
+        """Read the status now (on the UI thread: used on mount and when a final event arrives)."""
+        self._apply_status(status_of(self.run_dir, self.view.ended_as))
+
+    def _poll_status(self) -> None:
+        if self.view.ended_as:  # final: nothing left to ask the processes
+            return
+        self._status_in_thread()
+
+    @work(thread=True, exclusive=True, group="status")
+    def _status_in_thread(self) -> None:
+        # run_status looks at /proc and re-reads the events: keep that off the UI thread.
+        status = status_of(self.run_dir, self.view.ended_as)
+        self.app.call_from_thread(self._apply_status, status)
+
+    def _apply_status(self, status: str) -> None:
+        if self.view.ended_as:
+            status = self.view.ended_as
+        elif status in ACTIVE and self.stopping:
+            status = "stopping…"
+        self.status = status
+        if status == self._shown_status:
+            return
+        self._shown_status = status
+        self._show_title()
+        self._show_metrics()
+        self._show_error()
+        self.refresh_bindings()
+
+    # -- rendering -----------------------------------------------------------------------------------------
+    def _show_title(self) -> None:
+        state = folder.read_state(self.run_dir)
+        run_id = state.get("run_id") or self.run_dir.name
+        style = STATUS_STYLE.get(self.status, "bold")
+        parts = [f"[b]Run {escape(str(run_id))}[/b]", f"[{style}]{escape(self.status)}[/]"]
+        preset = state.get("preset")
+        if preset:
+            parts.append(escape(Path(str(preset)).name))
+        started = format_started(state.get("started_at"))
+        if started:
+            parts.append(f"started {started}")
+        self.query_one("#title", Static).update("  ·  ".join(parts))
+
+    def _show_metrics(self) -> None:
+        view = self.view
+        self.query_one(ProgressLine).show(view, self.status)
+        self.query_one("#loss", MetricChart).show(view.losses.values, view.loss)
+        self.query_one("#lr", MetricChart).show(view.learning_rates.values, view.learning_rate)
+        details = []
+        if view.eval_losses:
+            step, loss = view.eval_losses[-1]
+            details.append(f"eval loss {format_number(loss)} @ {step}")
+        if view.checkpoints:
+            count = len(view.checkpoints)
+            details.append(f"{count} checkpoint{'s' * (count != 1)} (last @ {view.checkpoints[-1][0]})")
+        if view.grad_norm is not None:
+            details.append(f"grad norm {format_number(view.grad_norm, 3)}")
+        result = view.result or {}
+        if view.ended_as == "finished":
+            saved = result.get("adapter_dir") or result.get("model_dir") or result.get("output_dir")
+            details.append(f"[green]saved to {escape(str(saved))}[/]" if saved else "[green]finished[/]")
+        elif view.ended_as == "stopped" and result.get("checkpoint"):
+            details.append(f"[yellow]checkpoint {escape(str(result['checkpoint']))}[/]")
+        self.query_one("#details", Static).update("  ·  ".join(details) or "[dim]no eval or checkpoint yet[/]")
+
+    def _show_error(self) -> None:
+        panel = self.query_one("#error", Static)
+        if self.status != "failed":
+            panel.display = False
+            return
+        error = self.view.error or {}
+        message = error.get("message") or (
+            "The training process ended without saying why (killed, out of memory, or the machine restarted). "
+            "The end of its log is below."
+        )
+        lines = [f"[b]Training failed:[/b] {escape(str(message))}"]
+        if error.get("key"):
+            lines.append(f"Culprit knob: [b]{escape(str(error['key']))}[/b] — press [b]k[/b] to open the preset there.")
+        log_tail = error.get("log_tail")
+        if isinstance(log_tail, str):
+            log_tail = log_tail.splitlines()
+        if not log_tail:
+            log_tail = tail_file_lines(self.run_dir / folder.LOG_FILE, ERROR_LOG_LINES)
+        if log_tail:
+            lines.append(f"[dim]── last lines of {folder.LOG_FILE} ──[/]")
+            lines += [f"[dim]{escape(str(line))}[/]" for line in list(log_tail)[-ERROR_LOG_LINES:]]
+        panel.update("\n".join(lines))
+        panel.display = True
+
+    # -- actions -------------------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.status in ACTIVE
+        if action == "open_knob":
+            return bool(self.status == "failed" and (self.view.error or {}).get("key"))
+        return True
+
+    def action_stop(self) -> None:
+        if self.status not in ACTIVE or self.stopping:
+            return
+        self.stopping = True
+        self.notify("Stopping: the trainer saves a checkpoint, then exits.", title="Stop requested")
+        self.refresh_status()
+        self._stop_in_thread()
+
+    def _stop_in_thread(self) -> None:
+        # A daemon thread, not a worker: stop_run waits (up to minutes) for the trainer to save and exit, and
+        # quitting the app meanwhile must not hang on it. The stop file is written first, so the stop holds anyway.
+        def stop() -> None:
+            try:
+                request_stop(self.run_dir)
+            except Exception as exc:  # TunedeckError and OS errors: say it, keep the screen
+                try:
+                    self.app.call_from_thread(self._stop_failed, str(exc))
+                except RuntimeError:  # the app has gone
+                    pass
+
+        threading.Thread(target=stop, name="tunedeck-stop", daemon=True).start()
+
+    def _stop_failed(self, message: str) -> None:
+        self.stopping = False
+        self.notify(message, title="Could not stop the run", severity="error")
+        self.refresh_status()
+
+    def action_detach(self) -> None:
+        """Leave the run going: back to the previous screen, or quit when there is nothing under this one."""
+        below = self.app.screen_stack[:-1]
+        if len(below) > 1 or (below and below[-1].children):
+            self.dismiss()
+        else:
+            self.app.exit()
+
+    def action_runs(self) -> None:
+        from tui.screens.runs import RunsScreen
+
+        below = self.app.screen_stack[:-1]
+        if below and isinstance(below[-1], RunsScreen):
+            self.dismiss()
+        else:
+            self.app.push_screen(RunsScreen())
+
+    def action_open_knob(self) -> None:
+        key = (self.view.error or {}).get("key")
+        if key:
+            self.post_message(self.OpenKnob(self.preset_path, str(key)))

@@ -1,0 +1,113 @@
+"""The runs list: every known run (engine.runs.control.list_runs), newest first; Enter re-attaches (live or past)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from tui.screens.run_state import format_number
+
+COLUMNS = ("id", "status", "step", "loss", "started", "preset")
+STATUS_STYLE = {"running": "cyan", "starting": "cyan", "finished": "green", "stopped": "yellow", "failed": "red"}
+
+
+def run_row(info: Any) -> tuple[Text | str, ...]:
+    """One table row from an engine.runs.control.RunInfo."""
+    total = f"/{info.total_steps}" if info.total_steps else ""
+    step = f"{info.step if info.step is not None else '–'}{total}"
+    started = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.started_at)) if info.started_at else "–"
+    preset = Path(str(info.preset)).name if info.preset else "–"
+    status = Text(info.status, style=STATUS_STYLE.get(info.status, ""))
+    return (info.run_id, status, step, format_number(info.loss), started, preset)
+
+
+class RunsScreen(Screen[None]):
+    """A table of runs; ``scan`` adds the runs found under a folder to the index's (see list_runs)."""
+
+    CSS_PATH = "runs.tcss"
+    AUTO_FOCUS = "#runs"
+    BINDINGS = [
+        Binding("enter", "attach", "Attach"),
+        Binding("f5,ctrl+r", "reload", "Refresh"),
+        Binding("escape,b", "back", "Back"),
+    ]
+
+    def __init__(self, scan: str | Path | None = None, *, refresh_interval: float = 2.0) -> None:
+        super().__init__()
+        self.scan = scan
+        self.refresh_interval = refresh_interval
+        self.runs: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]Runs[/b]  [dim]newest first · Enter attaches (live or finished)[/]", id="runs-title")
+        table: DataTable[Any] = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static(id="runs-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+        self.set_interval(self.refresh_interval, self.action_reload, name="runs-refresh")
+
+    @work(thread=True, exclusive=True, group="runs")
+    def action_reload(self) -> None:
+        # list_runs reads every run's events and looks at /proc: never on the UI thread.
+        from engine.runs.control import list_runs
+
+        try:
+            runs = list(reversed(list_runs(self.scan)))
+            error = None
+        except Exception as exc:  # a broken index must not take the app down
+            runs, error = [], str(exc)
+        self.app.call_from_thread(self.show_runs, runs, error)
+
+    def show_runs(self, runs: list[Any], error: str | None = None) -> None:
+        table = self.query_one(DataTable)
+        selected = self.selected_run_dir()
+        self.runs = runs
+        table.clear()
+        for info in runs:
+            table.add_row(*run_row(info), key=str(info.run_dir))
+        if selected is not None:
+            keys = [str(info.run_dir) for info in runs]
+            if str(selected) in keys:
+                table.move_cursor(row=keys.index(str(selected)), animate=False)
+        empty = self.query_one("#runs-empty", Static)
+        empty.display = not runs
+        if error:
+            empty.update(f"[red]Could not list runs:[/] {error}")
+        elif not runs:
+            empty.update("No runs yet. Launch one from the editor, or `tunedeck train PRESET`.")
+
+    def selected_run_dir(self) -> Path | None:
+        table = self.query_one(DataTable)
+        if not self.runs or table.cursor_row is None or not 0 <= table.cursor_row < len(self.runs):
+            return None
+        return Path(self.runs[table.cursor_row].run_dir)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_attach()
+
+    def action_attach(self) -> None:
+        from tui.screens.run import RunScreen
+
+        run_dir = self.selected_run_dir()
+        if run_dir is not None:
+            self.app.push_screen(RunScreen(run_dir))
+
+    def action_back(self) -> None:
+        below = self.app.screen_stack[:-1]
+        if len(below) > 1 or (below and below[-1].children):
+            self.dismiss()
+        else:
+            self.app.exit()

@@ -1,0 +1,181 @@
+"""A bounded, fast, ANSI-aware log view that follows a growing file (train.log).
+
+Why not RichLog: it renders every written line to strips up front, which is far too slow for a flood of tqdm
+output. This pane keeps only raw strings (the last ``max_lines``) and turns the few visible ones into styled
+strips on demand (cached), so appending costs next to nothing and memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.timer import Timer
+
+from tui.widgets.log_tail import START_BYTES, LogTail
+
+MAX_LINES = 5_000
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
+
+
+def plain_width(line: str) -> int:
+    """Cells a line takes once its escape codes are gone (used for the horizontal scroll range)."""
+    if "\x1b" in line:
+        line = _ANSI.sub("", line)
+    return cell_len(line.expandtabs())
+
+
+class LogPane(ScrollView, can_focus=True):
+    """Shows the last ``max_lines`` lines of ``path`` (or of whatever is appended), following the end."""
+
+    DEFAULT_CSS = """
+    LogPane {
+        background: $surface;
+        color: $text;
+        overflow: auto auto;
+        scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 1;
+    }
+    LogPane:focus { background-tint: $foreground 5%; }
+    """
+    BINDINGS = [
+        Binding("end", "follow", "Follow", show=False),
+        Binding("home", "scroll_home", "Top", show=False),
+    ]
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        max_lines: int = MAX_LINES,
+        poll_interval: float = 0.1,
+        start_bytes: int = START_BYTES,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.max_lines = max_lines
+        self.poll_interval = poll_interval
+        self._tail = LogTail(path, start_bytes=start_bytes) if path is not None else None
+        self._lines: deque[str] = deque(maxlen=max_lines)
+        self._first = 0  # serial number of self._lines[0]; serials key the strip cache across pruning
+        self._pending: str | None = None
+        self._width = 0
+        self._cache: LRUCache[tuple[int, str], Strip] = LRUCache(512)
+        self._timer: Timer | None = None
+        self.lines_received = 0  # every finished line ever appended (for benchmarks and tests)
+
+    # -- feeding -------------------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self._tail is not None:
+            self.poll()
+            self._timer = self.set_interval(self.poll_interval, self.poll, name="log-tail")
+
+    def poll(self) -> bool:
+        """Read what the file gained since the last poll; returns whether anything changed."""
+        if self._tail is None:
+            return False
+        chunk = self._tail.read()
+        if chunk.skipped_bytes:
+            self.append([f"\x1b[2m… {chunk.skipped_bytes / 1e6:.1f} MB earlier in {self._tail.path.name} not shown …\x1b[0m"])
+        if chunk.changed:
+            self.append(chunk.lines, chunk.pending)
+        return chunk.changed
+
+    def stop_following_file(self) -> None:
+        """Read the file one last time and stop polling (the run ended)."""
+        self.poll()
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def append(self, lines: Iterable[str], pending: str | None = None) -> None:
+        """Add finished lines and set the unfinished last line (``pending``: shown, replaced by the next call)."""
+        lines = list(lines)
+        at_end = self.is_vertical_scroll_end or self.max_scroll_y == 0
+        dropped = max(0, len(self._lines) + len(lines) - self.max_lines)
+        self._first += dropped
+        lines = lines[-self.max_lines :]
+        self._lines.extend(lines)
+        self.lines_received += len(lines)
+        self._pending = pending or None
+        for line in lines:
+            self._width = max(self._width, plain_width(line))
+        if pending:
+            self._width = max(self._width, plain_width(pending))
+        self.virtual_size = Size(self._width, self.line_count)
+        if at_end:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        elif dropped:  # keep the lines a reader scrolled to under their eyes
+            self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
+        self.refresh()
+
+    def clear(self) -> None:
+        self._first += len(self._lines)
+        self._lines.clear()
+        self._pending = None
+        self._width = 0
+        self.virtual_size = Size(0, 0)
+        self.refresh()
+
+    # -- reading -------------------------------------------------------------------------------------------
+    @property
+    def line_count(self) -> int:
+        return len(self._lines) + (self._pending is not None)
+
+    @property
+    def lines(self) -> list[str]:
+        """The kept lines as raw text (escape codes included), the unfinished one last."""
+        return list(self._lines) + ([self._pending] if self._pending is not None else [])
+
+    def plain_lines(self, last: int | None = None) -> list[str]:
+        """The kept lines without escape codes (optionally only the last ``last``)."""
+        lines = self.lines if last is None else self.lines[-last:]
+        return [_ANSI.sub("", line) for line in lines]
+
+    def action_follow(self) -> None:
+        self.scroll_end(animate=False)
+
+    # -- rendering -----------------------------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    def _strip_for(self, index: int) -> Strip:
+        line = self._lines[index] if index < len(self._lines) else (self._pending or "")
+        key = (self._first + index, line)  # the pending line changes under the same serial
+        strip = self._cache.get(key)
+        if strip is None:
+            text = Text.from_ansi(_CONTROL.sub("", line.expandtabs()), no_wrap=True, end="")
+            text.stylize_before(self.rich_style)
+            strip = Strip(text.render(self.app.console), text.cell_len)
+            self._cache[key] = strip
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.size.width
+        if index >= self.line_count:
+            return Strip.blank(width, self.rich_style)
+        return self._strip_for(index).crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+
+def tail_file_lines(path: str | os.PathLike[str], count: int = 20, max_bytes: int = 64_000) -> list[str]:
+    """The last ``count`` displayed lines of a log file (tqdm collapsed), read from its last ``max_bytes``."""
+    tail = LogTail(Path(path), start_bytes=max_bytes)
+    chunk = tail.read()
+    lines = chunk.lines + ([chunk.pending] if chunk.pending else [])
+    return [_ANSI.sub("", line) for line in lines if line.strip()][-count:]

@@ -1,0 +1,102 @@
+"""Incremental reader of a growing log file (train.log): byte offsets, bounded reads, tqdm "\\r" collapsing.
+
+Pure Python, no Textual: the log pane polls it on a timer. A file may be gigabytes long, so attaching starts
+from its last ``start_bytes``; each poll reads at most ``max_read`` bytes so one tick never stalls the UI.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+START_BYTES = 200_000
+MAX_READ = 4 * 1024 * 1024
+MAX_PENDING = 64 * 1024  # a progress bar that never ends its line must not grow without bound
+
+
+def collapse_cr(line: str) -> str:
+    """What a terminal shows for a line rewritten with carriage returns: its last non-empty segment."""
+    if "\r" not in line:
+        return line
+    for segment in reversed(line.split("\r")):
+        if segment:
+            return segment
+    return ""
+
+
+def _trim_pending(raw: bytes) -> bytes:
+    """Drop the overwritten part of an unfinished line (keep from the last "\\r" that has text after it)."""
+    body = raw.rstrip(b"\r")
+    cut = body.rfind(b"\r")
+    if cut > 0:
+        raw = raw[cut:]
+    return raw[-MAX_PENDING:]
+
+
+@dataclass
+class LogChunk:
+    """What one poll found: finished lines, the unfinished last line (None when the file ends with a newline)."""
+
+    lines: list[str] = field(default_factory=list)
+    pending: str | None = None
+    skipped_bytes: int = 0  # bytes never shown (before the attach window, or jumped over when far behind)
+    changed: bool = False
+
+
+class LogTail:
+    """Follows ``path`` from a byte offset; call :meth:`read` as often as you like."""
+
+    def __init__(self, path: str | os.PathLike[str], *, start_bytes: int = START_BYTES, max_read: int = MAX_READ) -> None:
+        self.path = Path(path)
+        self.start_bytes = start_bytes
+        self.max_read = max_read
+        self.offset: int | None = None  # None until the file is first seen
+        self._pending = b""
+        self._skip_partial = False  # after a jump, the first bytes are the middle of a line
+
+    def _open_at_start(self, size: int) -> int:
+        if size > self.start_bytes:
+            self._skip_partial = True
+            return size - self.start_bytes
+        return 0
+
+    def read(self) -> LogChunk:
+        chunk = LogChunk()
+        try:
+            with open(self.path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if self.offset is None:
+                    self.offset = self._open_at_start(size)
+                    chunk.skipped_bytes = self.offset
+                elif size < self.offset:  # truncated or replaced: start over
+                    self.offset, self._pending = 0, b""
+                if size - self.offset > 8 * self.max_read:  # far behind a flood: jump to the recent end
+                    jump = size - self.max_read
+                    chunk.skipped_bytes += jump - self.offset
+                    self.offset, self._pending, self._skip_partial = jump, b"", True
+                if size == self.offset:
+                    return chunk
+                fh.seek(self.offset)
+                data = fh.read(self.max_read)
+        except FileNotFoundError:
+            return chunk
+        self.offset += len(data)
+        chunk.changed = True
+        data = self._pending + data
+        if self._skip_partial:
+            nl = data.find(b"\n")
+            if nl < 0:
+                self._pending = b""
+                return chunk
+            data = data[nl + 1 :]
+            self._skip_partial = False
+        end = data.rfind(b"\n")
+        complete, rest = (data[: end + 1], data[end + 1 :]) if end >= 0 else (b"", data)
+        if complete:
+            text = complete.decode("utf-8", errors="replace")
+            chunk.lines = [collapse_cr(line) for line in text.split("\n")[:-1]]
+        self._pending = _trim_pending(rest)
+        if self._pending:
+            chunk.pending = collapse_cr(self._pending.decode("utf-8", errors="replace"))
+        return chunk

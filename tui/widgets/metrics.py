@@ -1,0 +1,82 @@
+"""Small live widgets of the run screen: a progress line and labelled sparklines (loss, learning rate)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widget import Widget
+from textual.widgets import Label, Sparkline
+
+from tui.screens.run_state import RunView, format_duration, format_number
+
+
+def progress_text(view: RunView, status: str, width: int) -> Text:
+    """Two lines: a bar with step/total and percent, then epoch, ETA (or elapsed), tokens/s."""
+    fraction = view.fraction
+    total = view.total_steps
+    counts = f" {view.step}/{total}" if total else f" step {view.step}"
+    percent = f" {fraction * 100:3.0f}%" if fraction is not None else ""
+    bar_width = max(4, width - len(counts) - len(percent))
+    filled = int(round((fraction or 0.0) * bar_width))
+    colour = {"failed": "red", "stopped": "yellow", "finished": "green"}.get(status, "cyan")
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("━" * filled, style=colour)
+    text.append("━" * (bar_width - filled), style="grey35")
+    text.append(counts + percent + "\n")
+    parts = []
+    if view.epoch is not None:
+        epochs = f"/{format_number(view.num_epochs, 3)}" if view.num_epochs else ""
+        parts.append(f"epoch {view.epoch:.2f}{epochs}")
+    if status in ("running", "starting", "stopping…"):
+        parts.append(f"ETA {format_duration(view.eta_seconds)}")
+    elif view.started_time is not None and view.last_time is not None:
+        parts.append(f"took {format_duration(view.last_time - view.started_time)}")
+    if view.tokens_per_second is not None:
+        parts.append(f"{view.tokens_per_second:,.0f} tok/s")
+    text.append(" · ".join(parts) or "waiting for the first step…", style="dim" if not parts else "")
+    return text
+
+
+class ProgressLine(Widget):
+    """Step/total bar plus epoch, ETA and throughput; call :meth:`show`."""
+
+    DEFAULT_CSS = "ProgressLine { height: 2; }"
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._view = RunView()
+        self._status = "starting"
+
+    def show(self, view: RunView, status: str) -> None:
+        self._view, self._status = view, status
+        self.refresh()
+
+    def render(self) -> Text:
+        return progress_text(self._view, self._status, self.size.width or 40)
+
+
+class MetricChart(Widget):
+    """A label with the latest value above a sparkline of the series."""
+
+    DEFAULT_CSS = """
+    MetricChart { height: 2; }
+    MetricChart > Label { width: 1fr; height: 1; color: $text-muted; }
+    MetricChart > Sparkline { height: 1; }
+    """
+    def __init__(self, title: str, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.title = title
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"{self.title} –")
+        yield Sparkline([])
+
+    def show(self, values: Sequence[float], latest: float | None, extra: str = "") -> None:
+        label = f"{self.title} {format_number(latest)}"
+        if values:
+            label += f"  (min {format_number(min(values))})"
+        self.query_one(Label).update(label + extra)
+        # Sparkline compares data by identity-free equality; a fresh list makes it redraw.
+        self.query_one(Sparkline).data = list(values)
