@@ -1,0 +1,218 @@
+"""A preset file as one object: the round-trip document, its problems, its validated Config, and saving."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from engine.errors import TunedeckError
+from engine.knobs.config import Config
+from engine.knobs.problems import Problem
+from engine.knobs.registry import get_knob
+
+from .atomic import atomic_write_text
+from .edit import CoercionError, coerce, dataset_entry, delete, put
+from .unknown_keys import dataset_names, top_level_names
+from .validate import Checked, check_document
+from .yamlio import dump_plain, make_yaml, merge_lines, parse, to_plain
+
+
+def format_problem(problem: Problem) -> str:
+    """``file:line: key: message`` (parts that are unknown are left out)."""
+    where = problem.file or "<preset>"
+    if problem.line:
+        where += f":{problem.line}"
+    return f"{where}: {problem.key}: {problem.message}" if problem.key else f"{where}: {problem.message}"
+
+
+class Preset:
+    """A loaded preset. Edits go through :meth:`set`/:meth:`unset`; everything else in the file is kept."""
+
+    def __init__(self, text: str, path: str | os.PathLike[str] | None = None) -> None:
+        self.path: Path | None = Path(path) if path is not None else None
+        self._text = text  # the file as last read or written
+        self.doc: Any = parse(text, self._file)
+        if self.doc is None:
+            self.doc = CommentedMap()
+        self._yaml = make_yaml(text)
+        self._before: str | None = None  # dump of the unedited document, for merge_lines
+        self._edited = False  # doc differs from _text
+        self._ever_edited = False  # doc's own line numbers may be stale
+        self._checked: Checked | None = None
+        self._was_empty = not text.strip()
+
+    # -------------------------------------------------------------- reading
+
+    @property
+    def _file(self) -> str | None:
+        return str(self.path) if self.path is not None else None
+
+    def _check(self) -> Checked:
+        if self._checked is None:
+            if self._ever_edited:  # line numbers from what would be written, not from the stale document
+                doc = parse(self.to_yaml(), self._file)
+            else:
+                doc = None if self._was_empty else self.doc
+            self._checked = check_document(doc, self._file)
+        return self._checked
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Errors and warnings, each with file and 1-based line."""
+        return list(self._check().problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self._check().problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self._check().problems if p.severity != "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def kept_keys(self) -> list[str]:
+        """Axolotl keys this preset carries that tunedeck keeps but does not use."""
+        return list(self._check().kept_keys)
+
+    @property
+    def config(self) -> Config:
+        """The validated Config; raises TunedeckError listing every error when the preset is invalid."""
+        checked = self._check()
+        errors = [p for p in checked.problems if p.severity == "error"]
+        if errors or checked.config is None:
+            raise TunedeckError(errors_message(errors, self._file))
+        return checked.config
+
+    def get(self, path: str, default: Any = None) -> Any:
+        """The value at ``path`` ("lora_r", "model_revision", "datasets.0.type") as plain Python, or default."""
+        parts = path.split(".")
+        if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdigit():
+            seq = self.doc.get(self._spelling("datasets"))
+            index = int(parts[1])
+            if not isinstance(seq, list) or index >= len(seq) or not isinstance(seq[index], dict):
+                return default
+            key = self._spelling(parts[2], seq[index], dataset=True)
+            return to_plain(seq[index][key]) if key in seq[index] else default
+        key = self._spelling(path)
+        return to_plain(self.doc[key]) if key in self.doc else default
+
+    def _spelling(self, name: str, mapping: Any = None, *, dataset: bool = False) -> str:
+        """The key as this file spells it (an alias stays an alias), else the canonical name."""
+        mapping = self.doc if mapping is None else mapping
+        names = dataset_names() if dataset else top_level_names()
+        canonical = names.get(name, name)
+        for key in mapping:
+            if names.get(str(key)) == canonical:
+                return str(key)
+        return canonical
+
+    # -------------------------------------------------------------- editing
+
+    def set(self, path: str, value: Any) -> None:
+        """Set a knob, typed by the registry when the value fits (else stored as given and reported).
+
+        ``None`` removes the key. ``datasets.N.key`` creates ``datasets[N]`` when N is the next index.
+        """
+        if value is None:
+            self.unset(path)
+            return
+        knob = get_knob(path)
+        if knob is not None:
+            try:
+                value = coerce(knob, value)
+            except CoercionError:
+                pass  # keep what was typed: validation shows the problem, a draft save keeps it
+        parts = path.split(".")
+        if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdigit():
+            entry = dataset_entry(self.doc, self._spelling("datasets"), int(parts[1]), create=True)
+            assert entry is not None
+            put(entry, self._spelling(parts[2], entry, dataset=True), value)
+        elif len(parts) == 1:
+            put(self.doc, self._spelling(path), value, top_level=True)
+        else:
+            raise TunedeckError(f"'{path}': only top-level keys and datasets.N.key paths can be set.")
+        self._touched()
+
+    def unset(self, path: str) -> None:
+        """Remove a key from the file (the knob falls back to its default)."""
+        parts = path.split(".")
+        if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdigit():
+            entry = dataset_entry(self.doc, self._spelling("datasets"), int(parts[1]), create=False)
+            if entry is not None:
+                delete(entry, self._spelling(parts[2], entry, dataset=True))
+        else:
+            delete(self.doc, self._spelling(path))
+        self._touched()
+
+    def _touched(self) -> None:
+        self._edited = self._ever_edited = True
+        self._checked = None
+
+    # -------------------------------------------------------------- writing
+
+    def to_yaml(self) -> str:
+        """The file's text with the edits applied; untouched lines are byte-for-byte the original's."""
+        if not self._edited:
+            return self._text
+        if self._before is None:
+            self._before = dump_plain(parse(self._text, self._file) or CommentedMap(), self._yaml)
+        after = dump_plain(self.doc, self._yaml)
+        if self._was_empty or not self._text.strip():
+            return after
+        return merge_lines(self._text, self._before, after)
+
+    def save(self, path: str | os.PathLike[str] | None = None, *, draft: bool = False) -> Path:
+        """Write atomically to ``path`` (default: where it was loaded). Refuses while errors stand unless draft."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise TunedeckError("this preset has no file yet: give a path to save it to.")
+        if not draft:
+            errors = self.errors
+            if errors:
+                raise TunedeckError(errors_message(errors, self._file, saving=True))
+        text = self.to_yaml()
+        try:
+            atomic_write_text(target, text)
+        except OSError as err:
+            raise TunedeckError(f"{target}: could not save the preset ({err.strerror or err}). "
+                                "Check that the folder exists and is writable.") from None
+        self.path = target
+        self._text = text
+        self._before = None
+        self._edited = False
+        self._was_empty = not text.strip()
+        self._checked = None
+        return target
+
+
+def errors_message(errors: list[Problem], file: str | None, *, saving: bool = False) -> str:
+    lines = [format_problem(p) for p in errors] or [f"{file or '<preset>'}: the preset is not valid."]
+    n = len(errors)
+    head = f"{file or 'the preset'} has {n} error{'s' if n != 1 else ''}"
+    head += ", so it was not saved (save it as a draft to keep it anyway):" if saving else ":"
+    tail = ("Fix each line above in the file (or in the editor), then run `tunedeck validate "
+            f"{file or 'PRESET'}` to check it again.")
+    return "\n".join([head, *lines, tail])
+
+
+def load_preset(path: str | os.PathLike[str]) -> Preset:
+    """Read a preset; raises TunedeckError only when the file cannot be read or is not YAML."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TunedeckError(f"{p}: no such preset file. Check the path, or create one with `tunedeck new {p}`.") from None
+    except IsADirectoryError:
+        raise TunedeckError(f"{p}: this is a folder, not a preset file. Give the path of a .yaml file.") from None
+    except UnicodeDecodeError:
+        raise TunedeckError(f"{p}: not a text file (it is not UTF-8). Give the path of a .yaml preset.") from None
+    except OSError as err:
+        raise TunedeckError(f"{p}: cannot read the preset ({err.strerror or err}).") from None
+    return Preset(text, p)

@@ -1,0 +1,282 @@
+"""Checking a loaded preset document, in order: shape → key spellings → types and ranges → cross-knob rules.
+
+Every finding is a :class:`Problem` with the key's dotted path and its 1-based line, worded for a person
+(never pydantic's raw text).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from ruamel.yaml.comments import CommentedMap
+
+from engine.knobs.config import Config
+from engine.knobs.problems import Problem
+from engine.knobs.registry import get_knob
+
+from .unknown_keys import classify
+from .yamlio import line_of, to_plain
+
+
+@dataclass
+class Checked:
+    """The outcome of checking one document."""
+
+    data: dict[str, Any] = field(default_factory=dict)  # what pydantic validated: canonical names, known keys
+    problems: list[Problem] = field(default_factory=list)
+    kept_keys: list[str] = field(default_factory=list)
+    config: Config | None = None
+
+
+def check_document(doc: Any, file: str | None) -> Checked:
+    out = Checked()
+
+    def add(key: str, message: str, severity: Literal["error", "warning", "info"] = "error",
+            parts: list[str | int] | None = None) -> None:
+        line = line_of(doc, parts if parts is not None else _split(key)) if doc is not None else None
+        out.problems.append(Problem(key=key, message=message, severity=severity, file=file, line=line))
+
+    if doc is None:
+        add("", "the preset is empty: it needs at least base_model and datasets. "
+            "Run `tunedeck new PRESET` to start from a working example.")
+        return out
+    if not isinstance(doc, dict):
+        add("", f"the preset must be a mapping of keys to values (key: value lines), but it is a "
+            f"{_kind(doc)}. Start from `tunedeck new PRESET` and copy your values into it.")
+        return out
+
+    out.data = _sort_keys(doc, add, out.kept_keys)
+    # Type-check even when a key is misspelled, so one pass reports everything.
+    try:
+        out.config = Config.model_validate(out.data)
+    except ValidationError as err:
+        for key, message in _explain(err, out.data):
+            add(key, message)
+        return out
+    _add_rules(out, doc, file)
+    return out
+
+
+def _sort_keys(doc: CommentedMap, add: Any, kept: list[str]) -> dict[str, Any]:
+    """Known keys under their canonical names; Axolotl-only keys kept aside; typos and strangers reported."""
+    data: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
+    for key, value in doc.items():
+        name = str(key)
+        verdict = classify(name)
+        if verdict.verdict == "known":
+            canonical = verdict.canonical or name
+            if canonical in spelled:
+                add(name, f"'{name}' and '{spelled[canonical]}' both set {canonical}: keep one of them.",
+                    parts=[name])
+                continue
+            spelled[canonical] = name
+            data[canonical] = to_plain(value)
+            if canonical == "datasets" and isinstance(value, list):
+                data[canonical] = _sort_dataset_keys(value, add, kept)
+        elif verdict.verdict == "kept":
+            kept.append(name)
+            add(name, "an Axolotl key: kept in the file but not used by tunedeck.", "warning", parts=[name])
+        elif verdict.verdict == "typo":
+            add(name, f"unknown key '{name}' — did you mean '{verdict.suggestion}'? Rename it (or remove it).",
+                parts=[name])
+        else:
+            hint = f" (Axolotl has '{verdict.suggestion}')" if verdict.suggestion else ""
+            add(name, f"unknown key, kept; neither tunedeck nor Axolotl knows it{hint}.", "warning", parts=[name])
+    return data
+
+
+def _sort_dataset_keys(entries: list[Any], add: Any, kept: list[str]) -> list[Any]:
+    cleaned: list[Any] = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            cleaned.append(to_plain(entry))
+            continue
+        item: dict[str, Any] = {}
+        for key, value in entry.items():
+            name = str(key)
+            path = f"datasets.{i}.{name}"
+            verdict = classify(name, in_dataset=True)
+            if verdict.verdict == "known":
+                item[verdict.canonical or name] = to_plain(value)
+            elif verdict.verdict == "kept":
+                kept.append(path)
+                add(path, "an Axolotl dataset key: kept in the file but not used by tunedeck.", "warning")
+            elif verdict.verdict == "typo":
+                add(path, f"unknown key '{name}' — did you mean '{verdict.suggestion}'? Rename it (or remove it).")
+            else:
+                hint = f" (Axolotl has '{verdict.suggestion}')" if verdict.suggestion else ""
+                add(path, f"unknown dataset key, kept; neither tunedeck nor Axolotl knows it{hint}.", "warning")
+        cleaned.append(item)
+    return cleaned
+
+
+def _add_rules(out: Checked, doc: Any, file: str | None) -> None:
+    try:
+        from engine.knobs.rules import check_rules
+    except ImportError:  # the rules module is optional while the registry grows
+        return
+    assert out.config is not None
+    for problem in check_rules(out.config):
+        if problem.file is None:
+            problem.file = file
+        if problem.line is None:
+            problem.line = line_of(doc, _split(problem.key))
+        out.problems.append(problem)
+
+
+# ---------------------------------------------------------------- pydantic errors, in our words
+
+def _explain(err: ValidationError, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """One (key path, message) per bad key: union branches merged, the expectation taken from the knob."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for e in err.errors(include_url=False):
+        grouped.setdefault(_key_path(e["loc"]), []).append(e)
+    out: list[tuple[str, str]] = []
+    for key, errors in grouped.items():
+        out.append((key, _message(key, errors, data)))
+    return out
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    """The knob path inside ``loc``: "x", "datasets.0", "datasets.0.type" (type tags and deeper parts dropped)."""
+    parts: list[str] = []
+    if not loc:
+        return ""
+    parts.append(str(loc[0]))
+    if loc[0] == "datasets" and len(loc) > 1 and isinstance(loc[1], int):
+        parts.append(str(loc[1]))
+        if len(loc) > 2 and isinstance(loc[2], str) and get_knob(f"datasets.{loc[2]}") is not None:
+            parts.append(loc[2])
+    return ".".join(parts)
+
+
+def _message(key: str, errors: list[dict[str, Any]], data: dict[str, Any]) -> str:
+    first = errors[0]
+    value = _lookup(data, key)
+    custom = [e for e in errors if e["type"] in ("value_error", "assertion_error")]
+    if custom:
+        text = str(custom[0].get("ctx", {}).get("error", custom[0]["msg"]))
+        return text[0].upper() + text[1:] if text else first["msg"]
+    if first["type"] == "missing":
+        if key.count(".") == 2:
+            return f"this dataset entry has no '{key.split('.')[-1]}': add it (e.g. path: data/train.jsonl)."
+        return "this key is required: add it to the preset."
+    if key.startswith("datasets") and key.count(".") == 1:
+        return (f"each entry of datasets must be a mapping with at least a path (path: data/train.jsonl), "
+                f"got {_show(value)}.")
+    if key == "datasets" and first["type"] == "list_type":
+        return f"datasets must be a list of entries (- path: …), got {_show(value)}."
+    knob = get_knob(key)
+    if knob is None:
+        return f"got {_show(value)}: {first['msg']}."
+    expected = describe(knob.annotation, _constraints(knob.field_info))
+    example = _example(knob)
+    return f"expected {expected}, got {_show(value)}. Set it to {example}."
+
+
+def _lookup(data: dict[str, Any], key: str) -> Any:
+    node: Any = data
+    for part in key.split(".") if key else []:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f"'{value}'"
+    if value is None:
+        return "nothing (empty)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def _constraints(info: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for meta in info.metadata:
+        for name in ("ge", "gt", "le", "lt", "min_length", "max_length"):
+            v = getattr(meta, name, None)
+            if v is not None:
+                found[name] = v
+    return found
+
+
+def describe(annotation: Any, constraints: dict[str, Any] | None = None) -> str:
+    """A type annotation in words: "a whole number ≥ 1", "one of: lora, qlora (or empty)"."""
+    constraints = constraints or {}
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        optional = type(None) in args
+        parts = [describe(a, constraints) for a in args if a is not type(None)]
+        literals = [a for a in args if typing.get_origin(a) is Literal]
+        text = " or ".join(dict.fromkeys(parts))
+        if literals and len(parts) > 1:
+            text = " or ".join(dict.fromkeys(parts))
+        return f"{text} (or empty)" if optional else text
+    if origin is Literal:
+        shown = [_show(a) if not isinstance(a, str) else a for a in args]
+        return shown[0] if len(shown) == 1 else "one of: " + ", ".join(shown)
+    if annotation is bool:
+        return "true or false"
+    if annotation is int:
+        return "a whole number" + _range(constraints)
+    if annotation is float:
+        return "a number" + _range(constraints)
+    if annotation is str:
+        return "text"
+    if origin is list:
+        inner = describe(args[0]) if args else "values"
+        return f"a list of {_plural(inner)}"
+    if origin is dict:
+        return "a mapping (key: value pairs)"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _range(c: dict[str, Any]) -> str:
+    bits = []
+    if "ge" in c:
+        bits.append(f"≥ {c['ge']}")
+    if "gt" in c:
+        bits.append(f"> {c['gt']}")
+    if "le" in c:
+        bits.append(f"≤ {c['le']}")
+    if "lt" in c:
+        bits.append(f"< {c['lt']}")
+    return " " + " and ".join(bits) if bits else ""
+
+
+def _plural(inner: str) -> str:
+    return {"text": "text values", "a whole number": "whole numbers", "a number": "numbers"}.get(inner, inner)
+
+
+def _example(knob: Any) -> str:
+    default = knob.default
+    base = describe(knob.annotation)
+    if default is None or default == [] or default == {}:
+        if knob.typical:
+            return f"{base}, e.g. {knob.typical.rstrip('.')}" if len(knob.typical) < 60 else base
+        return base + " or remove the key"
+    return f"{base} such as {_show(default) if not isinstance(default, str) else default}"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "single text value"
+    return type(value).__name__
+
+
+def _split(key: str) -> list[str | int]:
+    return [int(p) if p.isdigit() else p for p in key.split(".")] if key else []
