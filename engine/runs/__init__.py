@@ -1,0 +1,1 @@
+"""Training runs: launching, the run folder contract, attaching, stopping, listing."""

@@ -1,0 +1,234 @@
+"""Knowing and steering runs: truthful status, listing, stopping, and finding a run by id, path or "last".
+
+Status comes from the run folder, checked against the real processes: a run is "running" only while some process
+of its process group is alive. A run that claims to run but whose processes are gone died without its final event;
+it is "failed", and that verdict is written back to state.json. Import-light (no torch).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import TunedeckError
+from engine.runs import folder
+from engine.runs.index import indexed_run_dirs, scan_run_dirs
+
+FINAL_EVENTS = {"finished": "finished", "stopped": "stopped", "error": "failed"}
+FINAL_STATUSES = ("finished", "failed", "stopped")
+
+
+# --- processes ------------------------------------------------------------------------------------------------
+
+def _proc_stat(pid: int) -> tuple[str, int] | None:
+    """(state letter, process group) of a live pid from /proc, or None."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    fields = raw[raw.rfind(")") + 2:].split()  # the command name may hold spaces and parentheses
+    return fields[0], int(fields[2])
+
+
+def group_pids(pgid: int) -> list[int]:
+    """Pids of the group's processes that are alive (zombies excluded: they have finished)."""
+    if not Path("/proc/self/stat").exists():  # no /proc: ask the kernel whether the group has anyone
+        try:
+            os.killpg(pgid, 0)
+            return [pgid]
+        except (ProcessLookupError, PermissionError):
+            return []
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _proc_stat(int(entry))
+            if stat and stat[1] == pgid and stat[0] not in ("Z", "X"):
+                pids.append(int(entry))
+    return pids
+
+
+def run_alive(state: dict[str, Any]) -> bool:
+    pgid = state.get("pgid") or state.get("pid")
+    if not pgid:
+        return False
+    if group_pids(int(pgid)):
+        return True
+    stat = _proc_stat(int(state.get("pid") or pgid))
+    return bool(stat and stat[0] not in ("Z", "X"))
+
+
+# --- status ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class RunInfo:
+    run_id: str
+    run_dir: Path
+    status: str
+    step: int | None = None
+    total_steps: int | None = None
+    loss: float | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
+    preset: str | None = None
+    pid: int | None = None
+    message: str | None = None
+    state: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+def _final_event(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for event in reversed(events):
+        if event.get("event") in FINAL_EVENTS:
+            return event
+    return None
+
+
+def run_status(run_dir: str | os.PathLike[str]) -> str:
+    """starting | running | finished | failed | stopped — checked against the real processes."""
+    return run_info(run_dir).status
+
+
+def run_info(run_dir: str | os.PathLike[str]) -> RunInfo:
+    run_dir = Path(run_dir)
+    state = folder.read_state(run_dir)
+    events = folder.read_events(run_dir)
+    status, message = _status_from(run_dir, state, events)
+    info = RunInfo(
+        run_id=state.get("run_id") or run_dir.name, run_dir=run_dir, status=status,
+        started_at=state.get("started_at"), ended_at=state.get("ended_at"), preset=state.get("preset"),
+        pid=state.get("pid"), message=message, state=state,
+    )
+    for event in events:
+        kind = event.get("event")
+        if kind == "start":
+            info.total_steps = event.get("total_steps", info.total_steps)
+        elif kind == "step":
+            info.step = event.get("step", info.step)
+            info.total_steps = event.get("total_steps") or info.total_steps
+            if event.get("loss") is not None:
+                info.loss = event["loss"]
+        elif kind in FINAL_EVENTS and event.get("step") is not None:
+            info.step = event["step"]
+    return info
+
+
+def _status_from(run_dir: Path, state: dict[str, Any], events: list[dict[str, Any]]) -> tuple[str, str | None]:
+    final = _final_event(events)
+    if final is None and state.get("status") in FINAL_STATUSES:
+        return state["status"], state.get("message")
+    if final is None:
+        if run_alive(state):
+            started = any(e.get("event") == "start" for e in events) or state.get("status") == "running"
+            return ("running" if started else "starting"), None
+        # Gone without a final event. Read once more: it may have written one just before exiting.
+        final = _final_event(folder.read_events(run_dir))
+        if final is None:
+            if not state:
+                return "failed", "no state.json: not a run folder or it was never started"
+            message = "the training processes ended without a final event (killed, or crashed hard); see train.log"
+            folder.update_state(run_dir, status="failed", ended_at=state.get("ended_at") or time.time(),
+                                message=message)
+            return "failed", message
+    status = FINAL_EVENTS[final["event"]]
+    message = final.get("message")
+    if state.get("status") != status and state:
+        folder.update_state(run_dir, status=status, ended_at=state.get("ended_at") or final.get("time"),
+                            **({"message": message} if message else {}))
+    return status, message
+
+
+# --- listing and finding --------------------------------------------------------------------------------------
+
+def list_runs(scan: str | os.PathLike[str] | None = None) -> list[RunInfo]:
+    """Every indexed run (plus those found under ``scan``), oldest first, each with its truthful status."""
+    dirs = {d.resolve(): None for d in indexed_run_dirs()}
+    if scan is not None:
+        dirs.update({d.resolve(): None for d in scan_run_dirs(scan)})
+    infos = [run_info(d) for d in dirs]
+    return sorted(infos, key=lambda i: (i.started_at or 0, i.run_id))
+
+
+def resolve_run(id_or_path: str) -> Path:
+    """A run folder from "last", a path to a run folder, or a run id (a unique prefix is enough)."""
+    if id_or_path == "last":
+        runs = list_runs()
+        if not runs:
+            raise TunedeckError("No runs yet: start one with `tunedeck train PRESET`.")
+        return runs[-1].run_dir
+    path = Path(id_or_path).expanduser()
+    if (path / folder.STATE_FILE).is_file():
+        return path.absolute()
+    runs = list_runs()
+    exact = [r for r in runs if r.run_id == id_or_path]
+    matches = exact or [r for r in runs if r.run_id.startswith(id_or_path)]
+    if len(matches) == 1:
+        return matches[0].run_dir
+    if not matches:
+        raise TunedeckError(
+            f"No run matches {id_or_path!r}: give a run id (or its start), a run folder, or 'last'. "
+            "`tunedeck runs` lists them."
+        )
+    names = ", ".join(r.run_id for r in matches[:8])
+    raise TunedeckError(f"{id_or_path!r} matches several runs ({names}); type more of the id.")
+
+
+# --- stopping -------------------------------------------------------------------------------------------------
+
+def _wait_gone(state: dict[str, Any], until: float, poll: float = 0.2) -> bool:
+    while time.monotonic() < until:
+        if not run_alive(state):
+            return True
+        time.sleep(poll)
+    return not run_alive(state)
+
+
+def _signal_group(state: dict[str, Any], sig: signal.Signals) -> None:
+    pgid = int(state.get("pgid") or state["pid"])
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def stop_run(run_dir: str | os.PathLike[str], timeout: float = 120.0, grace: float | None = None) -> str:
+    """Stop gracefully, then firmly; return the final status once every process of the run has ended.
+
+    1. write RUN/stop: the trainer saves a checkpoint and exits with a "stopped" event;
+    2. after ``grace`` seconds (default: half of ``timeout``) SIGTERM the process group (the trainer treats it
+       the same way);
+    3. after ``timeout`` seconds SIGKILL the group: no checkpoint, recorded as stopped by force.
+    """
+    run_dir = Path(run_dir)
+    state = folder.read_state(run_dir)
+    if not state:
+        raise TunedeckError(f"{run_dir} is not a run folder (no {folder.STATE_FILE}).")
+    status = run_status(run_dir)
+    if status in FINAL_STATUSES:
+        return status
+    (run_dir / folder.STOP_FILE).touch()
+    folder.update_state(run_dir, stop_requested_at=time.time())
+    start = time.monotonic()
+    grace = timeout / 2 if grace is None else min(grace, timeout)
+    if not state.get("pid"):  # launcher has not recorded the pid yet: give it a moment
+        time.sleep(1.0)
+        state = folder.read_state(run_dir)
+    forced = None
+    if state.get("pid") and not _wait_gone(state, start + grace):
+        forced = "SIGTERM"
+        _signal_group(state, signal.SIGTERM)
+        if not _wait_gone(state, start + timeout):
+            forced = "SIGKILL"
+            _signal_group(state, signal.SIGKILL)
+            _wait_gone(state, time.monotonic() + 30)
+    final = _final_event(folder.read_events(run_dir))
+    if final is not None:
+        return run_status(run_dir)
+    # No final event: the trainer never got to write one. It ended because we asked, so it is stopped.
+    folder.update_state(
+        run_dir, status="stopped", ended_at=time.time(), stopped_by=forced or "stop file",
+        message=f"stopped by {forced or 'request'} before the trainer wrote a final event; no checkpoint saved",
+    )
+    return "stopped"

@@ -1,0 +1,109 @@
+"""The run folder: the contract between the trainer and every viewer (TUI run screen, `attach`, `runs`).
+
+Layout of ``RUN/`` (``<output_dir>/runs/<run_id>/``)::
+
+    preset.yaml    the resolved preset the run trains from (overrides applied)
+    command.txt    the exact launch command, one line
+    train.log      everything the training processes print (stdout+stderr), raw, tqdm "\\r" and ANSI kept
+    events.jsonl   one JSON object per line, appended by the main training process (see EVENT_KINDS)
+    state.json     {"run_id", "status", "pid", "pgid", "started_at", "ended_at", "preset", "output_dir", ...}
+    stop           present when a graceful stop was requested (the trainer saves a checkpoint and exits)
+
+Every event has ``"event"`` (one of EVENT_KINDS) and ``"time"`` (unix seconds). Fields by kind:
+
+    start       total_steps, num_epochs, steps_per_epoch, effective_batch_size, num_processes, command
+    step        step, total_steps, epoch, loss, learning_rate, grad_norm, tokens_per_second, eta_seconds
+    eval        step, epoch, eval_loss
+    checkpoint  step, path
+    finished    step, output_dir, adapter_dir (or model_dir)
+    stopped     step, checkpoint
+    error       message (one paragraph for people), key (the culprit knob, optional), log_tail (optional)
+
+Viewers only read these files; they never hold a pipe to the trainer, so nothing blocks when nobody watches.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+PRESET_FILE = "preset.yaml"
+COMMAND_FILE = "command.txt"
+LOG_FILE = "train.log"
+EVENTS_FILE = "events.jsonl"
+STATE_FILE = "state.json"
+STOP_FILE = "stop"
+
+EVENT_KINDS = ("start", "step", "eval", "checkpoint", "finished", "stopped", "error")
+STATUSES = ("starting", "running", "finished", "failed", "stopped")
+
+
+def append_event(run_dir: str | os.PathLike[str], event: str, **fields: Any) -> dict[str, Any]:
+    """Append one event line; one ``write`` of a whole line so concurrent readers never see half of one."""
+    if event not in EVENT_KINDS:
+        raise ValueError(f"unknown event kind {event!r}")
+    record = {"event": event, "time": time.time(), **fields}
+    line = json.dumps(record, default=str) + "\n"
+    with open(Path(run_dir) / EVENTS_FILE, "a", encoding="utf-8") as fh:
+        fh.write(line)
+        fh.flush()
+    return record
+
+
+class EventTail:
+    """Reads new complete event lines since the last call (a partial last line waits for its newline)."""
+
+    def __init__(self, run_dir: str | os.PathLike[str]) -> None:
+        self.path = Path(run_dir) / EVENTS_FILE
+        self.offset = 0
+
+    def read_new(self) -> list[dict[str, Any]]:
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.offset)
+                chunk = fh.read()
+        except FileNotFoundError:
+            return []
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            return []
+        self.offset += end + 1
+        events = []
+        for raw in chunk[: end + 1].splitlines():
+            try:
+                events.append(json.loads(raw))
+            except json.JSONDecodeError:
+                continue
+        return events
+
+
+def read_events(run_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    return EventTail(run_dir).read_new()
+
+
+def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, default=str)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def read_state(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    try:
+        with open(Path(run_dir) / STATE_FILE, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def update_state(run_dir: str | os.PathLike[str], **fields: Any) -> dict[str, Any]:
+    state = read_state(run_dir)
+    state.update(fields)
+    write_json_atomic(Path(run_dir) / STATE_FILE, state)
+    return state

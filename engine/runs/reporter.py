@@ -1,0 +1,217 @@
+"""Headless follower of a run folder, used by ``tunedeck train`` (foreground) and ``tunedeck attach``.
+
+It tails train.log (printing lines, with tqdm's "\\r" redraws collapsed to their last state) and events.jsonl (a
+rich progress bar: step/total, epoch, loss, lr, tokens/s, ETA; eval losses and checkpoints as lines). It ends when
+a final event arrives or the processes are gone, and returns 0 only for a finished run. On a non-terminal output
+it prints plain lines and no bar. It only reads files: stopping the follower never touches the run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from engine.runs import folder
+from engine.runs.control import FINAL_EVENTS, run_info
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class LogTail:
+    """New complete lines of train.log since the last call; a "\\r"-redrawn line keeps only its last state."""
+
+    def __init__(self, path: Path, offset: int = 0) -> None:
+        self.path = path
+        self.offset = offset
+        self.partial = ""
+
+    def read_lines(self, flush: bool = False) -> list[str]:
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.offset)
+                chunk = fh.read()
+        except FileNotFoundError:
+            return []
+        self.offset += len(chunk)
+        text = self.partial + chunk.decode("utf-8", errors="replace")
+        *complete, self.partial = text.split("\n")
+        if "\r" in self.partial:  # an endless tqdm redraw: keep only what it shows now
+            self.partial = self.partial.rsplit("\r", 1)[-1]
+        if flush and self.partial:
+            complete.append(self.partial)
+            self.partial = ""
+        lines = []
+        for line in complete:
+            shown = [seg for seg in line.split("\r") if seg.strip()]
+            if shown:
+                lines.append(_ANSI.sub("", shown[-1]).rstrip())
+        return lines
+
+
+def last_lines_offset(path: Path, n: int) -> int:
+    """Byte offset where the last ``n`` lines of ``path`` start (so attach shows a little backlog)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return 0
+    pos = len(data)
+    for _ in range(n + 1):
+        pos = data.rfind(b"\n", 0, pos)
+        if pos < 0:
+            return 0
+    return pos + 1
+
+
+def _fmt_eta(seconds: Any) -> str:
+    if seconds is None:
+        return "?"
+    seconds = int(seconds)
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def describe_step(ev: dict[str, Any]) -> str:
+    return "  ".join([f"step {ev.get('step')}/{ev.get('total_steps') or '?'}", *step_details(ev)])
+
+
+def step_details(ev: dict[str, Any]) -> list[str]:
+    """epoch, loss, lr, tokens/s, ETA of a step event, as short labelled texts."""
+    parts = []
+    if ev.get("epoch") is not None:
+        parts.append(f"epoch {ev['epoch']:.2f}")
+    if ev.get("loss") is not None:
+        parts.append(f"loss {ev['loss']:.4f}")
+    if ev.get("learning_rate") is not None:
+        parts.append(f"lr {ev['learning_rate']:.2e}")
+    if ev.get("tokens_per_second"):
+        parts.append(f"{ev['tokens_per_second']:.0f} tok/s")
+    if ev.get("eta_seconds") is not None:
+        parts.append(f"ETA {_fmt_eta(ev['eta_seconds'])}")
+    return parts
+
+
+class Reporter:
+    """Follow one run until it ends. ``follow()`` returns the exit code (0 only when finished)."""
+
+    def __init__(self, run_dir: str | os.PathLike[str], console: Console | None = None, *,
+                 backlog_lines: int | None = None, poll: float = 0.25, show_log: bool = True) -> None:
+        self.run_dir = Path(run_dir)
+        self.console = console or Console(highlight=False)
+        self.poll = poll
+        self.show_log = show_log
+        log_path = self.run_dir / folder.LOG_FILE
+        offset = 0 if backlog_lines is None else last_lines_offset(log_path, backlog_lines)
+        self.log = LogTail(log_path, offset)
+        self.events = folder.EventTail(self.run_dir)
+        self.final: dict[str, Any] | None = None
+        self.last_step: dict[str, Any] = {}
+        self.progress: Progress | None = None
+        self.task = None
+
+    # -- output ---------------------------------------------------------------------------------------------
+
+    def _print(self, text: str, style: str | None = None) -> None:
+        target = self.progress.console if self.progress else self.console
+        target.print(escape(text), style=style, soft_wrap=True)
+
+    def _make_progress(self) -> Progress:
+        return Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=self.console, transient=False,
+        )
+
+    def _handle_event(self, ev: dict[str, Any]) -> None:
+        kind = ev.get("event")
+        if kind == "start":
+            self._print(
+                f"training: {ev.get('total_steps')} steps, {ev.get('num_epochs')} epochs, "
+                f"{ev.get('num_processes')} process(es), effective batch {ev.get('effective_batch_size')}",
+                "bold",
+            )
+            if self.progress is not None and self.task is not None:
+                self.progress.update(self.task, total=ev.get("total_steps"))
+        elif kind == "step":
+            self.last_step = ev
+            if self.progress is not None and self.task is not None:
+                self.progress.update(self.task, completed=ev.get("step") or 0,
+                                     total=ev.get("total_steps") or None, info="  ".join(step_details(ev)))
+            else:
+                self._print(describe_step(ev))
+        elif kind == "eval":
+            self._print(f"eval  step {ev.get('step')}  eval_loss {ev.get('eval_loss')}", "cyan")
+        elif kind == "checkpoint":
+            self._print(f"checkpoint  step {ev.get('step')}  {ev.get('path')}", "green")
+        elif kind in FINAL_EVENTS:
+            self.final = ev
+
+    def _drain(self, flush: bool = False) -> None:
+        if self.show_log:
+            for line in self.log.read_lines(flush=flush):
+                self._print(line, "dim")
+        for ev in self.events.read_new():
+            self._handle_event(ev)
+
+    # -- the loop -------------------------------------------------------------------------------------------
+
+    def follow(self) -> int:
+        live = self.console.is_terminal
+        if live:
+            self.progress = self._make_progress()
+            self.task = self.progress.add_task(self.run_dir.name[-24:], total=None, info="starting…")
+            self.progress.start()
+        try:
+            status = self._loop()
+        finally:
+            if self.progress is not None:
+                self.progress.stop()
+                self.progress = None
+        return self._summary(status)
+
+    def _loop(self) -> str:
+        dead_since: float | None = None
+        while True:
+            self._drain()
+            if self.final is not None:
+                # Let the last log lines land (the trainer prints its exit after the event).
+                time.sleep(self.poll)
+                self._drain(flush=True)
+                return run_info(self.run_dir).status
+            status = run_info(self.run_dir).status
+            if status in ("failed", "stopped", "finished"):
+                # Gone without a final event (or already over): a last read, then say so.
+                dead_since = dead_since or time.monotonic()
+                if time.monotonic() - dead_since > self.poll:
+                    self._drain(flush=True)
+                    return status
+            time.sleep(self.poll)
+
+    def _summary(self, status: str) -> int:
+        info = run_info(self.run_dir)
+        final = self.final or {}
+        if status == "finished":
+            where = final.get("adapter_dir") or final.get("model_dir") or final.get("output_dir")
+            self.console.print(f"[bold green]finished[/] at step {final.get('step')}"
+                               + (f": {escape(str(where))}" if where else ""))
+            return 0
+        if status == "stopped":
+            ckpt = final.get("checkpoint")
+            self.console.print(f"[bold yellow]stopped[/] at step {final.get('step', info.step)}"
+                               + (f"; checkpoint {escape(str(ckpt))}" if ckpt else "; no checkpoint saved"))
+            return 1
+        message = final.get("message") or info.message or "see train.log"
+        self.console.print(f"[bold red]failed[/]: {escape(str(message))}")
+        self.console.print(f"log: {escape(str(self.run_dir / folder.LOG_FILE))}")
+        return 1
+
+
+def follow_run(run_dir: str | os.PathLike[str], *, backlog_lines: int | None = None,
+               console: Console | None = None) -> int:
+    return Reporter(run_dir, console, backlog_lines=backlog_lines).follow()

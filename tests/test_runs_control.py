@@ -1,0 +1,211 @@
+"""Launching detached, truthful status, stopping, listing and finding runs — real processes, a fake trainer.
+
+The fake trainer (tests/_runs_helpers.py) goes through the real ``accelerate launch``; only the training itself
+is faked, so these tests take seconds. Real training through engine.train is in test_cli_train.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from _runs_helpers import REPO, events, pid_alive, use_fake_trainer, wait_for, write_preset
+from engine.errors import TunedeckError
+from engine.runs import folder
+from engine.runs.control import group_pids, list_runs, resolve_run, run_info, run_status, stop_run
+from engine.runs.launch import launch
+
+pytestmark = pytest.mark.slow
+
+
+def _rank_pids(run_dir: Path) -> list[int]:
+    return [json.loads(p.read_text())["pid"] for p in sorted(run_dir.glob("rank-*.json"))]
+
+
+def _has_event(run_dir: Path, kind: str) -> bool:
+    return any(e["event"] == kind for e in events(run_dir))
+
+
+def test_launch_writes_the_run_folder_and_finishes(tmp_path, monkeypatch):
+    use_fake_trainer(monkeypatch, step_seconds=0.05)
+    preset = write_preset(tmp_path, max_steps=4)
+    handle = launch(preset, ["learning_rate=0.0005"])
+    assert handle.run_dir.parent == tmp_path / "out" / "runs"
+    state = folder.read_state(handle.run_dir)
+    assert state["pid"] == handle.pid == state["pgid"] and state["preset"] == str(preset)
+    assert "learning_rate: 0.0005" in (handle.run_dir / "preset.yaml").read_text()
+    assert "-m _runs_helpers" in handle.command
+    assert wait_for(lambda: run_status(handle.run_dir) == "finished", 90)
+    assert folder.read_state(handle.run_dir)["status"] == "finished"  # persisted
+    info = run_info(handle.run_dir)
+    assert (info.step, info.total_steps) == (4, 4) and info.loss == pytest.approx(0.5)
+    assert [r.run_dir for r in list_runs()][-1] == handle.run_dir
+    assert resolve_run("last") == handle.run_dir
+    assert resolve_run(handle.run_id) == handle.run_dir
+    assert resolve_run(str(handle.run_dir)) == handle.run_dir
+    assert "100%|##| 4/4" in (handle.run_dir / "train.log").read_text()
+
+
+def test_two_cpu_processes_really_run(tmp_path, monkeypatch):
+    use_fake_trainer(monkeypatch, step_seconds=0.05)
+    preset = write_preset(tmp_path, gpus_per_node=2, max_steps=3)
+    handle = launch(preset)
+    assert wait_for(lambda: run_status(handle.run_dir) == "finished", 120), (handle.run_dir / "train.log").read_text()
+    ranks = [json.loads(p.read_text()) for p in sorted(handle.run_dir.glob("rank-*.json"))]
+    assert [r["rank"] for r in ranks] == [0, 1]
+    assert {r["world_size"] for r in ranks} == {2}
+    assert ranks[0]["pid"] != ranks[1]["pid"]
+    assert {r["accelerate_use_cpu"] for r in ranks} == {"true"}
+    start = next(e for e in events(handle.run_dir) if e["event"] == "start")
+    assert start["num_processes"] == 2 and start["effective_batch_size"] == 2 * 2
+
+
+def test_run_survives_its_launcher_being_killed_and_attach_sees_it_finish(tmp_path, monkeypatch):
+    use_fake_trainer(monkeypatch, step_seconds=0.3)
+    preset = write_preset(tmp_path, max_steps=12)
+    # `tunedeck train` in the foreground, in a session of its own like a terminal's shell.
+    fg = subprocess.Popen([sys.executable, "-m", "engine.cli", "train", str(preset)], cwd=REPO,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    runs_root = tmp_path / "out" / "runs"
+    assert wait_for(lambda: any(_has_event(d, "step") for d in runs_root.glob("*")), 60)
+    run_dir = next(runs_root.glob("*"))
+    os.killpg(fg.pid, signal.SIGHUP)  # the terminal goes away...
+    os.killpg(fg.pid, signal.SIGKILL)  # ...and the launcher is killed outright
+    fg.wait(10)
+    assert run_status(run_dir) == "running"
+    out = subprocess.run([sys.executable, "-m", "engine.cli", "attach", run_dir.name[:15]], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "finished" in out.stdout and "step 12/12" in out.stdout
+    assert run_status(run_dir) == "finished"
+
+
+def test_detach_returns_at_once_and_prints_how_to_follow(tmp_path, monkeypatch):
+    use_fake_trainer(monkeypatch, step_seconds=0.2)
+    preset = write_preset(tmp_path, max_steps=10)
+    t0 = time.monotonic()
+    out = subprocess.run([sys.executable, "-m", "engine.cli", "train", str(preset), "--detach", "--run-id", "bg"],
+                         cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert time.monotonic() - t0 < 20
+    assert "tunedeck attach bg" in out.stdout and "tunedeck stop bg" in out.stdout
+    run_dir = tmp_path / "out" / "runs" / "bg"
+    assert run_status(run_dir) in ("starting", "running")
+    assert stop_run(run_dir, timeout=30) == "stopped"
+
+
+def test_stop_saves_a_checkpoint_and_leaves_no_process(tmp_path, monkeypatch):
+    use_fake_trainer(monkeypatch, step_seconds=0.2)
+    preset = write_preset(tmp_path, max_steps=1000, gpus_per_node=2)
+    handle = launch(preset)
+    assert wait_for(lambda: _has_event(handle.run_dir, "step"), 60)
+    pids = _rank_pids(handle.run_dir) + [handle.pid]
+    assert len(pids) == 3 and all(pid_alive(p) for p in pids)
+    assert stop_run(handle.run_dir, timeout=60) == "stopped"
+    assert group_pids(handle.pid) == [] and not any(pid_alive(p) for p in pids)
+    stopped = [e for e in events(handle.run_dir) if e["event"] == "stopped"]
+    assert len(stopped) == 1 and Path(stopped[0]["checkpoint"]).is_dir()
+    assert folder.read_state(handle.run_dir)["status"] == "stopped"
+    assert run_status(handle.run_dir) == "stopped"
+
+
+def test_stop_escalates_to_sigkill_when_the_trainer_ignores_it(tmp_path, monkeypatch):
+    use_fake_trainer(monkeypatch, step_seconds=0.2, FAKE_IGNORE_STOP="1")
+    handle = launch(write_preset(tmp_path, max_steps=1000))
+    assert wait_for(lambda: _has_event(handle.run_dir, "step"), 60)
+    pids = _rank_pids(handle.run_dir)
+    t0 = time.monotonic()
+    assert stop_run(handle.run_dir, timeout=4, grace=1) == "stopped"
+    assert time.monotonic() - t0 < 30
+    assert not any(pid_alive(p) for p in pids) and group_pids(handle.pid) == []
+    state = folder.read_state(handle.run_dir)
+    assert state["stopped_by"] == "SIGKILL" and "no checkpoint" in state["message"]
+
+
+def test_killed_run_is_failed_not_running(tmp_path, monkeypatch):
+    use_fake_trainer(monkeypatch, step_seconds=0.2)
+    handle = launch(write_preset(tmp_path, max_steps=1000))
+    assert wait_for(lambda: _has_event(handle.run_dir, "step"), 60)
+    assert run_status(handle.run_dir) == "running"
+    os.killpg(handle.pid, signal.SIGKILL)
+    assert wait_for(lambda: run_status(handle.run_dir) != "running", 20)
+    assert run_status(handle.run_dir) == "failed"
+    state = folder.read_state(handle.run_dir)
+    assert state["status"] == "failed" and "without a final event" in state["message"]
+    out = subprocess.run([sys.executable, "-m", "engine.cli", "attach", str(handle.run_dir)], cwd=REPO,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "failed" in out.stdout
+
+
+def test_crash_mid_run_is_failed(tmp_path, monkeypatch):
+    use_fake_trainer(monkeypatch, step_seconds=0.05, FAKE_CRASH_AT="3")
+    handle = launch(write_preset(tmp_path, max_steps=10))
+    assert wait_for(lambda: run_status(handle.run_dir) not in ("starting", "running"), 60)
+    assert run_status(handle.run_dir) == "failed"
+
+
+def test_launch_from_a_killed_parent_process(tmp_path, monkeypatch):
+    """launch() returns at once; the parent dying (SIGKILL, no cleanup) does not end the run."""
+    use_fake_trainer(monkeypatch, step_seconds=0.2)
+    preset = write_preset(tmp_path, max_steps=8)
+    script = textwrap.dedent(f"""
+        import sys, time
+        from engine.runs.launch import launch
+        h = launch({str(preset)!r})
+        print(h.run_dir, flush=True)
+        time.sleep(600)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    run_dir = Path(parent.stdout.readline().strip())
+    parent.kill()
+    parent.wait(10)
+    assert wait_for(lambda: run_status(run_dir) == "finished", 90), (run_dir / "train.log").read_text()
+
+
+def test_runs_table_is_truthful(tmp_path, monkeypatch):
+    use_fake_trainer(monkeypatch, step_seconds=0.05)
+    handle = launch(write_preset(tmp_path, max_steps=3), run_id="tabled")
+    assert wait_for(lambda: run_status(handle.run_dir) == "finished", 60)
+    out = subprocess.run([sys.executable, "-m", "engine.cli", "runs"], cwd=REPO, capture_output=True, text=True,
+                         timeout=60)
+    line = next(x for x in out.stdout.splitlines() if "tabled" in x)
+    assert "finished" in line and "3/3" in line and "0.6667" in line
+    rows = json.loads(subprocess.run([sys.executable, "-m", "engine.cli", "runs", "--json"], cwd=REPO,
+                                     capture_output=True, text=True, timeout=60).stdout)
+    assert any(r["run_id"] == "tabled" and r["status"] == "finished" for r in rows)
+
+
+def test_resolve_run_errors_are_clear(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUNEDECK_HOME", str(tmp_path / "home"))
+    with pytest.raises(TunedeckError, match="No runs yet"):
+        resolve_run("last")
+    with pytest.raises(TunedeckError, match="No run matches 'nope'"):
+        resolve_run("nope")
+    for name in ("20260101-a", "20260101-b"):
+        run_dir = tmp_path / name
+        run_dir.mkdir()
+        folder.update_state(run_dir, run_id=name, status="finished", started_at=time.time())
+        from engine.runs.index import register_run
+
+        register_run(run_dir)
+    with pytest.raises(TunedeckError, match="matches several runs"):
+        resolve_run("2026")
+    assert resolve_run("20260101-b") == tmp_path / "20260101-b"
+
+
+def test_status_of_a_run_whose_final_event_says_error(tmp_path):
+    run_dir = tmp_path / "r"
+    run_dir.mkdir()
+    folder.update_state(run_dir, run_id="r", status="running", pid=os.getpid(), pgid=os.getpgid(0))
+    folder.append_event(run_dir, "error", message="out of memory at step 3", key="micro_batch_size")
+    assert run_status(run_dir) == "failed"
+    assert run_info(run_dir).message == "out of memory at step 3"
+    assert folder.read_state(run_dir)["status"] == "failed"
