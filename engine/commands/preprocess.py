@@ -1,0 +1,73 @@
+"""``tunedeck preprocess PRESET``: tokenize and cache the training data now (and optionally export it)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("preprocess", help="tokenize and cache the datasets (fails early on bad data)")
+    p.add_argument("preset", metavar="PRESET", help="the preset YAML file")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a knob for this run, e.g. --set sequence_len=1024 (repeatable)")
+    p.add_argument("--export", metavar="OUT.jsonl",
+                   help='write every kept row, unpacked, in source order: {"input_ids": [...], "labels": [...]} '
+                        "(-100 = not learned)")
+    p.add_argument("--no-cache", action="store_true", help="rebuild even when a matching cache entry exists")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from engine.data.prepare import prepare_datasets
+    from engine.data.tokenizer import prepare_tokenizer
+    from engine.preset import load_config
+
+    cfg = load_config(args.preset, args.overrides)
+    tokenizer = prepare_tokenizer(cfg, args.preset)
+    prepared = prepare_datasets(cfg, tokenizer, args.preset, use_cache=not args.no_cache)
+    console = Console(highlight=False)
+    s = prepared.stats
+    console.print(f"{'cache hit' if prepared.cache_hit else 'prepared'}: {prepared.cache_dir}")
+    console.print(summary_line(s))
+    if args.export:
+        count = export_jsonl(prepared.rows, args.export)
+        console.print(f"exported {count} rows to {args.export}")
+    return 0
+
+
+def summary_line(s: dict) -> str:
+    parts = [f"{s['rows']} rows ({s['train_rows']} train, {s['eval_rows']} eval)",
+             f"{s['dropped']} dropped as too long", f"{s['truncated']} truncated",
+             f"{s['no_trained_tokens']} with nothing to learn",
+             f"{s['tokens']} tokens, {s['trained_tokens']} trained"]
+    if s.get("sample_packing"):
+        parts.append(f"{s['packed_sequences']} packed sequences of {s['sequence_len']}, "
+                     f"efficiency {s['packing_efficiency']:.1%}")
+    return "; ".join(parts)
+
+
+def export_jsonl(rows, path: str) -> int:
+    """One JSON line per row, written atomically (temp file beside it, fsync, rename)."""
+    import json
+    import os
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".jsonl", dir=folder)
+    count = 0
+    try:
+        with os.fdopen(fd, "w") as f:
+            for ids, labels in zip(rows["input_ids"], rows["labels"]):
+                f.write(json.dumps({"input_ids": ids, "labels": labels}, separators=(",", ":")) + "\n")
+                count += 1
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return count

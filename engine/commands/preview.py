@@ -1,0 +1,70 @@
+"""``tunedeck preview PRESET``: examples as the model sees them, learned tokens highlighted, plus totals."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("preview", help="show tokenized examples: learned text in green, masked text dim")
+    p.add_argument("preset", metavar="PRESET", help="the preset YAML file")
+    p.add_argument("-n", type=int, default=3, help="how many examples (default 3)")
+    p.add_argument("--dataset", type=int, default=None, metavar="I", help="only examples of datasets[I]")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a knob, e.g. --set datasets.0.train_on_eos=all (repeatable)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (for the terminal app)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.errors import TunedeckError
+
+    try:
+        from engine.data.preview_data import preview
+        from engine.preset import load_config
+
+        cfg = load_config(args.preset, args.overrides)
+        result = preview(cfg, args.preset, n=args.n, dataset=args.dataset)
+    except TunedeckError as err:
+        if not args.json:
+            raise
+        _print_json({"error": _error_json(err)})
+        return err.exit_code
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        _print_rich(result)
+    return 0
+
+
+def _error_json(err: Exception) -> dict:
+    to_json = getattr(err, "to_json", None)
+    if to_json:
+        return to_json()
+    return {"message": str(err), "file": getattr(err, "file", None), "line": getattr(err, "line", None),
+            "key": getattr(err, "key", None)}
+
+
+def _print_json(obj: dict) -> None:
+    import json
+    import sys
+
+    sys.stdout.write(json.dumps(obj) + "\n")
+
+
+def _print_rich(result) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from engine.commands.preprocess import summary_line
+
+    console = Console(highlight=False)
+    for n, ex in enumerate(result.examples, 1):
+        console.rule(f"example {n} · dataset {ex.dataset} · {ex.num_tokens} tokens")
+        text = Text()
+        for chunk, trained in ex.segments:
+            text.append(chunk, style="bold green" if trained else "dim")
+        console.print(text)
+    console.rule()
+    console.print(Text("learned", style="bold green") + Text(" / ") + Text("masked (context only)", style="dim"))
+    console.print(summary_line(result.stats))

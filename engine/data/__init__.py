@@ -1,0 +1,56 @@
+"""The data pipeline: dataset entries in a preset -> tokenized, labelled (and packed) training data.
+
+API (heavy imports happen inside the functions; importing ``engine.data`` is light):
+
+``prepare_tokenizer(cfg, preset_path=None) -> tokenizer``
+    AutoTokenizer for tokenizer_config or base_model (revision_of_model, trust_remote_code), with
+    special_tokens/tokens added, a pad token (EOS when missing) and the preset's top-level chat_template set.
+    The trainer must resize the model's embeddings to ``len(tokenizer)``.
+
+``prepare_datasets(cfg, tokenizer, preset_path=None, *, num_proc=None, use_cache=True) -> PreparedData``
+    ``.train`` / ``.eval`` (``datasets.Dataset``; eval is None when val_set_size is 0) with columns:
+      * unpacked: ``input_ids``, ``labels`` (-100 = not learned). No attention_mask: the collator makes it.
+      * sample_packing: ``input_ids``, ``labels``, ``position_ids`` (restart at 0 for every packed row), no
+        attention_mask (transformers builds the block-diagonal mask from position_ids only when it is absent).
+        Each sample is at most sequence_len tokens.
+    ``.stats``: source_rows, rows (kept), dropped (too long), truncated, no_trained_tokens (dropped: nothing to
+      learn), tokens, trained_tokens (label targets; a row's first label never is one), train_rows, eval_rows,
+      sequence_len, sample_packing, packed_sequences, eval_packed_sequences, packing_efficiency
+      (real tokens / (packed_sequences x sequence_len)), datasets (the same counts per entry).
+    ``.rows``: every kept row unpacked in source order (input_ids, labels, dataset index) — what --export writes.
+    ``.cache_dir`` / ``.cache_hit``: the cache entry used (see ``engine.data.cache``).
+    Raises ``DataError`` (a ``TunedeckError`` with .file/.line/.key) on bad data, before any training.
+
+``engine.data.collate.DataCollator(pad_token_id, pad_to=None, pad_to_multiple_of=None)``
+    Pads input_ids (pad id), labels (-100), position_ids (0); adds attention_mask only for unpacked data.
+    Use it as the Trainer's data_collator (TRL's collators rebuild labels and would lose our masking).
+
+``preview(cfg, preset_path=None, n=5, dataset=None, tokenizer=None) -> PreviewResult`` (engine.data.preview_data)
+    Examples as segments of (text, trained) plus the stats; ``PreviewResult.to_json()`` is the
+    ``tunedeck preview --json`` object.
+
+Types (``datasets[].type``): completion (completion.py), input_output (input_output.py), chat_template
+(chat_template.py, label semantics of Axolotl's ChatTemplateStrategy). Named templates: templates.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["prepare_datasets", "prepare_tokenizer", "PreparedData", "preview", "PreviewResult", "DataError"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("prepare_datasets", "PreparedData"):
+        from . import prepare
+        return getattr(prepare, name)
+    if name == "prepare_tokenizer":
+        from .tokenizer import prepare_tokenizer
+        return prepare_tokenizer
+    if name in ("preview", "PreviewResult"):
+        from . import preview_data
+        return getattr(preview_data, name)
+    if name == "DataError":
+        from .errors import DataError
+        return DataError
+    raise AttributeError(name)

@@ -1,0 +1,190 @@
+"""prepare_datasets: read every dataset entry, tokenize, handle long rows, split, pack, cache."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import cache
+from .errors import DataError
+from .sources import resolve_source
+from .tokenized import IGNORE, Tokenized
+
+
+@dataclass
+class PreparedData:
+    train: Any  # datasets.Dataset
+    eval: Any | None  # datasets.Dataset or None
+    stats: dict[str, Any]
+    rows: Any = None  # datasets.Dataset: every kept row, unpacked, in source order (input_ids, labels, dataset)
+    cache_dir: str | None = None
+    cache_hit: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def tokenize_entry(rows: Any, ds: Any, cfg: Any, tokenizer: Any, index: int) -> Tokenized:
+    if ds.type == "completion":
+        from .completion import tokenize_completion
+        return tokenize_completion(rows, ds, cfg, tokenizer)
+    if ds.type == "input_output":
+        from .input_output import tokenize_input_output
+        return tokenize_input_output(rows, ds, cfg, tokenizer)
+    from .chat_template import tokenize_chat
+    return tokenize_chat(rows, ds, cfg, tokenizer, index)
+
+
+def _settings(cfg: Any) -> dict[str, Any]:
+    return {k: getattr(cfg, k) for k in (
+        "chat_template", "eot_tokens", "train_on_inputs", "sequence_len", "excess_length_strategy",
+        "sample_packing", "val_set_size", "seed")}
+
+
+def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[str] | None = None, *,
+                     num_proc: int | None = None, use_cache: bool = True) -> PreparedData:
+    """Tokenized train (and eval) data for ``cfg``, from the cache when nothing that matters changed."""
+    import datasets
+
+    from .templates import resolve_template
+    from .tokenizer import tokenizer_fingerprint
+
+    datasets.disable_progress_bars()
+    if not cfg.datasets:
+        raise DataError("no datasets are configured. Add at least one entry under datasets: with a path and a "
+                        "type.", key="datasets")
+    refs = [resolve_source(ds, preset_path, i) for i, ds in enumerate(cfg.datasets)]
+    parts = {
+        "tokenizer": tokenizer_fingerprint(tokenizer), "settings": _settings(cfg),
+        "datasets": [{"cfg": ds.model_dump(), "content": ref.fingerprint(),
+                      "template": resolve_template(ds.chat_template or cfg.chat_template, tokenizer)
+                      if ds.type == "chat_template" else None}
+                     for ds, ref in zip(cfg.datasets, refs)],
+    }
+    key = cache.cache_key(parts)
+    root = cache.prepared_root(cfg, preset_path)
+    if use_cache:
+        hit = cache.load_entry(root, key)
+        if hit is not None:
+            return PreparedData(train=hit["train"], eval=hit["eval"], stats=hit["stats"], rows=hit["rows"],
+                                cache_dir=str(cache.entry_path(root, key)), cache_hit=True)
+
+    all_ids: list[list[int]] = []
+    all_labels: list[list[int]] = []
+    which: list[int] = []
+    per_dataset = []
+    for index, (ds, ref) in enumerate(zip(cfg.datasets, refs)):
+        rows = ref.load()
+        if not rows.rows:
+            raise DataError(f"dataset {index} ('{ref.label}') has no rows. Check the file (and split/data_files).",
+                            file=ref.label if ref.files else None, key=f"datasets.{index}.path")
+        tok = tokenize_entry(rows, ds, cfg, tokenizer, index)
+        ids, labels, counts = fit_lengths(tok, cfg)
+        counts = {"path": ds.path, "type": ds.type, "source_rows": len(rows.rows), **counts}
+        if not ids:
+            raise _nothing_left(index, ref.label, counts, cfg)
+        per_dataset.append(counts)
+        all_ids += ids
+        all_labels += labels
+        which += [index] * len(ids)
+
+    rows_ds = datasets.Dataset.from_dict({"input_ids": all_ids, "labels": all_labels, "dataset": which})
+    train_idx, eval_idx = split_indices(len(all_ids), cfg.val_set_size, cfg.seed)
+    train = _build(all_ids, all_labels, train_idx, cfg, cfg.seed)
+    evals = _build(all_ids, all_labels, eval_idx, cfg, cfg.seed + 1) if eval_idx is not None else None
+    stats = _stats(per_dataset, all_ids, all_labels, train, evals, cfg)
+    stats["train_rows"], stats["eval_rows"] = len(train_idx), len(eval_idx or [])
+    entry = None
+    if use_cache:
+        entry = cache.save_entry(root, key, {"rows": rows_ds, "train": train, "eval": evals}, stats)
+    return PreparedData(train=train, eval=evals, stats=stats, rows=rows_ds,
+                        cache_dir=str(entry) if entry else None, cache_hit=False)
+
+
+def fit_lengths(tok: Tokenized, cfg: Any) -> tuple[list[list[int]], list[list[int]], dict[str, int]]:
+    """Apply excess_length_strategy and drop rows with nothing to learn; count what happened."""
+    limit = cfg.sequence_len
+    truncate = cfg.excess_length_strategy == "truncate"
+    ids_out, labels_out = [], []
+    dropped = truncated = untrained = 0
+    for ids, labels in zip(tok.input_ids, tok.labels):
+        if len(ids) > limit:
+            if not truncate:
+                dropped += 1
+                continue
+            ids, labels = ids[:limit], labels[:limit]
+            truncated += 1
+        if not ids or all(x == IGNORE for x in labels):
+            untrained += 1  # Axolotl drops these too: they cost compute and teach nothing
+            continue
+        ids_out.append(ids)
+        labels_out.append(labels)
+    return ids_out, labels_out, {
+        "rows": len(ids_out), "dropped": dropped, "truncated": truncated, "no_trained_tokens": untrained,
+        "tokens": sum(map(len, ids_out)), "trained_tokens": _trained(labels_out),
+    }
+
+
+def _trained(labels: list[list[int]]) -> int:
+    # labels[0] of a row is never a target (the loss shifts by one), so it is not counted
+    return sum(sum(1 for x in row[1:] if x != IGNORE) for row in labels)
+
+
+def _nothing_left(index: int, label: str, counts: dict[str, int], cfg: Any) -> DataError:
+    if counts["dropped"]:
+        return DataError(
+            f"all {counts['dropped']} rows of dataset {index} ('{label}') that had anything to learn are longer "
+            f"than sequence_len ({cfg.sequence_len}) and were dropped. Raise sequence_len, or set "
+            "excess_length_strategy: truncate to keep their beginnings.", key="sequence_len")
+    return DataError(
+        f"no row of dataset {index} ('{label}') has any token to learn ({counts['no_trained_tokens']} rows with "
+        "every label masked). Check roles_to_train / roles (the assistant's role name in your data) or "
+        "train_on_inputs.", key=f"datasets.{index}.roles_to_train")
+
+
+def split_indices(n: int, val_set_size: float, seed: int) -> tuple[list[int], list[int] | None]:
+    """datasets' train_test_split(test_size, shuffle=True, seed) semantics: a fraction (< 1) or a row count."""
+    if not val_set_size:
+        return list(range(n)), None
+    import datasets
+
+    size: float | int = int(val_set_size) if val_set_size >= 1 else float(val_set_size)
+    try:
+        parts = datasets.Dataset.from_dict({"i": list(range(n))}).train_test_split(
+            test_size=size, shuffle=True, seed=seed)
+    except ValueError as err:
+        raise DataError(f"val_set_size {val_set_size} does not fit the {n} prepared rows: {err} Lower it (a "
+                        "fraction below 1, or a row count smaller than the data).", key="val_set_size") from None
+    return parts["train"]["i"], parts["test"]["i"]
+
+
+def _build(ids: list[list[int]], labels: list[list[int]], index: list[int], cfg: Any, seed: int) -> Any:
+    import datasets
+
+    sel_ids = [ids[i] for i in index]
+    sel_labels = [labels[i] for i in index]
+    if cfg.sample_packing:
+        from .packing import pack_rows
+        return datasets.Dataset.from_dict(pack_rows(sel_ids, sel_labels, cfg.sequence_len, seed))
+    return datasets.Dataset.from_dict({"input_ids": sel_ids, "labels": sel_labels})
+
+
+def _stats(per_dataset: list[dict], ids: list, labels: list, train: Any, evals: Any, cfg: Any) -> dict[str, Any]:
+    from .packing import efficiency
+
+    tokens = sum(map(len, ids))
+    train_tokens = sum(map(len, train["input_ids"])) if cfg.sample_packing else None
+    return {
+        "source_rows": sum(d["source_rows"] for d in per_dataset),
+        "rows": len(ids),
+        "dropped": sum(d["dropped"] for d in per_dataset),
+        "truncated": sum(d["truncated"] for d in per_dataset),
+        "no_trained_tokens": sum(d["no_trained_tokens"] for d in per_dataset),
+        "tokens": tokens,
+        "trained_tokens": _trained(labels),
+        "sequence_len": cfg.sequence_len,
+        "sample_packing": cfg.sample_packing,
+        "packed_sequences": len(train) if cfg.sample_packing else None,
+        "eval_packed_sequences": len(evals) if cfg.sample_packing and evals is not None else None,
+        "packing_efficiency": efficiency(train_tokens, len(train), cfg.sequence_len) if cfg.sample_packing else None,
+        "datasets": per_dataset,
+    }

@@ -1,0 +1,70 @@
+"""Loading the tokenizer the way training will use it, and fingerprinting it for the cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from typing import Any
+
+from engine.paths import looks_local, resolve_path
+
+from .errors import DataError
+from .templates import TEMPLATES, resolve_template
+
+
+def prepare_tokenizer(cfg: Any, preset_path: str | os.PathLike[str] | None = None) -> Any:
+    """AutoTokenizer for tokenizer_config or base_model, with special_tokens/tokens added, a pad token and the
+    preset's chat template set (the trainer resizes the embeddings to ``len(tokenizer)``)."""
+    from transformers import AutoTokenizer
+
+    source = cfg.tokenizer_config or cfg.base_model
+    key = "tokenizer_config" if cfg.tokenizer_config else "base_model"
+    if not source:
+        raise DataError("no base_model (or tokenizer_config) is set, so there is no tokenizer to prepare the data "
+                        "with. Set base_model to a Hugging Face id or a local model folder.", key="base_model")
+    if looks_local(source, preset_path):
+        source = str(resolve_path(source, preset_path))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(
+            source, revision=cfg.revision_of_model, trust_remote_code=cfg.trust_remote_code)
+    except Exception as err:
+        offline = os.environ.get("HF_HUB_OFFLINE") == "1"
+        hint = " Offline, only models already in the local Hugging Face cache load." if offline else ""
+        raise DataError(f"could not load the tokenizer from '{source}': {type(err).__name__}: "
+                        f"{(str(err).splitlines() or [''])[0]}.{hint} Check {key}.", key=key) from None
+    apply_tokens(tokenizer, cfg)
+    if cfg.chat_template and cfg.chat_template != "tokenizer_default":
+        tokenizer.chat_template = resolve_template(cfg.chat_template, tokenizer)
+    return tokenizer
+
+
+def apply_tokens(tokenizer: Any, cfg: Any) -> None:
+    """special_tokens (named: bos/eos/pad/...), tokens (plain new tokens), and a pad token when there is none."""
+    if cfg.special_tokens:
+        tokenizer.add_special_tokens(dict(cfg.special_tokens))
+    if cfg.tokens:
+        tokenizer.add_tokens(list(cfg.tokens))
+    if tokenizer.pad_token is None:
+        # Padding is masked out (labels -100, attention off), so reusing EOS adds no new embedding row.
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+
+
+def tokenizer_fingerprint(tokenizer: Any) -> str:
+    """Hash of everything in the tokenizer that changes token ids: vocab/merges/normalizer, added and special
+    tokens, and its chat template."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(type(tokenizer).__name__.encode())
+    backend = getattr(tokenizer, "backend_tokenizer", None) or getattr(tokenizer, "_tokenizer", None)
+    if backend is not None and hasattr(backend, "to_str"):
+        h.update(backend.to_str().encode())
+    else:
+        h.update(json.dumps(sorted(tokenizer.get_vocab().items())).encode())
+    h.update(json.dumps({k: str(v) for k, v in tokenizer.special_tokens_map.items()}, sort_keys=True).encode())
+    h.update(json.dumps(sorted((str(k), str(v)) for k, v in tokenizer.added_tokens_decoder.items())).encode())
+    h.update(str(getattr(tokenizer, "chat_template", None)).encode())
+    h.update(str(getattr(tokenizer, "add_bos_token", None)).encode() + str(getattr(tokenizer, "add_eos_token", None)).encode())
+    return h.hexdigest()
+
+
+__all__ = ["prepare_tokenizer", "apply_tokens", "tokenizer_fingerprint", "TEMPLATES"]
