@@ -76,6 +76,7 @@ class LogPane(ScrollView, can_focus=True):
         self._cache: LRUCache[tuple[int, str], Strip] = LRUCache(512)
         self._timer: Timer | None = None
         self.lines_received = 0  # every finished line ever appended (for benchmarks and tests)
+        self.following = True  # stick to the end; scrolling up releases it, End (or scrolling down to it) resumes
 
     # -- feeding -------------------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -104,7 +105,6 @@ class LogPane(ScrollView, can_focus=True):
     def append(self, lines: Iterable[str], pending: str | None = None) -> None:
         """Add finished lines and set the unfinished last line (``pending``: shown, replaced by the next call)."""
         lines = list(lines)
-        at_end = self.is_vertical_scroll_end or self.max_scroll_y == 0
         dropped = max(0, len(self._lines) + len(lines) - self.max_lines)
         self._first += dropped
         lines = lines[-self.max_lines :]
@@ -116,7 +116,7 @@ class LogPane(ScrollView, can_focus=True):
         if pending:
             self._width = max(self._width, plain_width(pending))
         self.virtual_size = Size(self._width, self.line_count)
-        if at_end:
+        if self.following:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         elif dropped:  # keep the lines a reader scrolled to under their eyes
             self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
@@ -146,7 +146,17 @@ class LogPane(ScrollView, can_focus=True):
         return [_ANSI.sub("", line) for line in lines]
 
     def action_follow(self) -> None:
+        self.following = True
         self.scroll_end(animate=False)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self.size.height and self.max_scroll_y:  # before layout every offset looks like "not at the end"
+            self.following = new_value >= self.max_scroll_y - 0.5
+
+    def on_resize(self) -> None:
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     # -- rendering -----------------------------------------------------------------------------------------
     def notify_style_update(self) -> None:
