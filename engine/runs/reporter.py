@@ -16,7 +16,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from engine.runs import folder
 from engine.runs.control import FINAL_EVENTS, run_info
@@ -86,11 +86,11 @@ def step_details(ev: dict[str, Any]) -> list[str]:
     """epoch, loss, lr, tokens/s, ETA of a step event, as short labelled texts."""
     parts = []
     if ev.get("epoch") is not None:
-        parts.append(f"epoch {ev['epoch']:.2f}")
+        parts.append(f"ep {ev['epoch']:.2f}")
     if ev.get("loss") is not None:
-        parts.append(f"loss {ev['loss']:.4f}")
+        parts.append(f"loss {ev['loss']:.4g}")
     if ev.get("learning_rate") is not None:
-        parts.append(f"lr {ev['learning_rate']:.2e}")
+        parts.append(f"lr {ev['learning_rate']:.1e}")
     if ev.get("tokens_per_second"):
         parts.append(f"{ev['tokens_per_second']:.0f} tok/s")
     if ev.get("eta_seconds") is not None:
@@ -124,8 +124,8 @@ class Reporter:
 
     def _make_progress(self) -> Progress:
         return Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=self.console, transient=False,
+            TextColumn("[bold]{task.description}"), BarColumn(bar_width=20), MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"), console=self.console, transient=False,
         )
 
     def _handle_event(self, ev: dict[str, Any]) -> None:
@@ -165,7 +165,7 @@ class Reporter:
         live = self.console.is_terminal
         if live:
             self.progress = self._make_progress()
-            self.task = self.progress.add_task(self.run_dir.name[-24:], total=None, info="starting…")
+            self.task = self.progress.add_task("train", total=None, info="starting…")
             self.progress.start()
         try:
             status = self._loop()
