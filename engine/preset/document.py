@@ -35,6 +35,7 @@ class Preset:
         self.path: Path | None = Path(path) if path is not None else None
         self._text = text  # the file as last read or written
         self.doc: Any = parse(text, self._file)
+        self._was_empty = self.doc is None  # nothing but comments (or nothing at all)
         if self.doc is None:
             self.doc = CommentedMap()
         self._yaml = make_yaml(text)
@@ -42,7 +43,6 @@ class Preset:
         self._edited = False  # doc differs from _text
         self._ever_edited = False  # doc's own line numbers may be stale
         self._checked: Checked | None = None
-        self._was_empty = not text.strip()
 
     # -------------------------------------------------------------- reading
 
@@ -164,9 +164,12 @@ class Preset:
         if self._before is None:
             self._before = dump_plain(parse(self._text, self._file) or CommentedMap(), self._yaml)
         after = dump_plain(self.doc, self._yaml)
-        if self._was_empty or not self._text.strip():
+        if self._was_empty:
             return after
-        return merge_lines(self._text, self._before, after)
+        merged = merge_lines(self._text, self._before, after)
+        if merged != after and to_plain(make_yaml(merged).load(merged)) != to_plain(self.doc):
+            return after  # the file mixes list indentations and the merge would not read back the same
+        return merged
 
     def save(self, path: str | os.PathLike[str] | None = None, *, draft: bool = False) -> Path:
         """Write atomically to ``path`` (default: where it was loaded). Refuses while errors stand unless draft."""
@@ -187,7 +190,7 @@ class Preset:
         self._text = text
         self._before = None
         self._edited = False
-        self._was_empty = not text.strip()
+        self._was_empty = not self.doc
         self._checked = None
         return target
 

@@ -69,8 +69,10 @@ def styled(old: Any, new: Any) -> Any:
         return new
     if isinstance(new, list) and not isinstance(new, CommentedSeq):
         seq = CommentedSeq([styled(None, v) for v in new])
-        if isinstance(old, CommentedSeq) and old.fa.flow_style():
-            seq.fa.set_flow_style()
+        if isinstance(old, CommentedSeq):
+            if old.fa.flow_style():
+                seq.fa.set_flow_style()
+            _carry_item_comments(old, seq)
         return seq
     if isinstance(new, dict) and not isinstance(new, CommentedMap):
         mapping = CommentedMap((k, styled(None, v)) for k, v in new.items())
@@ -78,6 +80,18 @@ def styled(old: Any, new: Any) -> Any:
             mapping.fa.set_flow_style()
         return mapping
     return new
+
+
+def _carry_item_comments(old: CommentedSeq, new: CommentedSeq) -> None:
+    """Keep end-of-line comments per position, and the comment block after the list after its new last item."""
+    if not new:
+        return
+    last_old, last_new = len(old) - 1, len(new) - 1
+    for index, slots in old.ca.items.items():
+        if index == last_old:
+            new.ca.items[last_new] = slots
+        elif index < last_new:
+            new.ca.items[index] = slots
 
 
 def put(mapping: CommentedMap, key: str, value: Any, *, top_level: bool = False) -> None:

@@ -1,0 +1,195 @@
+"""Round trip: a load → save keeps the file byte for byte; an edit changes only its own line."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from engine.errors import TunedeckError
+from engine.preset import load_preset
+from _preset_helpers import COMMENTED, write
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    return [d for d in difflib.ndiff(before.splitlines(), after.splitlines()) if d[:1] in "+-"]
+
+
+def test_load_save_without_edit_is_byte_for_byte(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    preset = load_preset(path)
+    preset.save(draft=True)
+    assert path.read_bytes() == COMMENTED.encode()
+    assert preset.to_yaml() == COMMENTED
+
+
+@pytest.mark.parametrize("text", [
+    "a_key: 1\nlist:\n  - x\n  - y\nmap:\n    deep: 1\n",  # 4-space maps, offset-2 lists
+    "base_model: m\nlora_target_modules:\n- q\n- v\n",  # offset-0 lists
+    "# only a comment\nbase_model: m\n\n\n# trailing comment\n",
+    "base_model: m",  # no final newline
+    "---\nbase_model: m\n...\n",
+])
+def test_other_layouts_survive_an_untouched_save(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, text)
+    load_preset(path).save(draft=True)
+    assert path.read_text() == text
+
+
+def test_editing_a_value_changes_only_that_line_and_keeps_its_comment(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    preset = load_preset(path)
+    preset.set("micro_batch_size", 4)
+    preset.save()
+    after = path.read_text()
+    assert changed_lines(COMMENTED, after) == [
+        "- micro_batch_size: 2     # per device",
+        "+ micro_batch_size: 4     # per device",
+    ]
+
+
+def test_editing_keeps_quoting_and_alias_spelling(tmp_path: Path) -> None:
+    preset = load_preset(write(tmp_path))
+    preset.set("base_model", "./other")
+    preset.set("revision_of_model", "v2")  # the file says model_revision: that spelling stays
+    out = preset.to_yaml()
+    assert 'base_model: "./other"' in out
+    assert "model_revision: 'v2'" in out
+    assert "revision_of_model" not in out
+    assert preset.get("revision_of_model") == "v2"
+
+
+def test_edit_inside_a_dataset_and_a_list(tmp_path: Path) -> None:
+    preset = load_preset(write(tmp_path))
+    preset.set("datasets.1.type", "chat_template")
+    preset.set("lora_target_modules", ["q_proj", "k_proj", "v_proj"])
+    # lines outside the two edits are untouched, including the odd "output_dir:    ./out"
+    assert changed_lines(COMMENTED, preset.to_yaml()) == [
+        "-     type: completion", "+     type: chat_template", "+   - k_proj",
+    ]
+
+
+def test_mixed_list_indentation_still_saves_what_was_meant(tmp_path: Path) -> None:
+    from ruamel.yaml import YAML
+
+    text = COMMENTED.replace("  - q_proj\n  - v_proj\n", "- q_proj\n- v_proj\n")
+    preset = load_preset(write(tmp_path, text))
+    preset.set("lora_target_modules", ["q_proj", "k_proj", "v_proj"])
+    preset.save()
+    reread = load_preset(tmp_path / "preset.yaml")
+    assert reread.get("lora_target_modules") == ["q_proj", "k_proj", "v_proj"]
+    assert reread.get("datasets.0.path") == "presets/tiny/chat.jsonl"
+    out = reread.to_yaml()
+    for comment in ("# My fine-tune", "# the chat data", "# per device", "# kept for Axolotl", "# nobody knows"):
+        assert comment in out
+    assert YAML(typ="safe").load(out) == YAML(typ="safe").load(text) | {"lora_target_modules": ["q_proj", "k_proj", "v_proj"]}
+
+
+def test_unknown_and_axolotl_keys_survive_edits(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    preset = load_preset(path)
+    preset.set("lora_r", 16)
+    preset.save()
+    text = path.read_text()
+    assert "lora_model_dir: ./old-adapter" in text
+    assert "my_own_note: hello   # nobody knows this one" in text
+
+
+def test_new_key_is_added_and_unset_removes_it(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    preset = load_preset(path)
+    preset.set("weight_decay", 0.01)
+    assert "weight_decay: 0.01" in preset.to_yaml()
+    assert load_preset(path).get("weight_decay") is None  # not saved yet
+    preset.save()
+    assert load_preset(path).get("weight_decay") == 0.01
+    preset.set("weight_decay", None)
+    preset.save()
+    assert path.read_text() == COMMENTED
+
+
+def test_removing_a_key_keeps_the_next_sections_heading(tmp_path: Path) -> None:
+    preset = load_preset(write(tmp_path))
+    preset.unset("warmup_steps")  # the line before "# --- adapter ---"
+    out = preset.to_yaml()
+    assert "warmup_steps" not in out
+    assert "# --- adapter ---" in out
+    assert changed_lines(COMMENTED, out) == ["- warmup_steps: 2"]
+
+
+def test_new_dataset_entry_at_next_index_only(tmp_path: Path) -> None:
+    preset = load_preset(write(tmp_path))
+    preset.set("datasets.2.path", "more.jsonl")
+    assert preset.get("datasets.2.path") == "more.jsonl"
+    with pytest.raises(TunedeckError, match="datasets.3"):
+        preset.set("datasets.4.path", "x.jsonl")
+
+
+def test_save_is_atomic_when_the_replace_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path)
+    preset = load_preset(path)
+    preset.set("micro_batch_size", 8)
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(TunedeckError, match="could not save"):
+        preset.save()
+    assert path.read_text() == COMMENTED
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["preset.yaml"]  # no temp file left behind
+
+
+def test_save_is_atomic_when_the_dump_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.preset.document as document
+
+    path = write(tmp_path)
+    preset = load_preset(path)
+    preset.set("micro_batch_size", 8)
+
+    def broken_write(target: Path, text: str) -> None:
+        real_write(target, text[: len(text) // 2])  # half written …
+        raise RuntimeError("crash mid-write")
+
+    real_write = document.atomic_write_text
+    monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(RuntimeError("crash")))
+    monkeypatch.setattr(document, "atomic_write_text", broken_write)
+    with pytest.raises(RuntimeError):
+        preset.save()
+    assert path.read_text() == COMMENTED
+
+
+def test_save_keeps_file_mode(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    path.chmod(0o640)
+    preset = load_preset(path)
+    preset.set("micro_batch_size", 3)
+    preset.save()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_save_refuses_invalid_preset_unless_draft(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    preset = load_preset(path)
+    preset.set("micro_batch_size", "four")  # kept as typed, reported as an error
+    assert not preset.ok
+    with pytest.raises(TunedeckError) as err:
+        preset.save()
+    assert "micro_batch_size" in str(err.value) and "draft" in str(err.value)
+    assert path.read_text() == COMMENTED
+    preset.save(draft=True)
+    assert "micro_batch_size: four" in path.read_text()
+    assert not load_preset(path).ok
+
+
+def test_save_as_other_path(tmp_path: Path) -> None:
+    src = write(tmp_path)
+    preset = load_preset(src)
+    preset.set("num_epochs", 1)
+    target = preset.save(tmp_path / "copy.yaml")
+    assert target == tmp_path / "copy.yaml" and preset.path == target
+    assert src.read_text() == COMMENTED
+    assert load_preset(target).get("num_epochs") == 1
