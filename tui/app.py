@@ -1,0 +1,191 @@
+"""tunedeck's terminal app: open a preset, edit it with help at hand, save it, launch it, watch runs.
+
+The app holds the flows that span screens (open, save, save as, launch, quit with unsaved changes); the screens
+hold their own widgets. Never imports torch/transformers/trl/peft/datasets: the data is measured in subprocesses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from engine.errors import TunedeckError
+
+from .palette import EditorCommands
+from .screens.confirm import ConfirmUnsaved
+from .screens.editor import EditorScreen
+from .screens.open import Choice, OpenScreen
+from .state import NEW_PRESET, EditorState
+
+
+class TunedeckApp(App[int]):
+    TITLE = "tunedeck"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {EditorCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, preset_path: str | Path | None = None) -> None:
+        super().__init__()
+        self.preset_path = Path(preset_path) if preset_path is not None else None
+
+    def on_mount(self) -> None:
+        if self.preset_path is not None:
+            self.open_path(self.preset_path)
+        else:
+            self.push_screen(OpenScreen(), self._opened)
+
+    # ---- opening ---------------------------------------------------------------------------------------------
+    @property
+    def editor(self) -> EditorScreen | None:
+        editors = [s for s in self.screen_stack if isinstance(s, EditorScreen)]
+        return editors[-1] if editors else None
+
+    def open_path(self, path: Path | None) -> bool:
+        from engine.preset import Preset, load_preset
+
+        try:
+            preset = load_preset(path) if path is not None else Preset(NEW_PRESET, None)
+        except TunedeckError as err:
+            self.notify(str(err), title="Cannot open", severity="error", timeout=10)
+            self.push_screen(OpenScreen(can_cancel=self.editor is not None), self._opened)
+            return False
+        state = EditorState(preset, path=path)
+        if path is None:
+            state.dirty = True  # a new preset exists only in memory until saved
+        if self.editor is not None:
+            while self.screen is not self.editor:
+                self.pop_screen()
+            self.switch_screen(EditorScreen(state))
+        else:
+            self.push_screen(EditorScreen(state))
+        return True
+
+    def _opened(self, choice: Choice | None) -> None:
+        if choice is not None:
+            self.open_path(choice.path)
+
+    def action_open(self) -> None:
+        self._unless_unsaved("opening another preset",
+                             lambda: self.push_screen(OpenScreen(can_cancel=True), self._opened))
+
+    # ---- saving ----------------------------------------------------------------------------------------------
+    def save(self, state: EditorState, *, draft: bool = False, then: Callable[[], Any] | None = None) -> bool:
+        """Save to the preset's file (asks for one when new). Valid saves are refused while errors stand."""
+        if state.path is None:
+            self.save_as(state, draft=draft, then=then)
+            return False
+        if not draft and not state.can_save_valid():
+            n = len(state.errors()) or len(state.field_errors)
+            self.notify(f"Not saved: {n} error{'s' if n != 1 else ''} (marked in red). Fix them, or press "
+                        "ctrl+d to save a draft that keeps them.", title="Preset has errors", severity="error")
+            return False
+        try:
+            state.preset.save(state.path, draft=draft)
+        except TunedeckError as err:
+            self.notify(str(err), title="Not saved", severity="error", timeout=10)
+            return False
+        state.dirty = False
+        state.changed_on_disk()
+        if self.editor is not None:
+            self.editor.saved()
+        self.notify(f"Saved {'draft ' if draft else ''}{state.path}", timeout=3)
+        if then is not None:
+            then()
+        return True
+
+    def save_as(self, state: EditorState, *, draft: bool = False, then: Callable[[], Any] | None = None) -> None:
+        from .screens.save_as import SaveAsScreen
+
+        suggestion = str(state.path) if state.path else "my-preset.yaml"
+
+        def chosen(path: Path | None) -> None:
+            if path is None:
+                return
+            old = state.path
+            state.path = path
+            if not self.save(state, draft=draft, then=then):
+                state.path = old
+
+        self.push_screen(SaveAsScreen(suggestion), chosen)
+
+    # ---- launching -------------------------------------------------------------------------------------------
+    def launch(self, state: EditorState) -> None:
+        """Save (valid only), then start the run and show it."""
+        if state.dirty or state.path is None:
+            self.save(state, then=lambda: self._launch(state))
+            return
+        if not state.can_save_valid():
+            self.notify("Fix the errors marked in red before launching.", severity="error")
+            return
+        self._launch(state)
+
+    def _launch(self, state: EditorState) -> None:
+        assert state.path is not None
+        self.notify(f"Launching {state.path}…", timeout=3)
+        self.launch_worker(state.path)
+
+    @work(thread=True, exclusive=True, group="launch")
+    def launch_worker(self, path: Path) -> None:
+        from engine.runs.launch import launch
+
+        try:
+            handle = launch(path)
+        except TunedeckError as err:
+            self.call_from_thread(self.notify, str(err), title="Not launched", severity="error", timeout=15)
+            return
+        self.call_from_thread(self.show_run, handle.run_dir)
+
+    def show_run(self, run_dir: Path) -> None:
+        try:
+            from .screens.run import RunScreen
+        except ImportError:
+            self.notify(f"Run started in {run_dir} (the run screen is not available in this build).", timeout=10)
+            return
+        self.push_screen(RunScreen(Path(run_dir)))
+
+    def action_runs(self) -> None:
+        try:
+            from .screens.runs import RunsScreen
+        except ImportError:
+            self.notify("The runs list is not available in this build; use `tunedeck runs`.", severity="warning")
+            return
+        self.push_screen(RunsScreen())
+
+    # ---- quitting --------------------------------------------------------------------------------------------
+    def _unless_unsaved(self, what: str, proceed: Callable[[], Any]) -> None:
+        """Run ``proceed`` now, or after the user chose save/discard when the editor has unsaved changes."""
+        editor = self.editor
+        if editor is None or not editor.state.dirty:
+            proceed()
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "discard":
+                proceed()
+            elif choice == "save":
+                self.save(editor.state, then=proceed)
+
+        self.push_screen(ConfirmUnsaved(what), answered)
+
+    async def action_quit(self) -> None:
+        self._unless_unsaved("quitting", lambda: self.exit(0))
+
+
+def run_app(preset_path: str | Path | None = None) -> int:
+    """Run the TUI; returns the process exit code."""
+    if preset_path is not None and not Path(preset_path).is_file():
+        import sys
+
+        print(f"{preset_path}: no such preset file. Check the path, or run `tunedeck` to pick or create one.",
+              file=sys.stderr)
+        return 2
+    app = TunedeckApp(preset_path)
+    result = app.run()
+    return int(result or app.return_code or 0)

@@ -1,0 +1,165 @@
+"""How a knob's Python type becomes an editor widget, and how typed text becomes a value.
+
+One place decides, per annotation: the widget kind (switch, select, number, text, list, mapping), how a value is
+shown as text, and how text is parsed and checked with the same pydantic type and constraints ``validate`` uses.
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import TypeAdapter, ValidationError
+
+from engine.knobs.base import KnobInfo
+
+
+class Unset:
+    """The value of an optional knob left empty: the key is removed from the preset."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = Unset()
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # bool | choice | int | float | text | list | mapping | text_or_list | datasets
+    optional: bool
+    choices: tuple[Any, ...] = ()
+
+    @property
+    def hint(self) -> str:
+        """What the input expects, shown as its placeholder."""
+        return {
+            "int": "whole number",
+            "float": "number (e.g. 2e-4)",
+            "list": "comma-separated list",
+            "mapping": "key: value, key: value",
+            "text_or_list": "name, or comma-separated names",
+        }.get(self.name, "")
+
+
+def _is_union(tp: Any) -> bool:
+    return get_origin(tp) in (Union, types.UnionType)
+
+
+def _flatten(tp: Any) -> list[Any]:
+    return [a for arg in get_args(tp) for a in _flatten(arg)] if _is_union(tp) else [tp]
+
+
+@cache
+def kind_of(annotation: Any) -> Kind:
+    members = _flatten(annotation)
+    optional = type(None) in members
+    members = [m for m in members if m is not type(None)]
+    literals = [v for m in members if get_origin(m) is Literal for v in get_args(m)]
+    if literals:
+        extra = (True, False) if bool in members else ()
+        return Kind("choice", optional, tuple(literals) + extra)
+    if members == [bool]:
+        return Kind("choice", True, (True, False)) if optional else Kind("bool", False)
+    if members == [int]:
+        return Kind("int", optional)
+    if members == [float]:
+        return Kind("float", optional)
+    if members == [str]:
+        return Kind("text", optional)
+    origins = {get_origin(m) for m in members}
+    if str in members and list in origins:
+        return Kind("text_or_list", optional)
+    if origins == {list}:
+        (item,) = get_args(members[0]) or (str,)
+        return Kind("list" if item is str else "datasets", optional)
+    if origins == {dict}:
+        return Kind("mapping", optional)
+    return Kind("text", optional)
+
+
+@cache
+def _adapter(knob: KnobInfo) -> TypeAdapter[Any]:
+    meta = tuple(knob.field_info.metadata)
+    return TypeAdapter(Annotated[(knob.annotation, *meta)] if meta else knob.annotation)
+
+
+def to_text(value: Any, kind: Kind) -> str:
+    """A value as the user types it."""
+    if value is None or value is UNSET:
+        return ""
+    if kind.name in ("list", "text_or_list") and isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if kind.name == "mapping" and isinstance(value, dict):
+        return ", ".join(f"{k}: {_flow(v)}" for k, v in value.items())
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+class FieldError(ValueError):
+    """Typed text that the knob's type refuses; the message says what to type."""
+
+
+def parse(text: str, knob: KnobInfo) -> Any:
+    """Text from an input → the knob's value (UNSET for empty), checked by its pydantic type; FieldError if not."""
+    kind = kind_of(knob.annotation)
+    text = text.strip()
+    if not text:
+        return UNSET
+    if kind.name == "int":
+        try:
+            value: Any = int(text)
+        except ValueError:
+            raise FieldError(f"'{text}' is not a whole number; type e.g. {knob.default or 1}") from None
+    elif kind.name == "float":
+        try:
+            value = float(text)
+        except ValueError:
+            raise FieldError(f"'{text}' is not a number; type e.g. {knob.default or 0.1}") from None
+        if value.is_integer() and "." not in text and "e" not in text.lower():
+            value = int(value)
+    elif kind.name == "list":
+        value = [part.strip() for part in text.split(",") if part.strip()]
+    elif kind.name == "text_or_list":
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        value = parts if len(parts) > 1 else parts[0]
+    elif kind.name == "mapping":
+        value = _parse_mapping(text)
+    else:
+        value = text
+    return check(value, knob)
+
+
+def check(value: Any, knob: KnobInfo) -> Any:
+    """Validate a value against the knob's type and range constraints (what ``validate`` checks per field)."""
+    if value is UNSET:
+        return value
+    try:
+        _adapter(knob).validate_python(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise FieldError(first["msg"]) from None
+    return value
+
+
+def _parse_mapping(text: str) -> dict[str, Any]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    body = text if text.startswith("{") else "{" + text + "}"
+    try:
+        loaded = YAML(typ="safe").load(body)
+    except YAMLError:
+        raise FieldError("write it as key: value, key: value (lists as [a, b])") from None
+    if not isinstance(loaded, dict):
+        raise FieldError("write it as key: value, key: value (lists as [a, b])")
+    return {str(k): v for k, v in loaded.items()}

@@ -1,0 +1,125 @@
+"""Ask the engine about the data, in a subprocess: row/token counts and rendered examples.
+
+The TUI never imports the tokenizer stack; it writes the data-shaping part of the preset to a temp file (local
+paths made absolute, so they resolve as they would beside the preset) and runs
+``python -m engine.cli preview TMP -n N [--dataset I] --json``. Results are cached per preset text and the
+data files' modification times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.paths import resolve_path
+
+# The knobs that decide which rows and tokens the data has (everything else cannot change the counts).
+DATA_KNOBS = ("base_model", "base_model_config", "tokenizer_config", "revision_of_model", "trust_remote_code",
+              "datasets", "chat_template", "eot_tokens", "special_tokens", "tokens", "train_on_inputs",
+              "sequence_len", "sample_packing", "excess_length_strategy", "val_set_size", "seed")
+_PATH_KNOBS = ("base_model", "base_model_config", "tokenizer_config")
+TIMEOUT_S = 300
+
+
+@dataclass
+class PreviewResult:
+    stats: dict[str, Any] = field(default_factory=dict)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, Any] | None = None  # {"message", "file", "line", "key"}
+
+    def error_text(self) -> str:
+        if not self.error:
+            return ""
+        e = self.error
+        where = ", ".join(x for x in (
+            f"{e.get('file')}:{e.get('line')}" if e.get("file") and e.get("line") else e.get("file") or "",
+            f"key '{e['key']}'" if e.get("key") else "",
+        ) if x)
+        return f"{where}: {e.get('message', '')}" if where else str(e.get("message", ""))
+
+
+def data_subset(plain: dict[str, Any], preset_path: Path | None) -> dict[str, Any]:
+    """The data-shaping knobs of a plain preset dict, with local paths made absolute."""
+    out = {k: plain[k] for k in DATA_KNOBS if k in plain}
+    for key in _PATH_KNOBS:
+        if isinstance(out.get(key), str):
+            found = resolve_path(out[key], preset_path)
+            if found.exists():
+                out[key] = str(found.resolve())
+    datasets = []
+    for entry in out.get("datasets") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"].strip():
+            entry = dict(entry)
+            found = resolve_path(entry["path"], preset_path)
+            if found.exists():
+                entry["path"] = str(found.resolve())
+        datasets.append(entry)
+    if "datasets" in out:
+        out["datasets"] = datasets
+    return out
+
+
+def cache_key(subset: dict[str, Any], extra: str = "") -> str:
+    mtimes = []
+    for entry in subset.get("datasets") or []:
+        path = entry.get("path") if isinstance(entry, dict) else None
+        if isinstance(path, str) and os.path.exists(path):
+            mtimes.append(os.stat(path).st_mtime_ns)
+    return json.dumps([subset, mtimes, extra], sort_keys=True, default=str)
+
+
+_cache: dict[str, PreviewResult] = {}
+
+
+def run_preview(subset: dict[str, Any], *, n: int = 0, dataset: int | None = None) -> PreviewResult:
+    """Run the engine's preview command on ``subset`` (cached); never raises for bad data."""
+    key = cache_key(subset, f"{n}/{dataset}")
+    if key in _cache:
+        return _cache[key]
+    from ruamel.yaml import YAML
+
+    with tempfile.TemporaryDirectory(prefix="tunedeck-preview-") as tmp:
+        path = Path(tmp) / "preset.yaml"
+        with path.open("w") as handle:
+            YAML(typ="safe", pure=True).dump(subset, handle)
+        cmd = [sys.executable, "-m", "engine.cli", "preview", str(path), "-n", str(n), "--json"]
+        if dataset is not None:
+            cmd += ["--dataset", str(dataset)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S,
+                                  env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
+        except subprocess.TimeoutExpired:
+            return PreviewResult(error={"message": f"preview took longer than {TIMEOUT_S} s"})
+    result = _parse(proc.stdout, proc.stderr, proc.returncode)
+    if result.error is None or proc.returncode == 2:  # data errors are stable until the files change
+        _cache[key] = result
+    return result
+
+
+def _parse(stdout: str, stderr: str, returncode: int) -> PreviewResult:
+    try:
+        data = json.loads(stdout.strip().splitlines()[-1] if stdout.strip() else "")
+    except (json.JSONDecodeError, IndexError):
+        message = (stderr.strip().splitlines() or [f"preview exited with {returncode}"])[-1]
+        return PreviewResult(error={"message": message})
+    if not isinstance(data, dict):
+        return PreviewResult(error={"message": "preview printed something unexpected"})
+    if "error" in data:
+        err = data["error"]
+        return PreviewResult(error=err if isinstance(err, dict) else {"message": str(err)})
+    return PreviewResult(stats=data.get("stats") or {}, examples=data.get("examples") or [])
+
+
+def stat(stats: dict[str, Any], *names: str) -> int | None:
+    """The first of ``names`` present in the stats as a number."""
+    for name in names:
+        value = stats.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return int(value)
+    return None

@@ -1,0 +1,326 @@
+"""The editor: sections on the left, the knobs of one section in the middle, help and live numbers on the right."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Resize
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Footer, Header, Input, OptionList, Static
+
+from engine.knobs.base import Section
+from engine.knobs.registry import get_knob, knobs_by_section
+
+from ..kinds import UNSET
+from ..preview_runner import DATA_KNOBS, PreviewResult, data_subset, run_preview, stat
+from ..state import EditorState, split_path
+from ..widgets.dataset_editor import DatasetCard, DatasetEditor
+from ..widgets.help_panel import HelpPanel
+from ..widgets.knob_field import KnobField, field_id
+from ..widgets.live_panel import LivePanel, render_strip
+from ..widgets.preview_view import PreviewView
+from ..widgets.section_nav import SectionNav, section_id
+
+NARROW = 110  # below this width the side panel is a toggle and a one-line strip shows the live numbers
+COUNT_DEBOUNCE_S = 0.8
+PROBLEMS_DEBOUNCE_S = 0.15
+
+
+class EditorScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("f5", "launch", "Launch"),
+        Binding("ctrl+r", "launch", "Launch", show=False),
+        Binding("f1", "knob_help", "Help"),
+        Binding("ctrl+b", "toggle_basic", "All/basic"),
+        Binding("ctrl+t", "toggle_side", "Live panel"),
+        Binding("f3", "show_yaml", "YAML/diff"),
+        Binding("f6", "runs", "Runs"),
+        Binding("ctrl+g", "apply_target", "Apply batch", show=False),
+        Binding("f2", "save_as", "Save as", show=False),
+        Binding("ctrl+d", "save_draft", "Save draft", show=False),
+        Binding("ctrl+o", "open", "Open", show=False),
+        Binding("escape", "focus_nav", "Sections", show=False),
+    ]
+
+    def __init__(self, state: EditorState) -> None:
+        super().__init__(classes="-basic")
+        self.state = state
+        self._problem_timer: Timer | None = None
+        self._count_timer: Timer | None = None
+        self._count_key: str | None = None
+        self._focused_path: str | None = None
+        self.last_live_seconds = 0.0
+
+    # ---- layout ----------------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="editor-main"):
+            yield SectionNav()
+            with Vertical(id="form-column"):
+                yield Static(id="problem-summary")
+                with ContentSwitcher(id="sections", initial=section_id(Section.MODEL)):
+                    for section, knobs in knobs_by_section().items():
+                        with VerticalScroll(id=section_id(section), classes="section-form"):
+                            yield Static(section.value, classes="section-title")
+                            if section is Section.DATASETS:
+                                yield DatasetEditor(self.state)
+                            for knob in knobs:
+                                if knob.parent is None and knob.key != "datasets":
+                                    yield self._field(knob.key)
+            with Vertical(id="side"):
+                yield HelpPanel(id="help-panel")
+                yield LivePanel(id="live-panel")
+        yield Static(id="live-strip")
+        yield Footer()
+
+    def _field(self, path: str) -> KnobField:
+        knob = get_knob(path)
+        assert knob is not None
+        raw = self.state.raw(path)
+        field = KnobField(knob, path, raw)
+        if raw is not UNSET:
+            field.remove_class("-advanced")  # whatever the preset sets is shown in the basic view too
+        return field
+
+    def on_mount(self) -> None:
+        self.update_title()
+        self.refresh_live()
+        self.refresh_problems()
+        self.schedule_count(immediate=True)
+        self.set_class(self.app.size.width < NARROW, "-narrow")
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+
+    # ---- state → screen --------------------------------------------------------------------------------------
+    def update_title(self) -> None:
+        name = str(self.state.path) if self.state.path else "new preset (unsaved)"
+        self.app.sub_title = name + (" ●" if self.state.dirty else "")
+
+    def refresh_live(self) -> None:
+        start = time.perf_counter()
+        live = self.state.live()
+        self.query_one("#live-panel", LivePanel).refresh_live(live, self.state.counts)
+        self.query_one("#live-strip", Static).update(render_strip(live))
+        self.last_live_seconds = time.perf_counter() - start
+
+    def refresh_problems(self) -> None:
+        """Mark every field with its own error or a problem ``validate`` reports for its key."""
+        self._problem_timer = None
+        by_key = self.state.problems_by_key()
+        placed: set[str] = set()
+        for field in self.query(KnobField):
+            own = self.state.field_errors.get(field.path)
+            if own:
+                field.set_message(own)
+                placed.add(field.path)
+                continue
+            found = by_key.get(field.path, [])
+            if found:
+                worst = "error" if any(p.severity == "error" for p in found) else found[0].severity
+                field.set_message(" ".join(p.message for p in found), worst)
+                placed.add(field.path)
+            else:
+                field.set_message("")
+        errors = [p for p in self.state.problems if p.severity == "error"]
+        loose = [p for p in errors if p.key not in placed]
+        count = len(errors) + len([p for p in self.state.field_errors if p not in {e.key for e in errors}])
+        summary = self.query_one("#problem-summary", Static)
+        if count:
+            text = Text(f"{count} error{'s' if count > 1 else ''}: ", "bold red")
+            keys = list(self.state.field_errors) + [p.key for p in errors if p.key not in self.state.field_errors]
+            text.append(", ".join(k or "(file)" for k in keys[:6]))
+            text.append(" — fix before saving, or ctrl+d to save a draft.")
+            for p in loose[:3]:
+                text.append(f"\n{p.format()}", "red")
+            summary.update(text)
+        summary.display = bool(count)
+
+    def on_knob_field_edited(self, event: KnobField.Edited) -> None:
+        path = event.field.path
+        if event.error is None and path not in self.state.field_errors and event.value == self.state.raw(path):
+            return  # no change (controls report their initial value on mount)
+        self.state.set(event.field.path, event.value, event.error)
+        event.field.set_message(event.error or "")
+        self.update_title()
+        self.refresh_live()
+        if self._problem_timer is not None:
+            self._problem_timer.stop()
+        self._problem_timer = self.set_timer(PROBLEMS_DEBOUNCE_S, self.refresh_problems)
+        _, key = split_path(event.field.path)
+        if key in DATA_KNOBS or event.field.path.startswith("datasets."):
+            self.schedule_count()
+        if event.field.path == self._focused_path:
+            self._show_help(event.field)
+        if key == "path" and event.field.path.startswith("datasets."):
+            card = event.field.parent
+            if isinstance(card, DatasetCard):
+                card.border_title = f"datasets[{card.index}] · {event.value if isinstance(event.value, str) else ''}"
+
+    # ---- help follows focus ----------------------------------------------------------------------------------
+    def on_descendant_focus(self) -> None:
+        widget: Widget | None = self.focused
+        while widget is not None and not isinstance(widget, KnobField):
+            widget = widget.parent if isinstance(widget.parent, Widget) else None
+        if isinstance(widget, KnobField):
+            self._focused_path = widget.path
+            self._show_help(widget)
+
+    def _show_help(self, field: KnobField) -> None:
+        self.query_one("#help-panel", HelpPanel).show_knob(field.knob, field.path, self.state.raw(field.path))
+
+    @on(Input.Changed, "#target-batch")
+    def _target_changed(self) -> None:
+        self.query_one("#live-panel", LivePanel).update_plan(self.state.live())
+
+    @on(OptionList.OptionHighlighted, "#section-nav")
+    def _section_chosen(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_id:
+            self.query_one("#sections", ContentSwitcher).current = event.option_id
+
+    @on(OptionList.OptionSelected, "#section-nav")
+    def _section_entered(self, event: OptionList.OptionSelected) -> None:
+        form = self.query_one(f"#{event.option_id}", VerticalScroll)
+        self.set_focus(next((w for w in form.query("*") if w.focusable), None))
+
+    # ---- background counting ---------------------------------------------------------------------------------
+    def _subset(self) -> dict[str, Any]:
+        plain = json.loads(json.dumps(dict(self.state.doc), default=str))
+        return data_subset(plain, self.state.path)
+
+    def schedule_count(self, immediate: bool = False) -> None:
+        """Recount rows/tokens after the data-shaping knobs settle (debounced; cached by the runner)."""
+        data_errors = [p for p in self.state.field_errors if split_path(p)[1] in DATA_KNOBS or p.startswith("datasets.")]
+        if data_errors or not self.state.datasets():
+            return
+        if self._count_timer is not None:
+            self._count_timer.stop()
+        self.state.counts.counting = True
+        self._count_timer = self.set_timer(0.01 if immediate else COUNT_DEBOUNCE_S, self._start_count)
+
+    def _start_count(self) -> None:
+        self._count_timer = None
+        self.count_data(self._subset())
+
+    @work(thread=True, exclusive=True, group="count")
+    def count_data(self, subset: dict[str, Any]) -> None:
+        result = run_preview(subset, n=0)
+        self.app.call_from_thread(self._counted, result)
+
+    def _counted(self, result: PreviewResult) -> None:
+        counts = self.state.counts
+        counts.counting = False
+        counts.error = result.error_text() or None
+        s = result.stats
+        counts.rows = stat(s, "rows", "num_rows")
+        counts.train_rows = stat(s, "train_rows")
+        counts.tokens = stat(s, "tokens", "num_tokens", "total_tokens")
+        counts.packed_sequences = stat(s, "packed_sequences", "num_packed")
+        self.refresh_live()
+
+    # ---- datasets --------------------------------------------------------------------------------------------
+    async def on_dataset_editor_add(self, event: DatasetEditor.Add) -> None:
+        index = self.state.add_dataset({"path": "", "type": "chat_template"})
+        await self.query_one(DatasetEditor).rebuild()
+        self.state.field_errors[f"datasets.{index}.path"] = "required: a data file, folder or Hub dataset id"
+        self._after_structure_change()
+        self.set_focus(self.query_one(f"#{field_id(f'datasets.{index}.path')}", KnobField).control)
+
+    async def on_dataset_editor_remove(self, event: DatasetEditor.Remove) -> None:
+        self.state.remove_dataset(event.index)
+        await self.query_one(DatasetEditor).rebuild()
+        self._after_structure_change()
+
+    def _after_structure_change(self) -> None:
+        self.update_title()
+        self.refresh_problems()
+        self.refresh_live()
+        self.schedule_count()
+
+    def on_dataset_editor_preview(self, event: DatasetEditor.Preview) -> None:
+        view = self.query_one(f"#preview-view-{event.index}", PreviewView)
+        view.show_running()
+        self.preview_dataset(event.index, self._subset())
+
+    @work(thread=True, group="preview")
+    def preview_dataset(self, index: int, subset: dict[str, Any]) -> None:
+        result = run_preview(subset, n=3, dataset=index)
+        self.app.call_from_thread(self._previewed, index, result)
+
+    def _previewed(self, index: int, result: PreviewResult) -> None:
+        views = self.query(f"#preview-view-{index}")
+        if views:
+            views.first(PreviewView).show_result(result)
+
+    # ---- actions ---------------------------------------------------------------------------------------------
+    def action_toggle_basic(self) -> None:
+        self.toggle_class("-basic")
+        self.notify("Basic view: the knobs a newcomer sets" if self.has_class("-basic") else "All knobs shown",
+                    timeout=2)
+
+    def action_toggle_side(self) -> None:
+        self.toggle_class("-show-side")
+
+    def action_focus_nav(self) -> None:
+        self.set_focus(self.query_one(SectionNav))
+
+    def action_apply_target(self) -> None:
+        live = self.state.live()
+        plan = self.query_one("#live-panel", LivePanel).plan(live)
+        if plan is None:
+            self.notify("Type a target effective batch in the live panel first.", severity="warning")
+            return
+        self.state.set("gradient_accumulation_steps", plan.gradient_accumulation_steps)
+        self.query_one(f"#{field_id('gradient_accumulation_steps')}", KnobField).show(
+            plan.gradient_accumulation_steps)
+        self.update_title()
+        self.refresh_live()
+        self.refresh_problems()
+        self.notify(f"gradient_accumulation_steps = {plan.gradient_accumulation_steps} "
+                    f"(effective batch {plan.effective_batch})", timeout=3)
+
+    def action_knob_help(self) -> None:
+        from .help import HelpScreen
+
+        path = self._focused_path
+        knob = get_knob(path) if path else None
+        self.app.push_screen(HelpScreen(knob, path, self.state.raw(path) if path else None))
+
+    def action_show_yaml(self) -> None:
+        from .yaml_view import YamlScreen
+
+        self.app.push_screen(YamlScreen(self.state))
+
+    def action_save(self) -> None:
+        self.app.save(self.state)  # type: ignore[attr-defined]
+
+    def action_save_draft(self) -> None:
+        self.app.save(self.state, draft=True)  # type: ignore[attr-defined]
+
+    def action_save_as(self) -> None:
+        self.app.save_as(self.state)  # type: ignore[attr-defined]
+
+    def action_launch(self) -> None:
+        self.app.launch(self.state)  # type: ignore[attr-defined]
+
+    def action_runs(self) -> None:
+        self.app.action_runs()  # type: ignore[attr-defined]
+
+    def action_open(self) -> None:
+        self.app.action_open()  # type: ignore[attr-defined]
+
+    def saved(self) -> None:
+        """Called by the app after a save: clean title, fresh problems."""
+        self.update_title()
+        self.refresh_problems()

@@ -1,0 +1,59 @@
+"""The YAML that ctrl+s will write, and its diff against the file on disk."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static, TabbedContent, TabPane
+
+from ..state import EditorState
+
+
+def unified_diff(old: str, new: str, name: str) -> Text:
+    """A coloured unified diff (difflib); says so when nothing changed."""
+    lines = list(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                      fromfile=f"{name} (on disk)", tofile=f"{name} (to be written)"))
+    if not lines:
+        return Text("No changes: the file on disk is what would be written.", "dim")
+    out = Text()
+    for line in lines:
+        line = line if line.endswith("\n") else line + "\n"
+        if line.startswith(("+++", "---")):
+            out.append(line, "bold")
+        elif line.startswith("@@"):
+            out.append(line, "cyan")
+        elif line.startswith("+"):
+            out.append(line, "green")
+        elif line.startswith("-"):
+            out.append(line, "red")
+        else:
+            out.append(line)
+    return out
+
+
+class YamlScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f3,q", "dismiss", "Close")]
+
+    def __init__(self, state: EditorState) -> None:
+        super().__init__()
+        self.state = state
+
+    def compose(self) -> ComposeResult:
+        text = self.state.preset.to_yaml()
+        path: Path | None = self.state.path
+        on_disk = path.read_text(encoding="utf-8") if path is not None and path.exists() else ""
+        name = str(path) if path else "new preset"
+        with TabbedContent(id="yaml-dialog", initial="yaml-diff"):
+            with TabPane("Diff vs disk", id="yaml-diff"):
+                with VerticalScroll():
+                    yield Static(unified_diff(on_disk, text, name), id="yaml-diff-text")
+            with TabPane("YAML to be written", id="yaml-full"):
+                with VerticalScroll():
+                    yield Static(Syntax(text, "yaml", theme="ansi_dark", word_wrap=True), id="yaml-text")

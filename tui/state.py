@@ -1,0 +1,219 @@
+"""The editor's model: a round-trip preset being edited, its per-field errors, and the live numbers.
+
+Writes go into the preset's YAML document (``Preset.doc``) so what is saved is exactly what the user sees; a
+value the field's type refuses is kept as typed (a draft may hold it) and reported where it is. Everything here
+is cheap: it runs on every keystroke.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from engine import derive
+from engine.knobs.base import KnobInfo
+from engine.knobs.problems import Problem
+from engine.knobs.registry import get_knob, top_level_knobs
+
+from .kinds import UNSET
+
+# Knobs the live panel reads; when one of them is invalid the panel says which, instead of guessing.
+LIVE_KNOBS = ("micro_batch_size", "gradient_accumulation_steps", "gpus_per_node", "num_nodes", "sequence_len",
+              "sample_packing", "num_epochs", "max_steps", "warmup_steps", "warmup_ratio", "val_set_size")
+
+NEW_PRESET = """\
+# New preset: a LoRA fine-tune (edit the model and the data, then save with ctrl+s)
+base_model: presets/tiny/model
+datasets:
+  - path: presets/tiny/chat.jsonl
+    type: chat_template
+sequence_len: 512
+micro_batch_size: 1
+gradient_accumulation_steps: 4
+num_epochs: 1
+learning_rate: 0.0002
+adapter: lora
+lora_r: 8
+output_dir: ./outputs/new-preset
+"""
+
+
+def split_path(path: str) -> tuple[int | None, str]:
+    """"datasets.2.type" → (2, "type"); "micro_batch_size" → (None, "micro_batch_size")."""
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "datasets" and parts[1].isdigit():
+        return int(parts[1]), parts[2]
+    return None, path
+
+
+@dataclass
+class DataCounts:
+    """What the data helper's ``preview -n 0 --json`` measured for the current datasets."""
+
+    rows: int | None = None
+    train_rows: int | None = None  # after the validation split
+    tokens: int | None = None
+    packed_sequences: int | None = None
+    error: str | None = None
+    counting: bool = False
+
+
+@dataclass
+class Live:
+    """The live panel's content, computed from the document on each change."""
+
+    values: dict[str, Any]
+    bad: list[str]  # live knobs whose current value is invalid
+    derived: derive.Derived | None
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class EditorState:
+    def __init__(self, preset: Any, *, path: Path | None) -> None:
+        self.preset = preset
+        self.path = path  # None until a new preset is saved as
+        self.dirty = False
+        self.field_errors: dict[str, str] = {}  # instant per-field errors, by path
+        self.counts = DataCounts()
+        self._problems: list[Problem] | None = None
+
+    # ---- reading -------------------------------------------------------------------------------------------
+    @property
+    def doc(self) -> Any:
+        return self.preset.doc
+
+    def datasets(self) -> list[Any]:
+        value = self.doc.get("datasets")
+        return list(value) if isinstance(value, list) else []
+
+    def raw(self, path: str) -> Any:
+        """The value written in the document (plain Python), or UNSET when the key is absent."""
+        return self.preset.get(path, UNSET)
+
+    def value(self, path: str) -> Any:
+        """The value in effect: what is written, else the knob's default."""
+        raw = self.raw(path)
+        if raw is not UNSET:
+            return raw
+        knob = get_knob(path)
+        return knob.default if knob else None
+
+    # ---- writing -------------------------------------------------------------------------------------------
+    def set(self, path: str, value: Any, error: str | None = None) -> None:
+        """Write a value (UNSET removes the key). ``error`` marks it invalid for this field; the text is kept."""
+        if value is UNSET:
+            self.preset.unset(path)
+        else:
+            self.preset.set(path, value)
+        if error:
+            self.field_errors[path] = error
+        else:
+            self.field_errors.pop(path, None)
+        self.changed()
+
+    def add_dataset(self, entry: dict[str, Any]) -> int:
+        index = len(self.datasets())
+        for key, value in entry.items():
+            self.preset.set(f"datasets.{index}.{key}", value)
+        self.changed()
+        return index
+
+    def remove_dataset(self, index: int) -> None:
+        seq = self.doc.get("datasets")
+        del seq[index]
+        self.preset._touched()  # Preset has no list-item removal of its own; this marks the document edited
+        # per-field errors of later datasets move up by one
+        moved: dict[str, str] = {}
+        for path, msg in self.field_errors.items():
+            i, key = split_path(path)
+            if i is None or i < index:
+                moved[path] = msg
+            elif i > index:
+                moved[f"datasets.{i - 1}.{key}"] = msg
+        self.field_errors = moved
+        self.changed()
+
+    def changed_on_disk(self) -> None:
+        """After a save: problems may differ (line numbers), per-field errors were saved as a draft."""
+        self._problems = None
+
+    def changed(self) -> None:
+        self.dirty = True
+        self._problems = None
+
+    # ---- checking ------------------------------------------------------------------------------------------
+    @property
+    def problems(self) -> list[Problem]:
+        """What ``tunedeck validate`` would report (cached until the next edit)."""
+        if self._problems is None:
+            self._problems = list(self.preset.problems)
+        return self._problems
+
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def problems_by_key(self) -> dict[str, list[Problem]]:
+        out: dict[str, list[Problem]] = {}
+        for p in self.problems:
+            out.setdefault(p.key, []).append(p)
+        return out
+
+    def can_save_valid(self) -> bool:
+        return not self.field_errors and not self.errors()
+
+    # ---- live numbers --------------------------------------------------------------------------------------
+    def live(self) -> Live:
+        start = time.perf_counter()
+        values: dict[str, Any] = {}
+        bad: list[str] = []
+        for key in LIVE_KNOBS:
+            values[key] = self.value(key)
+            if key in self.field_errors or not _valid(key, values[key]):
+                bad.append(key)
+        derived = None
+        warnings: list[str] = []
+        if not bad:
+            cfg = SimpleNamespace(**values)
+            c = self.counts
+            rows = c.train_rows
+            if rows is None and c.rows is not None:
+                rows = derive.split_rows(c.rows, float(values["val_set_size"] or 0))[0]
+            tokens: Any = c.packed_sequences and c.packed_sequences * int(values["sequence_len"]) or c.tokens
+            derived = derive.derive_all(cfg, num_rows=rows, num_tokens=tokens)
+            warnings = self.advice()
+        return Live(values, bad, derived, warnings, time.perf_counter() - start)
+
+    def advice(self) -> list[str]:
+        """Mentor warnings from engine.advice when the preset validates; [] otherwise."""
+        try:
+            from engine.advice import advise
+        except ImportError:
+            return []
+        if self.errors() or self.field_errors:
+            return []
+        try:
+            cfg = self.preset.config
+            found = advise(cfg, self.counts.rows, self.counts.tokens)
+        except Exception:  # advice must never break editing
+            return []
+        return [getattr(w, "message", None) or str(w) for w in found]
+
+
+_TOP = {k.key: k for k in top_level_knobs()}
+
+
+def _valid(key: str, value: Any) -> bool:
+    from .kinds import FieldError, check
+
+    knob: KnobInfo | None = _TOP.get(key)
+    if knob is None:
+        return True
+    try:
+        check(value, knob)
+    except FieldError:
+        return False
+    return True

@@ -1,0 +1,81 @@
+"""The datasets list: one card per source (path, type, field and role mappings) with a preview of each."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button
+
+from engine.knobs.registry import dataset_knobs
+
+from ..state import EditorState
+from .knob_field import KnobField
+from .preview_view import PreviewView
+
+# Shown in the basic view too: what a newcomer needs to point tunedeck at their data.
+DATASET_BASICS = ("path", "type", "field", "field_messages", "message_property_mappings", "roles", "roles_to_train")
+
+
+class DatasetCard(Vertical):
+    def __init__(self, state: EditorState, index: int) -> None:
+        super().__init__(id=f"dataset-{index}", classes="dataset-card")
+        self.state = state
+        self.index = index
+
+    def compose(self) -> ComposeResult:
+        for knob in dataset_knobs():
+            path = f"datasets.{self.index}.{knob.key}"
+            field = KnobField(knob, path, self.state.raw(path))
+            field.set_class(knob.key not in DATASET_BASICS, "-advanced")
+            yield field
+        with Horizontal(classes="dataset-buttons"):
+            yield Button("Preview", id=f"preview-{self.index}", classes="preview-button", variant="primary")
+            yield Button("Remove", id=f"remove-{self.index}", classes="remove-button", variant="error")
+        yield PreviewView(id=f"preview-view-{self.index}", classes="preview-view")
+
+    def on_mount(self) -> None:
+        path = self.state.raw(f"datasets.{self.index}.path")
+        self.border_title = f"datasets[{self.index}]" + (f" · {path}" if isinstance(path, str) and path else "")
+
+
+class DatasetEditor(Vertical):
+    """Posts Add/Remove/Preview; the editor screen changes the state and rebuilds the cards."""
+
+    class Add(Message):
+        pass
+
+    class Remove(Message):
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    class Preview(Message):
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def __init__(self, state: EditorState) -> None:
+        super().__init__(id="dataset-editor")
+        self.state = state
+
+    def compose(self) -> ComposeResult:
+        yield from self._cards()
+        yield Button("Add dataset", id="add-dataset")
+
+    def _cards(self) -> list[DatasetCard]:
+        return [DatasetCard(self.state, i) for i in range(len(self.state.datasets()))]
+
+    async def rebuild(self) -> None:
+        await self.query(DatasetCard).remove()
+        await self.mount_all(self._cards(), before="#add-dataset")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button_id = event.button.id or ""
+        event.stop()
+        if button_id == "add-dataset":
+            self.post_message(self.Add())
+        elif button_id.startswith("remove-"):
+            self.post_message(self.Remove(int(button_id.split("-")[1])))
+        elif button_id.startswith("preview-"):
+            self.post_message(self.Preview(int(button_id.split("-")[1])))

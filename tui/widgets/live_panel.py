@@ -1,0 +1,113 @@
+"""The live numbers: effective batch as a formula with today's values, steps, warmup, tokens, mentor warnings.
+
+Also the inverse: type a target effective batch and it proposes gradient_accumulation_steps (the editor applies
+it with a key).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from engine import derive
+
+from ..state import DataCounts, Live
+
+
+def _n(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def render_live(live: Live, counts: DataCounts) -> Text:
+    """The panel's text. Kept a pure function so the bench can time it."""
+    v = live.values
+    out = Text()
+    if live.bad:
+        out.append("Fix ", "bold")
+        out.append(", ".join(live.bad), "bold red")
+        out.append(" to see the numbers.\n")
+        return out
+    d = live.derived
+    assert d is not None
+    out.append("Effective batch\n", "bold")
+    out.append("micro_batch_size × gradient_accumulation_steps × processes\n", "dim")
+    out.append(f"{v['micro_batch_size']} × {v['gradient_accumulation_steps']} × {d.processes} = ")
+    out.append(f"{d.effective_batch}\n", "bold")
+    out.append("Tokens per optimizer step ≤ ")
+    out.append(f"{d.tokens_per_step:,}\n", "bold")
+    out.append("Data: ")
+    if counts.error:
+        out.append("error (see Datasets)\n", "red")
+    elif counts.counting and counts.rows is None:
+        out.append("counting…\n", "italic")
+    elif counts.rows is None:
+        out.append("not counted yet\n", "dim")
+    else:
+        out.append(f"{counts.rows:,} rows, {_n(counts.tokens)} tokens")
+        if v.get("sample_packing") and counts.packed_sequences is not None:
+            out.append(f", {counts.packed_sequences:,} packed")
+        out.append(" (counting…)\n" if counts.counting else "\n", "italic")
+    out.append("Steps per epoch ")
+    out.append(_n(d.steps_per_epoch), "bold")
+    out.append(" · total ")
+    out.append(_n(d.total_steps), "bold")
+    if v.get("max_steps"):
+        out.append(" (max_steps)", "dim")
+    out.append("\nWarmup steps ")
+    out.append(_n(d.warmup_steps), "bold")
+    out.append("\n")
+    for warning in live.warnings:
+        out.append("⚠ ", "yellow")
+        out.append(f"{warning}\n")
+    return out
+
+
+def render_strip(live: Live) -> Text:
+    """One line for narrow terminals."""
+    if live.bad:
+        return Text(f"live: fix {', '.join(live.bad)}", "red")
+    d = live.derived
+    assert d is not None
+    v = live.values
+    text = Text()
+    text.append(f"batch {v['micro_batch_size']}×{v['gradient_accumulation_steps']}×{d.processes}=")
+    text.append(str(d.effective_batch), "bold")
+    text.append(f" · steps/epoch {_n(d.steps_per_epoch)} · total {_n(d.total_steps)} · warmup {_n(d.warmup_steps)}")
+    if live.warnings:
+        text.append(f" · ⚠ {len(live.warnings)}", "yellow")
+    return text
+
+
+class LivePanel(Vertical):
+    """Numbers + target-batch input + proposal."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="live-numbers")
+        yield Input(placeholder="target effective batch, e.g. 32", id="target-batch", type="integer")
+        yield Static(id="target-plan")
+
+    def on_mount(self) -> None:
+        self.border_title = "Live"
+
+    def refresh_live(self, live: Live, counts: DataCounts) -> None:
+        self.query_one("#live-numbers", Static).update(render_live(live, counts))
+        self.update_plan(live)
+
+    def plan(self, live: Live) -> derive.AccumPlan | None:
+        text = self.query_one("#target-batch", Input).value.strip()
+        if not text.isdigit() or int(text) < 1 or live.bad or live.derived is None:
+            return None
+        return derive.grad_accum_for(int(text), int(live.values["micro_batch_size"]), live.derived.processes)
+
+    def update_plan(self, live: Live) -> None:
+        plan = self.plan(live)
+        target = self.query_one("#target-plan", Static)
+        if plan is None:
+            target.update(Text("Type a target batch to get gradient_accumulation_steps.", "dim"))
+        else:
+            text = Text()
+            text.append(f"→ gradient_accumulation_steps = {plan.gradient_accumulation_steps}", "bold")
+            text.append(f" (batch {plan.effective_batch}); ctrl+g applies")
+            target.update(text)

@@ -1,0 +1,96 @@
+"""A dataset example the way the model sees it: trained tokens in one colour, masked ones in another."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ..preview_runner import PreviewResult
+
+TRAINED = "bold green"
+MASKED = "dim"
+
+
+def _tokens(segment: dict[str, Any]) -> int | None:
+    for key in ("num_tokens", "tokens", "n_tokens"):
+        value = segment.get(key)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, list):
+            return len(value)
+    return None
+
+
+def example_counts(example: dict[str, Any]) -> tuple[int, int, str]:
+    """(trained, masked, unit): token counts when the preview gives them, else characters."""
+    for t_key, m_key in (("num_trained", "num_masked"), ("trained_tokens", "masked_tokens")):
+        if isinstance(example.get(t_key), int) and isinstance(example.get(m_key), int):
+            return example[t_key], example[m_key], "tokens"
+    segments = example.get("segments") or []
+    counts = [_tokens(s) for s in segments]
+    if segments and all(c is not None for c in counts):
+        trained = sum(c for c, s in zip(counts, segments) if s.get("trained"))  # type: ignore[misc]
+        return trained, sum(counts) - trained, "tokens"  # type: ignore[arg-type]
+    trained = sum(len(s.get("text", "")) for s in segments if s.get("trained"))
+    total = sum(len(s.get("text", "")) for s in segments)
+    if isinstance(example.get("num_tokens"), int) and total:
+        # the preview gave only the total: split it by characters, and say so
+        return trained, total - trained, "characters"
+    return trained, total - trained, "characters"
+
+
+def render_preview(result: PreviewResult) -> Text:
+    out = Text()
+    if result.error:
+        out.append("Cannot read this dataset\n", "bold red")
+        out.append(result.error_text())
+        return out
+    stats = result.stats
+    if isinstance(stats.get("tokens"), int) and isinstance(stats.get("trained_tokens"), int):
+        tokens, trained = stats["tokens"], stats["trained_tokens"]
+        share = f" ({100 * trained / tokens:.1f}%)" if tokens else ""
+        out.append(f"{stats.get('rows', '?'):,} rows · {tokens:,} tokens: " if isinstance(stats.get("rows"), int)
+                   else f"{tokens:,} tokens: ")
+        out.append(f"{trained:,} trained{share}", TRAINED)
+        out.append(", ")
+        out.append(f"{tokens - trained:,} masked", MASKED)
+        for key in ("dropped", "truncated", "no_trained_tokens"):
+            if stats.get(key):
+                out.append(f" · {stats[key]:,} {key.replace('_', ' ')}", "yellow")
+        out.append("\n")
+    if not result.examples:
+        out.append("No examples (the dataset is empty or every row was dropped).", "yellow")
+        return out
+    out.append("trained", TRAINED)
+    out.append(" · ")
+    out.append("masked (context only)", MASKED)
+    out.append("\n")
+    for i, example in enumerate(result.examples, 1):
+        trained, masked, unit = example_counts(example)
+        out.append(f"\nexample {i}: ", "bold")
+        out.append(f"{trained} trained", TRAINED)
+        out.append(f", {masked} masked {unit}")
+        if isinstance(example.get("num_tokens"), int):
+            out.append(f" ({example['num_tokens']} tokens)")
+        out.append("\n")
+        for segment in example.get("segments") or []:
+            out.append(str(segment.get("text", "")), TRAINED if segment.get("trained") else MASKED)
+        out.append("\n")
+    return out
+
+
+class PreviewView(Static):
+    """Shows one dataset's rendered examples (or its error, with file and line)."""
+
+    def on_mount(self) -> None:
+        self.border_title = "Preview"
+        self.update(Text("Press Preview to render 3 examples through the tokenizer.", "dim"))
+
+    def show_running(self) -> None:
+        self.update(Text("rendering examples…", "italic"))
+
+    def show_result(self, result: PreviewResult) -> None:
+        self.set_class(bool(result.error), "-error")
+        self.update(render_preview(result))
