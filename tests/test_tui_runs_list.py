@@ -1,0 +1,96 @@
+"""The runs list: the index's runs newest first, with status/step/loss; Enter re-attaches (past or live)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+
+from _tui_run_helpers import (
+    HostApp,
+    failed_run,
+    finished_run,
+    kill_group,
+    make_run_dir,
+    screen_text,
+    start_fake_trainer,
+    wait_until,
+)
+from engine.runs import folder
+from engine.runs.index import register_run
+from tui.screens.run import RunScreen
+from tui.screens.runs import RunsScreen
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty run index just for this test."""
+    monkeypatch.setenv("TUNEDECK_HOME", str(tmp_path / "home"))
+    return tmp_path
+
+
+async def test_lists_runs_and_reattaches_to_a_past_one(home: Path) -> None:
+    done = finished_run(home / "a", steps=20)
+    broken = failed_run(home / "b")
+    folder.update_state(broken, started_at=folder.read_state(done)["started_at"] + 60)  # the newer one
+    register_run(done)
+    register_run(broken)
+    app = HostApp(lambda: RunsScreen())
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.screen.query_one(DataTable)
+        assert await wait_until(pilot, lambda: table.row_count == 2)
+        newest, oldest = (table.get_row_at(i) for i in range(2))
+        assert newest[0] == "20260101-100000-broken" and str(newest[1]) == "failed"
+        assert oldest[0] == "20260101-100000-chat" and str(oldest[1]) == "finished"
+        assert oldest[2] == "20/20" and oldest[3] == "0.4286" and oldest[5] == "chat.yaml"
+        assert "2026-01-01" in oldest[4]
+        await pilot.press("down", "enter")
+        await pilot.pause(0.2)
+        screen = app.screen
+        assert isinstance(screen, RunScreen) and screen.run_dir == done
+        assert screen.status == "finished" and len(screen.view.losses.values) == 20  # the whole history
+        # "Runs" from a screen opened from the list goes back to the list, not deeper.
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen) and len(app.screen_stack) == 2
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one("#home")
+
+
+async def test_reattaches_to_a_live_run(home: Path) -> None:
+    run_dir = make_run_dir(home / "live", "20260101-110000-live")
+    proc = start_fake_trainer(run_dir, steps=300, step_seconds=0.1)
+    register_run(run_dir)
+    try:
+        app = HostApp(lambda: RunsScreen(refresh_interval=0.3))
+        async with app.run_test(size=(100, 24)) as pilot:
+            table = app.screen.query_one(DataTable)
+            assert await wait_until(pilot, lambda: table.row_count == 1 and str(table.get_row_at(0)[1]) == "running")
+            first_step = table.get_row_at(0)[2]
+            assert await wait_until(pilot, lambda: table.get_row_at(0)[2] != first_step)  # refreshes by itself
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            screen = app.screen
+            assert isinstance(screen, RunScreen)
+            step = screen.view.step
+            assert await wait_until(pilot, lambda: screen.view.step > step and screen.status == "running")
+            assert "fake trainer starting" in screen_text(app)
+    finally:
+        kill_group(proc)
+
+
+async def test_empty_index_says_how_to_start(home: Path) -> None:
+    app = HostApp(lambda: RunsScreen())
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await wait_until(pilot, lambda: "No runs yet" in screen_text(app))
+        await pilot.press("enter")  # nothing to attach to: stays
+        assert isinstance(app.screen, RunsScreen)
