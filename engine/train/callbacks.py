@@ -1,0 +1,118 @@
+"""Trainer callbacks: the run folder's events, graceful stop (stop file / SIGTERM), tokens/s and ETA."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+from transformers import TrainerCallback
+
+from engine.runs import folder
+
+
+class StopRequest:
+    """Set by SIGTERM or the run folder's stop file; every rank must agree before stopping (see ``agreed``)."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.stop_file = run_dir / folder.STOP_FILE
+        self.signalled = False
+        self.training = False  # before training starts, SIGTERM ends the process at once
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        self.signalled = True
+        if not self.training:
+            raise StoppedEarly()
+
+    def local(self) -> bool:
+        return self.signalled or self.stop_file.exists()
+
+    def agreed(self) -> bool:
+        """True on every rank when any rank saw a stop: ranks that stop at different steps would hang DDP."""
+        import torch.distributed as dist
+
+        wanted = self.local()
+        if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+            return wanted
+        import torch
+
+        device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+        flag = torch.tensor([1 if wanted else 0], device=device)
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        return bool(flag.item())
+
+
+class StoppedEarly(Exception):
+    """A stop arrived before training started: nothing to checkpoint."""
+
+
+class StopCallback(TrainerCallback):
+    def __init__(self, request: StopRequest) -> None:
+        self.request = request
+        self.stopped_at: int | None = None
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.request.training = True
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.stopped_at is None and self.request.agreed():
+            self.stopped_at = state.global_step
+            control.should_save = True
+            control.should_training_stop = True
+        return control
+
+
+class EventsCallback(TrainerCallback):
+    """Writes start/step/eval/checkpoint events (main process only) with speed figures from trl's token count."""
+
+    def __init__(self, run_dir: Path, plan: Any, command: str, enabled: bool) -> None:
+        self.run_dir = run_dir
+        self.plan = plan
+        self.command = command
+        self.enabled = enabled
+        self.t_begin = 0.0
+        self.step_begin = 0
+        self.last_time = 0.0
+        self.last_tokens = 0.0
+
+    def _emit(self, kind: str, **fields: Any) -> None:
+        if self.enabled:
+            folder.append_event(self.run_dir, kind, **fields)
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.t_begin = self.last_time = time.time()
+        self.step_begin = state.global_step  # > 0 when resuming
+        self._emit(
+            "start", total_steps=state.max_steps, num_epochs=args.num_train_epochs,
+            steps_per_epoch=self.plan.steps_per_epoch, effective_batch_size=self.plan.effective_batch_size,
+            num_processes=self.plan.processes, command=self.command, resumed_from_step=state.global_step,
+            train_rows=self.plan.train_rows,
+        )
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        logs = logs or {}
+        now = time.time()
+        if "eval_loss" in logs:
+            self._emit("eval", step=state.global_step, epoch=state.epoch, eval_loss=logs["eval_loss"])
+            return
+        if "loss" not in logs:
+            return  # the end-of-training summary (train_runtime ...) is not a step
+        tokens = float(logs.get("num_tokens", 0.0))
+        span = now - self.last_time
+        tps = (tokens - self.last_tokens) / span if span > 0 and self.last_tokens <= tokens else None
+        done = state.global_step - self.step_begin
+        eta = (now - self.t_begin) / done * (state.max_steps - state.global_step) if done > 0 else None
+        self.last_time, self.last_tokens = now, tokens
+        self._emit(
+            "step", step=state.global_step, total_steps=state.max_steps, epoch=state.epoch, loss=logs["loss"],
+            learning_rate=logs.get("learning_rate"), grad_norm=logs.get("grad_norm"), tokens_per_second=tps,
+            eta_seconds=eta, num_tokens=tokens,
+        )
+
+    def on_save(self, args, state, control, **kwargs):
+        path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        self._emit("checkpoint", step=state.global_step, path=str(path.resolve()))

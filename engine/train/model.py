@@ -1,0 +1,135 @@
+"""Loading the tokenizer and model the preset names, with quantization and a LoRA adapter when asked."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from engine.paths import resolve_path
+
+from .failures import knob_error
+from .hardware import Precision
+
+
+def model_source(cfg: Any, preset_path: str | os.PathLike[str] | None, value: str | None = None) -> str:
+    """A local folder as an absolute path (so adapter_config.json records where the base lives), else the hub id."""
+    value = value or cfg.base_model
+    if not value:
+        raise knob_error("base_model", "base_model is empty: set it to a Hugging Face model id or a local model folder.")
+    path = resolve_path(value, preset_path)
+    return str(path.resolve()) if path.exists() else value
+
+
+def attn_implementation(cfg: Any) -> str:
+    """attn_implementation wins; the legacy booleans flash_attention / sdp_attention come next; default sdpa."""
+    if cfg.attn_implementation:
+        return cfg.attn_implementation
+    if cfg.flash_attention:
+        return "flash_attention_2"
+    if cfg.sdp_attention is False:
+        return "eager"
+    return "sdpa"
+
+
+def load_tokenizer(cfg: Any, preset_path: str | os.PathLike[str] | None) -> Any:
+    """The data helper's ``prepare_tokenizer`` (special tokens, chat template, pad token): the same tokenizer that
+    tokenized the data, so ids and labels line up."""
+    from engine.data import prepare_tokenizer
+
+    return prepare_tokenizer(cfg, preset_path)
+
+
+def _quantization_config(cfg: Any, precision: Precision) -> Any:
+    from transformers import BitsAndBytesConfig
+
+    if cfg.load_in_4bit or cfg.adapter == "qlora":
+        return BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=precision.torch_dtype(),
+        )
+    if cfg.load_in_8bit:
+        return BitsAndBytesConfig(load_in_8bit=True)
+    return None
+
+
+def load_model(cfg: Any, tokenizer: Any, precision: Precision, preset_path: str | os.PathLike[str] | None) -> Any:
+    """The base model, embeddings resized for added tokens, wrapped in a LoRA adapter when ``adapter`` is set."""
+    from transformers import AutoModelForCausalLM
+
+    quant = _quantization_config(cfg, precision)
+    kwargs: dict[str, Any] = dict(
+        revision=cfg.revision_of_model, trust_remote_code=cfg.trust_remote_code, dtype=precision.torch_dtype(),
+        attn_implementation=attn_implementation(cfg),
+    )
+    if quant is not None:
+        kwargs["quantization_config"] = quant
+    if cfg.base_model_config:
+        from transformers import AutoConfig
+
+        kwargs["config"] = AutoConfig.from_pretrained(
+            model_source(cfg, preset_path, cfg.base_model_config), revision=cfg.revision_of_model,
+            trust_remote_code=cfg.trust_remote_code,
+        )
+    model = AutoModelForCausalLM.from_pretrained(model_source(cfg, preset_path), **kwargs)
+
+    new_token_ids: list[int] = []
+    old_rows = model.get_input_embeddings().num_embeddings
+    if len(tokenizer) > old_rows:
+        new_token_ids = list(range(old_rows, len(tokenizer)))
+        model.resize_token_embeddings(len(tokenizer), mean_resizing=True)
+    if tokenizer.pad_token_id is not None:
+        model.config.pad_token_id = tokenizer.pad_token_id
+        if model.generation_config is not None:
+            model.generation_config.pad_token_id = tokenizer.pad_token_id
+
+    if quant is not None and not cfg.adapter:
+        raise knob_error(
+            "adapter", "load_in_4bit/load_in_8bit is set but adapter is empty: quantized weights cannot be trained directly. "
+            "Set adapter: qlora (4-bit) or adapter: lora (8-bit), or turn quantization off for a full fine-tune."
+        )
+    if cfg.adapter:
+        model = add_lora(cfg, model, quantized=quant is not None, new_token_ids=new_token_ids)
+    return model
+
+
+def lora_config(cfg: Any, new_token_ids: list[int] | None = None) -> Any:
+    from peft import LoraConfig
+
+    if cfg.lora_target_modules:
+        targets: Any = list(cfg.lora_target_modules)
+    elif cfg.lora_target_linear:
+        targets = "all-linear"
+    else:
+        targets = None  # peft's per-architecture default (q_proj, v_proj for Llama)
+    return LoraConfig(
+        r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, target_modules=targets,
+        bias="none", task_type="CAUSAL_LM",
+        # Rows of tokens the preset added start untrained: let the adapter learn just those rows.
+        trainable_token_indices={"embed_tokens": new_token_ids} if new_token_ids else None,
+    )
+
+
+def add_lora(cfg: Any, model: Any, *, quantized: bool, new_token_ids: list[int]) -> Any:
+    from peft import get_peft_model, prepare_model_for_kbit_training
+
+    if quantized:
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=cfg.gradient_checkpointing,
+            gradient_checkpointing_kwargs={"use_reentrant": False},
+        )
+    try:
+        return get_peft_model(model, lora_config(cfg, new_token_ids))
+    except ValueError as err:
+        if "target modules" in str(err).lower() or "target_modules" in str(err):
+            names = sorted({n.rsplit(".", 1)[-1] for n, _ in model.named_modules() if "proj" in n or "fc" in n})
+            raise knob_error(
+                "lora_target_modules", f"lora_target_modules {cfg.lora_target_modules} matches no layer of this model ({err}). "
+                f"Layer names here include: {', '.join(names[:12]) or 'none found'}; or set lora_target_linear: true."
+            ) from err
+        raise
+
+
+def saved_kind(output_dir: str | os.PathLike[str]) -> str:
+    """"adapter" when output_dir holds a LoRA adapter, else "model"."""
+    return "adapter" if (Path(output_dir) / "adapter_config.json").exists() else "model"

@@ -1,0 +1,161 @@
+"""The training run, start to finish: preset → data → model → SFTTrainer → saved output, reported as events.
+
+Trainer choice: trl's ``SFTTrainer`` with ``skip_prepare_dataset``. Our datasets arrive tokenized with ``labels``
+(-100 where not trained) from engine.data; with preparation skipped trl neither re-tokenizes, truncates, filters
+nor shuffles them, and its collator pads ``labels`` with -100 and otherwise keeps them as they are, so the trained
+tokens are exactly the ones ``tunedeck preview`` shows. Over a plain ``Trainer`` it adds the fused LM head (the
+loss only projects trained positions, without building full logits) and counts tokens, which feeds tokens/s.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.runs import folder
+
+from .failures import knob_error
+
+
+@dataclass
+class Outcome:
+    status: str  # finished | stopped
+    step: int
+    output_dir: Path
+    checkpoint: str | None = None
+
+
+def load_run_config(run_dir: Path) -> Any:
+    preset = run_dir / folder.PRESET_FILE
+    from engine.preset import load_config
+
+    return load_config(preset)
+
+
+def newest_checkpoint(output_dir: str | os.PathLike[str]) -> str | None:
+    found = [p for p in Path(output_dir).glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
+    return str(max(found, key=lambda p: int(p.name.split("-")[-1]))) if found else None
+
+
+def resume_point(cfg: Any, preset_path: Path) -> str | None:
+    if cfg.resume_from_checkpoint:
+        from engine.paths import resolve_path
+
+        path = resolve_path(cfg.resume_from_checkpoint, preset_path)
+        if not path.is_dir():
+            raise knob_error(
+                "resume_from_checkpoint", f"resume_from_checkpoint {cfg.resume_from_checkpoint!r} is not a folder: "
+                f"point it at a checkpoint-N folder inside output_dir ({cfg.output_dir}), or clear it.",
+            )
+        return str(path)
+    if cfg.auto_resume_from_checkpoints:
+        return newest_checkpoint(cfg.output_dir)
+    return None
+
+
+def set_seed(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def process_info() -> tuple[int, int]:
+    """(rank, world size) from the launcher's environment (accelerate / torchrun set these)."""
+    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def command_line(run_dir: Path) -> str:
+    try:
+        return (run_dir / folder.COMMAND_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return " ".join([sys.executable, "-m", "engine.train", *sys.argv[1:]])
+
+
+def prepare_data(cfg: Any, tokenizer: Any, preset_path: Path, world: int) -> tuple[Any, Any, Any]:
+    """(train, eval or None, collator) from engine.data; with several processes the main one fills the cache first."""
+    from contextlib import nullcontext
+
+    from engine.data import prepare_datasets
+    from engine.data.collate import DataCollator
+
+    first = nullcontext()
+    if world > 1:
+        from accelerate import PartialState
+
+        first = PartialState().main_process_first()
+    with first:
+        prepared = prepare_datasets(cfg, tokenizer, preset_path)
+    train, evaluation = prepared.train, prepared.eval
+    if evaluation is not None and len(evaluation) == 0:
+        evaluation = None
+    if len(train) == 0:
+        raise knob_error("datasets", "No training rows are left after preparing the data (all empty, dropped or "
+                         "used for validation): check datasets, sequence_len and val_set_size.")
+    # Pads labels with -100 and keeps them otherwise untouched; packed rows keep their position_ids.
+    collator = DataCollator(tokenizer.pad_token_id, pad_to=cfg.sequence_len if cfg.pad_to_sequence_len else None)
+    return train, evaluation, collator
+
+
+def train(run_dir: Path, stop: Any) -> Outcome:
+    from .args import build_sft_config, plan
+    from .callbacks import EventsCallback, StopCallback
+    from .hardware import resolve_precision
+    from .model import load_model, load_tokenizer
+    from .tracking import apply_env
+
+    preset_path = run_dir / folder.PRESET_FILE
+    cfg = load_run_config(run_dir)
+    rank, world = process_info()
+    precision = resolve_precision(cfg)
+    resume = resume_point(cfg, preset_path)
+    set_seed(cfg.seed)
+    apply_env(cfg)
+
+    tokenizer = load_tokenizer(cfg, preset_path)
+    train_ds, eval_ds, collator = prepare_data(cfg, tokenizer, preset_path, world)
+    p = plan(cfg, len(train_ds), world)
+    set_seed(cfg.seed)  # LoRA's initial weights do not depend on how much randomness data preparation used
+    model = load_model(cfg, tokenizer, precision, preset_path)
+    args = build_sft_config(cfg, precision, p, has_eval=eval_ds is not None, preset_path=preset_path)
+
+    from trl import SFTTrainer
+
+    stop_cb = StopCallback(stop)
+    events_cb = EventsCallback(run_dir, p, command_line(run_dir), enabled=rank == 0)
+    trainer = SFTTrainer(
+        model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
+        data_collator=collator, callbacks=[events_cb, stop_cb],
+    )
+    _keep_adapter_fp32(trainer, precision)
+    trainer.train(resume_from_checkpoint=resume)
+    step = trainer.state.global_step
+    output_dir = Path(args.output_dir).resolve()
+    if stop_cb.stopped_at is not None:
+        checkpoint = Path(args.output_dir) / f"checkpoint-{step}"
+        return Outcome("stopped", step, output_dir, str(checkpoint.resolve()) if checkpoint.is_dir() else None)
+
+    trainer.save_model(args.output_dir)  # adapter (or full model) + tokenizer, on the main process
+    if trainer.is_world_process_zero():
+        tokenizer.save_pretrained(args.output_dir)
+    if args.push_to_hub:
+        trainer.push_to_hub()
+    return Outcome("finished", step, output_dir)
+
+
+def _keep_adapter_fp32(trainer: Any, precision: Any) -> None:
+    """trl casts a quantized model's trainable LoRA weights to bf16 (QLoRA paper). On CPU we train in fp32:
+    bf16 adapter weights there only lose precision and speed, so they go back to fp32."""
+    if precision.device != "cpu":
+        return
+    import torch
+
+    for param in trainer.model.parameters():
+        if param.requires_grad and param.dtype == torch.bfloat16:
+            param.data = param.data.float()
