@@ -65,6 +65,13 @@ def has_gpu() -> bool:
     return bool(glob.glob("/dev/nvidia[0-9]*")) or os.path.exists("/dev/kfd")
 
 
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def num_processes(cfg: Config) -> int:
     return cfg.gpus_per_node * cfg.num_nodes
 
@@ -122,6 +129,8 @@ def build_command(cfg: Config, run_dir: str | os.PathLike[str], *, gpu: bool | N
     elif procs > 1:
         cmd += ["--main_process_port", "0"]  # a free port: several local runs must not collide
     cmd += ["--mixed_precision", mixed_precision(cfg, gpu), "--dynamo_backend", "no"]
+    if not gpu:  # share this machine's cores between the CPU processes (accelerate would guess and warn)
+        cmd += ["--num_cpu_threads_per_process", str(max(1, _cpu_count() // cfg.gpus_per_node))]
     if cfg.deepspeed:
         ds = resolve_path(cfg.deepspeed, preset_path).absolute()
         cmd += ["--use_deepspeed", "--deepspeed_config_file", str(ds)]
