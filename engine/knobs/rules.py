@@ -252,6 +252,16 @@ def _datasets(cfg: Config) -> Iterator[Problem]:
             yield from _plain_dataset(i, ds)
 
 
+@rule
+def _chat_settings_unused(cfg: Config) -> Iterator[Problem]:
+    if not cfg.datasets or any(ds.type == "chat_template" for ds in cfg.datasets):
+        return
+    for key in ("chat_template", "eot_tokens"):
+        if getattr(cfg, key) is not None:
+            yield _warning(key, f"{key} is ignored: no dataset has type chat_template. Remove {key}, or set "
+                           "type: chat_template on the datasets that hold conversations.")
+
+
 def _plain_dataset(i: int, ds: DatasetConfig) -> Iterator[Problem]:
     for key in CHAT_ONLY_KEYS:
         if key in ds.model_fields_set:
