@@ -1,0 +1,80 @@
+"""completion and input_output: exact input_ids and labels with the tiny tokenizer."""
+
+from __future__ import annotations
+
+from _data_helpers import enc, make_cfg, prepare, tokenizer_for, write_jsonl
+
+
+def test_completion_appends_eos_and_trains_every_token(tiny_model_dir, tmp_path):
+    text = "Onmelvel is a country whose capital is Stozor."
+    data = write_jsonl(tmp_path / "c.jsonl", [{"text": text}])
+    cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": str(data), "type": "completion"}])
+    tok = tokenizer_for(cfg)
+    rows = prepare(cfg).rows
+    expected = tok(text)["input_ids"] + [tok.eos_token_id]  # tiny tokenizer adds no BOS of its own
+    assert rows["input_ids"] == [expected]
+    assert rows["labels"] == [expected]
+
+
+def test_completion_custom_field_and_chunking(tiny_model_dir, tmp_path):
+    text = "The Barim flows through Stozor. " * 6
+    data = write_jsonl(tmp_path / "c.jsonl", [{"body": text}])
+    cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": str(data), "type": "completion", "field": "body"}],
+                   sequence_len=16)
+    tok = tokenizer_for(cfg)
+    full = tok(text)["input_ids"] + [tok.eos_token_id]
+    assert len(full) > 32
+    prepared = prepare(cfg)
+    chunks = [full[i:i + 16] for i in range(0, len(full), 16)]
+    assert prepared.rows["input_ids"] == chunks
+    assert prepared.rows["labels"] == chunks
+    assert prepared.stats["dropped"] == 0 and prepared.stats["rows"] == len(chunks)
+
+
+def test_input_output_segments(tiny_model_dir, tmp_path):
+    segs = [{"label": False, "text": "Question: capital of Loruka?\n"}, {"label": True, "text": "Zorba"},
+            {"label": False, "text": "\n"}]
+    data = write_jsonl(tmp_path / "io.jsonl", [{"segments": segs}])
+    cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": str(data), "type": "input_output"}])
+    tok = tokenizer_for(cfg)
+    a, b, c = (enc(tok, s["text"]) for s in segs)
+    rows = prepare(cfg).rows
+    assert rows["input_ids"] == [a + b + c]  # no BOS/EOS added
+    assert rows["labels"] == [[-100] * len(a) + b + [-100] * len(c)]
+
+
+def test_input_output_train_on_inputs(tiny_model_dir, tmp_path):
+    segs = [{"label": False, "text": "Question: capital of Loruka?\n"}, {"label": True, "text": "Zorba"}]
+    data = write_jsonl(tmp_path / "io.jsonl", [{"segments": segs}])
+    cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": str(data), "type": "input_output"}], train_on_inputs=True)
+    tok = tokenizer_for(cfg)
+    ids = enc(tok, segs[0]["text"]) + enc(tok, segs[1]["text"])
+    rows = prepare(cfg).rows
+    assert rows["labels"] == [ids] and rows["input_ids"] == [ids]
+
+
+def test_val_split_fraction_and_count(tiny_model_dir, tmp_path):
+    data = write_jsonl(tmp_path / "c.jsonl", [{"text": f"Row number {i} of Stozor."} for i in range(50)])
+    ds = [{"path": str(data), "type": "completion"}]
+    p = prepare(make_cfg(tiny_model_dir, tmp_path, ds, val_set_size=0.2, seed=1))
+    assert (len(p.train), len(p.eval)) == (40, 10)
+    p2 = prepare(make_cfg(tiny_model_dir, tmp_path, ds, val_set_size=7, seed=1))
+    assert (len(p2.train), len(p2.eval)) == (43, 7)
+    # same seed -> same split; every row lands in exactly one side
+    again = prepare(make_cfg(tiny_model_dir, tmp_path, ds, val_set_size=0.2, seed=1), use_cache=False)
+    assert list(again.eval["input_ids"]) == list(p.eval["input_ids"])
+    assert sorted(map(tuple, list(p.train["input_ids"]) + list(p.eval["input_ids"]))) == sorted(map(tuple, p.rows["input_ids"]))
+    other = prepare(make_cfg(tiny_model_dir, tmp_path, ds, val_set_size=0.2, seed=2))
+    assert list(other.eval["input_ids"]) != list(p.eval["input_ids"])
+
+
+def test_excess_length_drop_and_truncate(tiny_model_dir, tmp_path):
+    short = {"segments": [{"label": True, "text": "Zorba"}]}
+    long = {"segments": [{"label": False, "text": "Hi "}, {"label": True, "text": "The Barim flows. " * 10}]}
+    data = write_jsonl(tmp_path / "io.jsonl", [short, long])
+    ds = [{"path": str(data), "type": "input_output"}]
+    dropped = prepare(make_cfg(tiny_model_dir, tmp_path, ds, sequence_len=12))
+    assert dropped.stats["dropped"] == 1 and dropped.stats["rows"] == 1 and dropped.stats["truncated"] == 0
+    cut = prepare(make_cfg(tiny_model_dir, tmp_path, ds, sequence_len=12, excess_length_strategy="truncate"))
+    assert cut.stats["truncated"] == 1 and cut.stats["rows"] == 2
+    assert max(map(len, cut.rows["input_ids"])) == 12
