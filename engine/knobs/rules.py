@@ -155,14 +155,17 @@ def _eval_needs_data(cfg: Config) -> Iterator[Problem]:
 
 
 @rule
-def _strategy_no_with_schedule(cfg: Config) -> Iterator[Problem]:
+def _strategy_overrides_schedule(cfg: Config) -> Iterator[Problem]:
+    """A strategy other than steps decides on its own; the step/per-epoch knobs then do nothing."""
     for strategy, keys in (("eval_strategy", ("eval_steps", "evals_per_epoch")),
                            ("save_strategy", ("save_steps", "saves_per_epoch"))):
-        if getattr(cfg, strategy) == "no":
-            for key in keys:
-                if getattr(cfg, key) is not None:
-                    yield _warning(key, f"{key} is ignored because {strategy} is no: remove {key}, or remove "
-                                   f"{strategy} to let {key} decide.")
+        value = getattr(cfg, strategy)
+        if value in (None, "steps"):
+            continue
+        for key in keys:
+            if getattr(cfg, key) is not None:
+                yield _warning(key, f"{key} is ignored because {strategy} is {value}: remove {key}, or remove "
+                               f"{strategy} to let {key} decide.")
 
 
 @rule
