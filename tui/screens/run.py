@@ -24,7 +24,7 @@ from engine.runs import folder
 from tui.screens.run_state import RunView, format_number, read_command
 from tui.screens.run_status import ACTIVE, request_stop, status_of
 from tui.widgets.log_pane import LogPane, tail_file_lines
-from tui.widgets.metrics import MetricChart, ProgressLine
+from tui.widgets.metrics import DetailsLine, MetricChart, ProgressLine
 
 STATUS_STYLE = {"starting": "cyan", "running": "cyan", "stopping…": "yellow", "finished": "green",
                 "stopped": "yellow", "failed": "bold red"}
@@ -81,11 +81,12 @@ class RunScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="title")
         yield Static(id="command")
+        yield Static(id="outcome")
         yield Static(id="error")
         with Horizontal(id="metrics"):
             with Vertical(id="progress-box"):
                 yield ProgressLine(id="progress")
-                yield Static(id="details")
+                yield DetailsLine(id="details")
             with Vertical(id="charts"):
                 yield MetricChart("loss", id="loss")
                 yield MetricChart("lr", id="lr")
@@ -158,15 +159,15 @@ class RunScreen(Screen[None]):
             parts.append(escape(Path(str(preset)).name))
         started = format_started(state.get("started_at"))
         if started:
-            parts.append(f"started {started}")
-        self.query_one("#title", Static).update("  ·  ".join(parts))
+            parts.append(started)
+        self.query_one("#title", Static).update(" · ".join(parts))
 
     def _show_metrics(self) -> None:
         view = self.view
         self.query_one(ProgressLine).show(view, self.status)
         self.query_one("#loss", MetricChart).show(view.losses.values, view.loss)
         self.query_one("#lr", MetricChart).show(view.learning_rates.values, view.learning_rate)
-        details = []
+        details: list[str] = []
         if view.eval_losses:
             step, loss = view.eval_losses[-1]
             details.append(f"eval loss {format_number(loss)} @ {step}")
@@ -175,13 +176,23 @@ class RunScreen(Screen[None]):
             details.append(f"{count} checkpoint{'s' * (count != 1)} (last @ {view.checkpoints[-1][0]})")
         if view.grad_norm is not None:
             details.append(f"grad norm {format_number(view.grad_norm, 3)}")
-        result = view.result or {}
-        if view.ended_as == "finished":
+        self.query_one(DetailsLine).show(details)
+        self._show_outcome()
+
+    def _show_outcome(self) -> None:
+        """Where the result went, for a finished or stopped run."""
+        result = self.view.result or {}
+        outcome = self.query_one("#outcome", Static)
+        text = ""
+        if self.view.ended_as == "finished":
             saved = result.get("adapter_dir") or result.get("model_dir") or result.get("output_dir")
-            details.append(f"[green]saved to {escape(str(saved))}[/]" if saved else "[green]finished[/]")
-        elif view.ended_as == "stopped" and result.get("checkpoint"):
-            details.append(f"[yellow]checkpoint {escape(str(result['checkpoint']))}[/]")
-        self.query_one("#details", Static).update("  ·  ".join(details) or "[dim]no eval or checkpoint yet[/]")
+            text = f"[green]✓ finished[/] — saved to [b]{escape(str(saved))}[/]" if saved else "[green]✓ finished[/]"
+        elif self.view.ended_as == "stopped":
+            text = f"[yellow]■ stopped at step {self.view.step}[/]"
+            if result.get("checkpoint"):
+                text += f" — checkpoint [b]{escape(str(result['checkpoint']))}[/] (resume_from_checkpoint continues it)"
+        outcome.update(text)
+        outcome.display = bool(text)
 
     def _show_error(self) -> None:
         panel = self.query_one("#error", Static)

@@ -80,3 +80,34 @@ class MetricChart(Widget):
         self.query_one(Label).update(label + extra)
         # Sparkline compares data by identity-free equality; a fresh list makes it redraw.
         self.query_one(Sparkline).data = list(values)
+
+
+def pack_items(items: Sequence[str], width: int, separator: str = " · ") -> str:
+    """Join items into lines no wider than ``width``, breaking only between items."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + len(separator) + len(item) <= width:
+            lines[-1] += separator + item
+        else:
+            lines.append(item)
+    return "\n".join(lines)
+
+
+class DetailsLine(Widget):
+    """Short facts (eval loss, checkpoints, grad norm) packed into lines, never broken inside a fact."""
+
+    DEFAULT_CSS = "DetailsLine { height: 2; color: $text-muted; }"
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.items: list[str] = []
+        self.placeholder = "no eval or checkpoint yet"
+
+    def show(self, items: Sequence[str]) -> None:
+        self.items = list(items)
+        self.refresh()
+
+    def render(self) -> Text:
+        if not self.items:
+            return Text(self.placeholder, style="dim")
+        return Text(pack_items(self.items, self.size.width or 80), no_wrap=True, overflow="ellipsis")

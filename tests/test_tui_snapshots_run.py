@@ -1,0 +1,44 @@
+"""Snapshots of the run screen on fixed run folders (fixed times, UTC), at 80×24 and 120×40.
+
+Update after an intended change with `pytest tests/test_tui_snapshots_run.py --snapshot-update` and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from _tui_run_helpers import HostApp, failed_run, finished_run
+from tui.screens.run import RunScreen
+
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Start times are shown in local time: pin it."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+async def settle(pilot: Any) -> None:
+    await pilot.pause(0.3)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_finished_run(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    run_dir = finished_run(tmp_path, steps=20)
+    assert snap_compare(HostApp(lambda: RunScreen(run_dir)), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_failed_run(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    run_dir = failed_run(tmp_path)
+    assert snap_compare(HostApp(lambda: RunScreen(run_dir)), terminal_size=size, run_before=settle)
