@@ -27,7 +27,8 @@ def test_a_full_qlora_chat_preset_has_no_problems():
         datasets=[{**CHAT, "field_messages": "conversations",
                    "message_property_mappings": {"role": "from", "content": "value"},
                    "roles": {"user": ["human"], "assistant": ["gpt"], "system": ["system"]}}],
-        val_set_size=0.05, warmup_ratio=0.05, evals_per_epoch=2, saves_per_epoch=1, wandb_project="p", wandb_mode="offline",
+        val_set_size=0.05, warmup_ratio=0.05, evals_per_epoch=2, saves_per_epoch=1,
+        wandb_project="p", wandb_mode="offline",
     )
     # Only the CPU note about 4-bit models and evaluation remains.
     assert [p.key for p in check_rules(cfg)] == ["val_set_size"]
