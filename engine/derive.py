@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# trl's pack_dataset runs ``datasets.map(batched=True)`` with the default batch of 1000 rows: packing happens
-# within each chunk of 1000 rows, never across chunks.
-PACKING_CHUNK_ROWS = 1000
+# tunedeck's packer (engine.data.packing.pack_bins) packs all rows at once. (trl's own pack_dataset would pack
+# each datasets.map chunk of 1000 rows separately: pass chunk=1000 to estimate that.)
+PACKING_CHUNK_ROWS: int | None = None
 
 Tokens = int | Sequence[int] | None
 
@@ -53,18 +53,20 @@ def split_rows(total_rows: int, val_set_size: float) -> tuple[int, int]:
     return total_rows - n_val, n_val
 
 
-def packed_sequences(token_lengths: Sequence[int], sequence_len: int, chunk: int = PACKING_CHUNK_ROWS) -> int:
+def packed_sequences(token_lengths: Sequence[int], sequence_len: int, chunk: int | None = PACKING_CHUNK_ROWS) -> int:
     """How many sequence_len samples packing makes from rows of these token lengths.
 
-    Best-fit-decreasing, like trl's default ``pack_dataset(strategy="bfd")``: empty rows are dropped, longer ones
-    truncated to ``sequence_len``, and each row goes into the fullest bin that still has room for it. Like trl it
-    packs each chunk of ``chunk`` rows on its own. (The count does not depend on how ties are broken.)
+    Best-fit decreasing, as engine.data.packing does it (and trl's ``pack_dataset(strategy="bfd")``): empty rows
+    are dropped, longer ones count as ``sequence_len`` (the data pipeline drops or truncates them first), and each
+    row goes into the fullest bin that still has room for it. The count does not depend on how ties are broken.
+    ``chunk`` packs each run of that many rows on its own (None: all rows together).
     """
     if sequence_len < 1:
         raise ValueError("sequence_len must be >= 1")
+    step = chunk or max(len(token_lengths), 1)
     total = 0
-    for start in range(0, len(token_lengths), chunk):
-        total += _bfd_bins(token_lengths[start:start + chunk], sequence_len)
+    for start in range(0, len(token_lengths), step):
+        total += _bfd_bins(token_lengths[start:start + step], sequence_len)
     return total
 
 

@@ -177,3 +177,16 @@ def test_packing_matches_trl() -> None:
         lengths = [rng.randint(1, 700) for _ in range(rng.randint(1, 300))]
         table = pa.table({"input_ids": [[1] * n for n in lengths]})
         assert derive.packed_sequences(lengths, cap) == len(_pack_bfd(table, cap))
+    lengths = [rng.randint(1, 100) for _ in range(2500)]  # trl packs per 1000-row map chunk
+    assert derive.packed_sequences(lengths, 128, chunk=1000) == sum(
+        len(_pack_bfd(pa.table({"input_ids": [[1] * n for n in lengths[i:i + 1000]]}), 128))
+        for i in range(0, 2500, 1000)
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(lengths=st.lists(st.integers(1, 256), max_size=300), cap=st.integers(256, 512))
+def test_packing_matches_the_data_pipeline(lengths: list[int], cap: int) -> None:
+    from engine.data.packing import pack_bins
+
+    assert derive.packed_sequences(lengths, cap) == len(pack_bins(lengths, cap))
