@@ -24,6 +24,9 @@ API (heavy imports happen inside the functions; importing ``engine.data`` is lig
 ``engine.data.collate.DataCollator(pad_token_id, pad_to=None, pad_to_multiple_of=None)``
     Pads input_ids (pad id), labels (-100), position_ids (0); adds attention_mask only for unpacked data.
     Use it as the Trainer's data_collator (TRL's collators rebuild labels and would lose our masking).
+    Packed batches carry ``use_cache=False``: with a KV cache transformers ignores packed position_ids and rows
+    attend to each other (tests/test_data_packing.py shows both). If you call the model yourself on packed
+    data, pass use_cache=False (or set model.config.use_cache = False).
 
 ``preview(cfg, preset_path=None, n=5, dataset=None, tokenizer=None) -> PreviewResult`` (engine.data.preview_data)
     Examples as segments of (text, trained) plus the stats; ``PreviewResult.to_json()`` is the

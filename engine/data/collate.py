@@ -4,6 +4,11 @@ input_ids are padded with the pad id, labels with -100, position_ids with 0 (eac
 one-token "row", which the packed mask keeps apart). With position_ids (packed data) no attention_mask is
 produced: transformers derives the block-diagonal mask from position_ids only when attention_mask is None.
 Without position_ids an attention_mask (1 = real token) is produced.
+
+Packed batches also carry ``use_cache=False``: transformers only honours packed position_ids when no KV cache is
+in play (masking_utils._preprocess_mask_arguments checks ``past_key_values is None``), and a model whose
+config says use_cache=True builds a DynamicCache even in training mode -- the rows would then attend to each
+other silently. The Trainer calls ``model(**batch)``, so the flag reaches the model.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ class DataCollator:
         batch = {"input_ids": pad("input_ids", self.pad_token_id), "labels": pad("labels", IGNORE)}
         if packed:
             batch["position_ids"] = pad("position_ids", 0)
+            batch["use_cache"] = False
         else:
             batch["attention_mask"] = torch.tensor(
                 [[1] * len(f["input_ids"]) + [0] * (length - len(f["input_ids"])) for f in features], dtype=torch.long)
