@@ -73,11 +73,7 @@ def load_model(cfg: Any, tokenizer: Any, precision: Precision, preset_path: str 
         )
     model = AutoModelForCausalLM.from_pretrained(model_source(cfg, preset_path), **kwargs)
 
-    new_token_ids: list[int] = []
-    old_rows = model.get_input_embeddings().num_embeddings
-    if len(tokenizer) > old_rows:
-        new_token_ids = list(range(old_rows, len(tokenizer)))
-        model.resize_token_embeddings(len(tokenizer), mean_resizing=True)
+    new_token_ids = resize_embeddings(model, len(tokenizer))
     if tokenizer.pad_token_id is not None:
         model.config.pad_token_id = tokenizer.pad_token_id
         if model.generation_config is not None:
@@ -91,6 +87,26 @@ def load_model(cfg: Any, tokenizer: Any, precision: Precision, preset_path: str 
     if cfg.adapter:
         model = add_lora(cfg, model, quantized=quant is not None, new_token_ids=new_token_ids)
     return model
+
+
+def resize_embeddings(model: Any, rows: int) -> list[int]:
+    """Grow the embeddings to ``rows`` for tokens the preset added; new rows start at the mean of the old ones.
+
+    Deterministic on purpose: ``tunedeck merge`` repeats this on a fresh base, and rows the adapter does not
+    train (the LM head's, under LoRA) must come out the same as during training.
+    """
+    import torch
+
+    old = model.get_input_embeddings().num_embeddings
+    if rows <= old:
+        return []
+    model.resize_token_embeddings(rows, mean_resizing=False)
+    with torch.no_grad():
+        layers = (model.get_input_embeddings(), model.get_output_embeddings())
+        for layer in {id(m): m for m in layers if m is not None}.values():  # once when tied
+            if layer.weight.shape[0] >= rows:
+                layer.weight[old:rows] = layer.weight[:old].mean(dim=0, keepdim=True)
+    return list(range(old, rows))
 
 
 def lora_config(cfg: Any, new_token_ids: list[int] | None = None) -> Any:

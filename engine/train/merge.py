@@ -1,0 +1,83 @@
+"""Merge a trained LoRA adapter into its base model: a standalone model folder that needs no peft to load.
+
+The base is always reloaded unquantized (float32, or bf16/fp16 when asked), even after QLoRA: merging into 4-bit
+weights would round the adapter's update away. The adapter was trained against the 4-bit weights, so the merged
+model's outputs differ from the 4-bit training model's by the quantization error, not by the adapter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from engine.errors import TunedeckError
+from engine.runs import folder
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+def find_adapter(source: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
+    """(adapter folder, the run's preset as a dict or {}) for an adapter folder, an output_dir or a run folder."""
+    path = Path(source).expanduser().resolve()
+    preset: dict[str, Any] = {}
+    if (path / folder.PRESET_FILE).is_file():  # a run folder: its finished event says where the adapter went
+        from ruamel.yaml import YAML
+
+        preset = YAML(typ="safe").load((path / folder.PRESET_FILE).read_text(encoding="utf-8")) or {}
+        finished = [e for e in folder.read_events(path) if e.get("event") == "finished"]
+        if finished and finished[-1].get("adapter_dir"):
+            path = Path(finished[-1]["adapter_dir"])
+        elif finished and finished[-1].get("model_dir"):
+            raise TunedeckError(f"{source} trained a full model (no adapter): {finished[-1]['model_dir']} is already "
+                                "a complete model, there is nothing to merge.")
+        elif preset.get("output_dir"):
+            path = Path(preset["output_dir"]).expanduser().resolve()
+    if not (path / "adapter_config.json").is_file():
+        raise TunedeckError(
+            f"no LoRA adapter in {path} (adapter_config.json is missing). Give the run folder or the output_dir of "
+            "a run trained with adapter: lora or qlora (a finished run; checkpoint-N folders work too)."
+        )
+    return path, preset
+
+
+def resolve_dtype(name: str) -> Any:
+    import torch
+
+    if name == "auto":
+        return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32
+    if name not in DTYPES:
+        raise TunedeckError(f"--dtype {name!r}: use one of {', '.join(DTYPES)}.")
+    return getattr(torch, name)
+
+
+def merge_adapter(source: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
+                  dtype: str = "float32", trust_remote_code: bool | None = None) -> Path:
+    """Write base + adapter merged into ``out`` (default: ``<adapter folder>/merged``) and return it."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from .model import resize_embeddings
+
+    adapter_dir, preset = find_adapter(source)
+    info = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8"))
+    base = info.get("base_model_name_or_path")
+    if not base:
+        raise TunedeckError(f"{adapter_dir / 'adapter_config.json'} does not say which base model it belongs to "
+                            "(base_model_name_or_path is empty).")
+    remote = bool(preset.get("trust_remote_code")) if trust_remote_code is None else trust_remote_code
+    out_dir = Path(out).expanduser().resolve() if out else adapter_dir / "merged"
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            base, revision=info.get("revision"), dtype=resolve_dtype(dtype), trust_remote_code=remote)
+    except OSError as err:
+        raise TunedeckError(f"could not load the base model {base!r} named in the adapter's config: "
+                            f"{str(err).splitlines()[0]}. Make sure it is on this machine (or in the HF cache).") from None
+    tokenizer = AutoTokenizer.from_pretrained(adapter_dir)  # the training tokenizer, added tokens included
+    resize_embeddings(model, len(tokenizer))
+    merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    merged.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    return out_dir
