@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
 from textual.cache import LRUCache
@@ -31,6 +32,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
 
 def plain_width(line: str) -> int:
     """Cells a line takes once its escape codes are gone (used for the horizontal scroll range)."""
+    if line.isascii() and "\x1b" not in line and "\t" not in line:
+        return len(line)  # the common case, and far cheaper than cell_len
     if "\x1b" in line:
         line = _ANSI.sub("", line)
     return cell_len(line.expandtabs())
@@ -76,6 +79,7 @@ class LogPane(ScrollView, can_focus=True):
         self._cache: LRUCache[tuple[int, str], Strip] = LRUCache(512)
         self._timer: Timer | None = None
         self.lines_received = 0  # every finished line ever appended (for benchmarks and tests)
+        self.bytes_skipped = 0  # bytes jumped over (before the attach window, or far behind a flood)
         self.following = True  # stick to the end; scrolling up releases it, End (or scrolling down to it) resumes
 
     # -- feeding -------------------------------------------------------------------------------------------
@@ -88,11 +92,14 @@ class LogPane(ScrollView, can_focus=True):
         """Read what the file gained since the last poll; returns whether anything changed."""
         if self._tail is None:
             return False
-        chunk = self._tail.read()
+        chunk = self._tail.read(keep_last=self.max_lines)
         if chunk.skipped_bytes:
-            self.append([f"\x1b[2m… {chunk.skipped_bytes / 1e6:.1f} MB earlier in {self._tail.path.name} not shown …\x1b[0m"])
+            self.bytes_skipped += chunk.skipped_bytes
+            self.append([f"\x1b[2m… {chunk.skipped_bytes / 1e6:.1f} MB of {self._tail.path.name} not shown …\x1b[0m"])
         if chunk.changed:
-            self.append(chunk.lines, chunk.pending)
+            self.append(chunk.lines, chunk.pending, received=chunk.line_count)
+        if chunk.more:  # a flood: read on soon, but let keys and repaints in between
+            self.call_later(self.poll)
         return chunk.changed
 
     def stop_following_file(self) -> None:
@@ -102,18 +109,22 @@ class LogPane(ScrollView, can_focus=True):
             self._timer.stop()
             self._timer = None
 
-    def append(self, lines: Iterable[str], pending: str | None = None) -> None:
-        """Add finished lines and set the unfinished last line (``pending``: shown, replaced by the next call)."""
+    def append(self, lines: Iterable[str], pending: str | None = None, *, received: int | None = None) -> None:
+        """Add finished lines and set the unfinished last line (``pending``: shown, replaced by the next call).
+
+        ``received``: how many lines these stand for when the caller already dropped older ones.
+        """
         lines = list(lines)
         dropped = max(0, len(self._lines) + len(lines) - self.max_lines)
         self._first += dropped
         lines = lines[-self.max_lines :]
         self._lines.extend(lines)
-        self.lines_received += len(lines)
+        self.lines_received += len(lines) if received is None else received
         self._pending = pending or None
-        for line in lines:
+        # len() bounds the width from above (escape codes count): measure only lines that might be wider.
+        for line in [line for line in lines if len(line) > self._width]:
             self._width = max(self._width, plain_width(line))
-        if pending:
+        if pending and len(pending) > self._width:
             self._width = max(self._width, plain_width(pending))
         self.virtual_size = Size(self._width, self.line_count)
         if self.following:
@@ -168,9 +179,13 @@ class LogPane(ScrollView, can_focus=True):
         key = (self._first + index, line)  # the pending line changes under the same serial
         strip = self._cache.get(key)
         if strip is None:
-            text = Text.from_ansi(_CONTROL.sub("", line.expandtabs()), no_wrap=True, end="")
-            text.stylize_before(self.rich_style)
-            strip = Strip(text.render(self.app.console), text.cell_len)
+            if "\x1b" in line or not line.isascii() or "\t" in line:
+                text = Text.from_ansi(_CONTROL.sub("", line.expandtabs()), no_wrap=True, end="")
+                text.stylize_before(self.rich_style)
+                strip = Strip(text.render(self.app.console), text.cell_len)
+            else:  # most lines: plain ASCII, no need for the ANSI decoder
+                clean = _CONTROL.sub("", line)
+                strip = Strip([Segment(clean, self.rich_style)], len(clean))
             self._cache[key] = strip
         return strip
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 START_BYTES = 200_000
-MAX_READ = 4 * 1024 * 1024
+MAX_READ = 1024 * 1024  # per poll; a full read schedules the next poll at once
 MAX_PENDING = 64 * 1024  # a progress bar that never ends its line must not grow without bound
 
 
@@ -40,8 +40,10 @@ class LogChunk:
 
     lines: list[str] = field(default_factory=list)
     pending: str | None = None
+    line_count: int = 0  # finished lines found, including those dropped by ``keep_last``
     skipped_bytes: int = 0  # bytes never shown (before the attach window, or jumped over when far behind)
     changed: bool = False
+    more: bool = False  # the read was cut at max_read: more is waiting
 
 
 class LogTail:
@@ -61,7 +63,8 @@ class LogTail:
             return size - self.start_bytes
         return 0
 
-    def read(self) -> LogChunk:
+    def read(self, keep_last: int | None = None) -> LogChunk:
+        """New finished lines (only the last ``keep_last`` decoded, when given) and the unfinished one."""
         chunk = LogChunk()
         try:
             with open(self.path, "rb") as fh:
@@ -83,6 +86,7 @@ class LogTail:
             return chunk
         self.offset += len(data)
         chunk.changed = True
+        chunk.more = len(data) == self.max_read
         data = self._pending + data
         if self._skip_partial:
             nl = data.find(b"\n")
@@ -95,7 +99,11 @@ class LogTail:
         complete, rest = (data[: end + 1], data[end + 1 :]) if end >= 0 else (b"", data)
         if complete:
             text = complete.decode("utf-8", errors="replace")
-            chunk.lines = [collapse_cr(line) for line in text.split("\n")[:-1]]
+            lines = text.split("\n")[:-1]
+            chunk.line_count = len(lines)
+            if keep_last is not None:
+                lines = lines[-keep_last:]
+            chunk.lines = [collapse_cr(line) for line in lines] if "\r" in text else lines
         self._pending = _trim_pending(rest)
         if self._pending:
             chunk.pending = collapse_cr(self._pending.decode("utf-8", errors="replace"))
