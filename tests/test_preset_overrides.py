@@ -25,7 +25,7 @@ def preset(tmp_path: Path):
     ("lora_target_modules=[q_proj,v_proj]", "lora_target_modules", ["q_proj", "v_proj"]),
     ("base_model=123", "base_model", "123"),  # text knobs keep digits as text
     ("datasets.0.path=x.jsonl", "datasets.0.path", "x.jsonl"),
-    ("wandb_project = my project", "wandb_project", " my project"),
+    ("wandb_project = my project", "wandb_project", "my project"),
 ])
 def test_values_are_typed_by_the_knob(preset, override: str, key: str, expected: object) -> None:
     apply_override(preset, override)

@@ -20,7 +20,7 @@ def apply_override(preset: Preset, override: str) -> None:
     """Apply one "key=value" to ``preset`` (in memory). Raises TunedeckError naming the override when the key
     is unknown (with a did-you-mean) or the value does not fit the knob."""
     key, sep, raw = override.partition("=")
-    key = key.strip()
+    key, raw = key.strip(), raw.strip()
     if not sep or not key:
         raise TunedeckError(f"--set {override!r}: write it as key=value, e.g. --set micro_batch_size=4.")
     parts = key.split(".")
@@ -38,7 +38,7 @@ def apply_override(preset: Preset, override: str) -> None:
         hint = f" — did you mean '{'datasets.' + parts[1] + '.' if is_dataset else ''}{close}'?" if close else "."
         raise TunedeckError(f"--set {override!r}: unknown key '{key}'{hint} "
                             "Run `tunedeck explain` to list the knobs.")
-    value = parse_scalar(raw) if raw.strip() in ("", "~", "null") else raw
+    value = parse_scalar(raw) if raw in ("", "~", "null") else raw
     if value is None:
         preset.unset(key)
         return

@@ -1,0 +1,85 @@
+"""Start-up time: process start → `tunedeck --help` done, and → the TUI mounted on a preset, against
+`python -c "import textual"` measured in the same run. Target: TUI mounted < 1.5 × import textual.
+
+    python bench/startup.py [--runs N] [--preset PRESET]
+
+Each figure is the median wall time of N fresh processes (the OS file cache is warm after the first).
+The TUI is mounted headless by this same script in a child process (``--headless PRESET``): it builds
+``tui.app.TunedeckApp``, waits until every pending message is handled (the editor is on screen), and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET_RATIO = 1.5
+
+
+def mount_and_exit(preset: str | None) -> None:
+    """Child mode: mount the app headless, let it settle, exit."""
+    from tui.app import TunedeckApp
+
+    async def main() -> None:
+        try:
+            app = TunedeckApp(preset, count_data=False)
+        except TypeError:  # an app without the count_data switch
+            app = TunedeckApp(preset)
+        async with app.run_test(headless=True, size=(120, 40)) as pilot:
+            await pilot.pause()
+
+    asyncio.run(main())
+
+
+def timed(argv: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = subprocess.run(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        times.append(time.perf_counter() - start)
+        if result.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed:\n{result.stderr}")
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7, help="processes per measurement (median is reported)")
+    parser.add_argument("--preset", default=str(REPO / "presets" / "tiny-cpu-demo.yaml"))
+    parser.add_argument("--headless", metavar="PRESET", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.headless is not None:
+        mount_and_exit(args.headless or None)
+        return 0
+
+    py = sys.executable
+    timed([py, "-c", "import textual"], 1)  # warm the file cache before measuring anything
+    baseline = timed([py, "-c", "import textual"], args.runs)
+    help_time = timed([py, "-m", "tui.cli", "--help"], args.runs)
+    try:
+        import tui.app  # noqa: F401
+    except ImportError as err:
+        mounted = None
+        print(f"tui.app is not importable yet ({err}); measuring --help only")
+    else:
+        mounted = timed([py, __file__, "--headless", args.preset], args.runs)
+
+    print(f"median of {args.runs} runs each")
+    print(f"  python -c 'import textual'     {baseline * 1000:7.0f} ms   (1.00x)")
+    print(f"  tunedeck --help                {help_time * 1000:7.0f} ms   ({help_time / baseline:.2f}x)")
+    if mounted is not None:
+        ratio = mounted / baseline
+        verdict = "OK" if ratio < TARGET_RATIO else "OVER TARGET"
+        print(f"  TUI mounted on {Path(args.preset).name:<14}  {mounted * 1000:7.0f} ms   ({ratio:.2f}x)   "
+              f"target < {TARGET_RATIO}x: {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
