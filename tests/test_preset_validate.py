@@ -146,3 +146,35 @@ def test_load_config_applies_overrides(tmp_path: Path) -> None:
     cfg = load_config(path, ["micro_batch_size=4", "lora_target_modules=[q_proj,k_proj]"])
     assert cfg.micro_batch_size == 4 and cfg.lora_target_modules == ["q_proj", "k_proj"]
     assert path.read_text() == COMMENTED  # overrides never touch the file
+
+
+def test_lines_follow_edits(tmp_path: Path) -> None:
+    text = COMMENTED + "micro_batchsize: 1\n"
+    preset = load_preset(write(tmp_path, text))
+    typo_line = line_of(text, "micro_batchsize")
+    [typo] = [p for p in preset.errors if p.key == "micro_batchsize"]
+    assert typo.line == typo_line
+    preset.set("num_epochs", 2)  # a value edit moves nothing
+    assert [p.line for p in preset.errors if p.key == "micro_batchsize"] == [typo_line]
+    preset.set("datasets.2.path", "more.jsonl")  # two new lines above the typo
+    preset.set("lora_target_modules", ["a", "b", "c", "d"])  # two more
+    out = preset.to_yaml()
+    assert [p.line for p in preset.errors if p.key == "micro_batchsize"] == [line_of(out, "micro_batchsize")]
+    assert line_of(out, "micro_batchsize") == typo_line + 3  # "- path: more.jsonl" + 2 list items
+    preset.save(draft=True)
+    assert [p.line for p in preset.errors if p.key == "micro_batchsize"] == [line_of(out, "micro_batchsize")]
+
+
+def test_dataset_entry_problems_point_at_the_entry(tmp_path: Path) -> None:
+    text = "base_model: m\ndatasets:\n  - path: a.jsonl\n  - type: completion\n  - just-a-string\n"
+    preset = load_preset(write(tmp_path, text))
+    problems = by_key(preset)
+    assert problems["datasets.1.path"][0].line == 4 and "no 'path'" in problems["datasets.1.path"][0].message
+    assert problems["datasets.2"][0].line == 5 and "must be a mapping" in problems["datasets.2"][0].message
+
+
+def test_duplicate_keys_are_a_yaml_error_with_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "base_model: m\nlora_r: 8\nlora_r: 16\n")
+    with pytest.raises(TunedeckError) as err:
+        load_preset(path)
+    assert f"{path}:3" in str(err.value) or f"{path}:2" in str(err.value)

@@ -41,8 +41,9 @@ class Preset:
         self._yaml = make_yaml(text)
         self._before: str | None = None  # dump of the unedited document, for merge_lines
         self._edited = False  # doc differs from _text
-        self._ever_edited = False  # doc's own line numbers may be stale
+        self._lines_stale = False  # an edit added, removed or reshaped lines: doc's own line numbers are off
         self._checked: Checked | None = None
+        self._rendered: tuple[str, Any] | None = None  # (to_yaml() text, its parsed document or None)
 
     # -------------------------------------------------------------- reading
 
@@ -52,8 +53,8 @@ class Preset:
 
     def _check(self) -> Checked:
         if self._checked is None:
-            if self._ever_edited:  # line numbers from what would be written, not from the stale document
-                doc = parse(self.to_yaml(), self._file)
+            if self._lines_stale:  # line numbers from what would be written, not from the stale document
+                doc = self._written_doc()
             else:
                 doc = None if self._was_empty else self.doc
             self._checked = check_document(doc, self._file)
@@ -133,12 +134,16 @@ class Preset:
         if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdigit():
             entry = dataset_entry(self.doc, self._spelling("datasets"), int(parts[1]), create=True)
             assert entry is not None
-            put(entry, self._spelling(parts[2], entry, dataset=True), value)
+            key = self._spelling(parts[2], entry, dataset=True)
+            structural = _reshapes(entry, key, value)
+            put(entry, key, value)
         elif len(parts) == 1:
-            put(self.doc, self._spelling(path), value, top_level=True)
+            key = self._spelling(path)
+            structural = _reshapes(self.doc, key, value)
+            put(self.doc, key, value, top_level=True)
         else:
             raise TunedeckError(f"'{path}': only top-level keys and datasets.N.key paths can be set.")
-        self._touched()
+        self._touched(structural)
 
     def unset(self, path: str) -> None:
         """Remove a key from the file (the knob falls back to its default)."""
@@ -149,27 +154,45 @@ class Preset:
                 delete(entry, self._spelling(parts[2], entry, dataset=True))
         else:
             delete(self.doc, self._spelling(path))
-        self._touched()
+        self._touched(structural=True)
 
-    def _touched(self) -> None:
-        self._edited = self._ever_edited = True
+    def _touched(self, structural: bool) -> None:
+        self._edited = True
+        self._lines_stale |= structural
         self._checked = None
+        self._rendered = None
 
     # -------------------------------------------------------------- writing
 
     def to_yaml(self) -> str:
         """The file's text with the edits applied; untouched lines are byte-for-byte the original's."""
+        if self._rendered is None:
+            self._rendered = self._render()
+        return self._rendered[0]
+
+    def _render(self) -> tuple[str, Any]:
         if not self._edited:
-            return self._text
+            return self._text, None
         if self._before is None:
             self._before = dump_plain(parse(self._text, self._file) or CommentedMap(), self._yaml)
         after = dump_plain(self.doc, self._yaml)
         if self._was_empty:
-            return after
+            return after, None
         merged = merge_lines(self._text, self._before, after)
-        if merged != after and to_plain(make_yaml(merged).load(merged)) != to_plain(self.doc):
-            return after  # the file mixes list indentations and the merge would not read back the same
-        return merged
+        if merged == after:
+            return after, None
+        reread = make_yaml(merged).load(merged)
+        if to_plain(reread) != to_plain(self.doc):
+            return after, None  # the file mixes list indentations and the merge would not read back the same
+        return merged, reread
+
+    def _written_doc(self) -> Any:
+        """The document as to_yaml() would write it, parsed (for line numbers after edits)."""
+        text = self.to_yaml()
+        assert self._rendered is not None
+        if self._rendered[1] is None:
+            self._rendered = (text, parse(text, self._file))
+        return self._rendered[1]
 
     def save(self, path: str | os.PathLike[str] | None = None, *, draft: bool = False) -> Path:
         """Write atomically to ``path`` (default: where it was loaded). Refuses while errors stand unless draft."""
@@ -192,7 +215,17 @@ class Preset:
         self._edited = False
         self._was_empty = not self.doc
         self._checked = None
+        self._rendered = None
         return target
+
+
+def _reshapes(mapping: Any, key: str, value: Any) -> bool:
+    """Whether writing ``value`` at ``key`` can move lines: a new key, or a list/map/multi-line value."""
+    if key not in mapping:
+        return True
+    old = mapping[key]
+    multiline = any(isinstance(v, str) and "\n" in v for v in (old, value))
+    return multiline or isinstance(old, (list, dict)) or isinstance(value, (list, dict))
 
 
 def errors_message(errors: list[Problem], file: str | None, *, saving: bool = False) -> str:
