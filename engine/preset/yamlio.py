@@ -66,12 +66,18 @@ def parse(text: str, file: str | None = None) -> Any:
         line = mark.line + 1 if mark is not None else None
         where = f"{file or '<preset>'}:{line}" if line else (file or "<preset>")
         what = err.problem or err.context or "invalid YAML"
-        raise TunedeckError(
-            f"{where}: the preset is not valid YAML ({what}). Check that line and the one above it for a "
-            "missing colon, unbalanced quotes or brackets, or indentation that does not line up, then try again."
-        ) from None
+        raise TunedeckError(f"{where}: the preset is not valid YAML ({what}). {_fix_for(what)}") from None
     except YAMLError as err:
         raise TunedeckError(f"{file or '<preset>'}: the preset is not valid YAML ({err}). Fix the file and try again.") from None
+
+
+def _fix_for(problem: str) -> str:
+    if "duplicate key" in problem:
+        return "A key may appear only once: delete one of the two lines (keep the value you mean)."
+    if "\\t" in problem or "tab" in problem:
+        return "YAML indents with spaces, never tabs: replace the tab on that line with spaces."
+    return ("Check that line and the one above it for a missing colon, unbalanced quotes or brackets, or "
+            "indentation that does not line up, then try again.")
 
 
 def dump_plain(doc: Any, yaml: YAML) -> str:
