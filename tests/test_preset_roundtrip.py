@@ -193,3 +193,13 @@ def test_save_as_other_path(tmp_path: Path) -> None:
     assert target == tmp_path / "copy.yaml" and preset.path == target
     assert src.read_text() == COMMENTED
     assert load_preset(target).get("num_epochs") == 1
+
+
+def test_new_key_goes_into_its_section_above_the_next_heading(tmp_path: Path) -> None:
+    preset = load_preset(write(tmp_path))
+    preset.set("weight_decay", 0.01)  # a schedule knob: after warmup_steps, before "# --- adapter ---"
+    out = preset.to_yaml()
+    assert "warmup_steps: 2\nweight_decay: 0.01\n\n# --- adapter ---\n" in out
+    assert changed_lines(COMMENTED, out) == ["+ weight_decay: 0.01"]
+    preset.set("val_set_size", 0.1)  # no evaluation keys in the file: after the latest earlier section
+    assert changed_lines(COMMENTED, preset.to_yaml()) == ["+ weight_decay: 0.01", "+ val_set_size: 0.1"]

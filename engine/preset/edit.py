@@ -101,10 +101,18 @@ def put(mapping: CommentedMap, key: str, value: Any, *, top_level: bool = False)
         return
     value = styled(None, value)
     position = _insert_position(mapping, key) if top_level else None
-    if position is None or position >= len(mapping):
+    if position is None:
         mapping[key] = value
-    else:
-        mapping.insert(position, key, value)
+        return
+    prev = list(mapping)[position - 1]
+    mapping.insert(position, key, value)
+    # Comment lines below the previous key usually head the next section: they move below the new key.
+    token = _trailing_token(mapping, prev)
+    if token is not None:
+        eol, _, rest = token.value.partition("\n")
+        if rest:
+            token.value = eol + "\n"
+            mapping.ca.items[key] = [None, None, CommentToken("\n" + rest, token.start_mark, None), None]
 
 
 def _insert_position(mapping: CommentedMap, key: str) -> int | None:
@@ -119,12 +127,6 @@ def _insert_position(mapping: CommentedMap, key: str) -> int | None:
         if section is not None and section <= mine:
             best = i + 1
     if best is None or best == len(mapping):
-        return None
-    # The comment lines below the previous key usually head the next section: appending after it then reads
-    # naturally only when those lines are not there, so only insert before keys that carry no such block.
-    prev = list(mapping)[best - 1]
-    token = _trailing_token(mapping, prev)
-    if token is not None and "#" in token.value.split("\n", 1)[-1]:
         return None
     return best
 
