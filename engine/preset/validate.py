@@ -75,6 +75,8 @@ def _sort_keys(doc: CommentedMap, add: Any, kept: list[str]) -> dict[str, Any]:
                     parts=[name])
                 continue
             spelled[canonical] = name
+            if _blank_means_default(canonical, value):
+                continue
             data[canonical] = to_plain(value)
             if canonical == "datasets" and isinstance(value, list):
                 data[canonical] = _sort_dataset_keys(value, add, kept)
@@ -102,7 +104,8 @@ def _sort_dataset_keys(entries: list[Any], add: Any, kept: list[str]) -> list[An
             path = f"datasets.{i}.{name}"
             verdict = classify(name, in_dataset=True)
             if verdict.verdict == "known":
-                item[verdict.canonical or name] = to_plain(value)
+                if not _blank_means_default(f"datasets.{verdict.canonical or name}", value):
+                    item[verdict.canonical or name] = to_plain(value)
             elif verdict.verdict == "kept":
                 kept.append(path)
                 add(path, "an Axolotl dataset key that tunedeck does not implement: kept but not used by tunedeck.", "warning")
@@ -113,6 +116,20 @@ def _sort_dataset_keys(entries: list[Any], add: Any, kept: list[str]) -> list[An
                 add(path, f"unknown dataset key, kept; neither tunedeck nor Axolotl knows it{hint}.", "warning")
         cleaned.append(item)
     return cleaned
+
+
+def _blank_means_default(path: str, value: Any) -> bool:
+    """A blank value (``fp16:``) on a knob that takes no blank: Axolotl reads it as "not set", so do we.
+
+    Axolotl's own examples list many keys with empty values; the knob then keeps its default. Required
+    knobs (a dataset's path) and knobs where empty means something stay as they are.
+    """
+    if value is not None:
+        return False
+    knob = get_knob(path)
+    if knob is None or knob.field_info.is_required():
+        return False
+    return type(None) not in typing.get_args(knob.annotation)
 
 
 def _add_rules(out: Checked, doc: Any, file: str | None) -> None:
@@ -160,8 +177,10 @@ def _message(key: str, errors: list[dict[str, Any]], data: dict[str, Any]) -> st
     value = _lookup(data, key)
     custom = [e for e in errors if e["type"] in ("value_error", "assertion_error")]
     if custom:
-        text = str(custom[0].get("ctx", {}).get("error", custom[0]["msg"]))
-        return text[0].upper() + text[1:] if text else first["msg"]
+        text = str(custom[0].get("ctx", {}).get("error", custom[0]["msg"])).strip()
+        if not text:
+            return first["msg"]
+        return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
     if first["type"] == "missing":
         if key.count(".") == 2:
             return f"this dataset entry has no '{key.split('.')[-1]}': add it (e.g. path: data/train.jsonl)."
@@ -175,8 +194,7 @@ def _message(key: str, errors: list[dict[str, Any]], data: dict[str, Any]) -> st
     if knob is None:
         return f"got {_show(value)}: {first['msg']}."
     expected = describe(knob.annotation, _constraints(knob.field_info))
-    example = _example(knob)
-    return f"expected {expected}, got {_show(value)}. Set it to {example}."
+    return f"expected {expected}, got {_show(value)}. {_example(knob)}."
 
 
 def _lookup(data: dict[str, Any], key: str) -> Any:
@@ -191,13 +209,18 @@ def _lookup(data: dict[str, Any], key: str) -> Any:
     return node
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, inner: bool = False) -> str:
+    """A value the way it reads in YAML (flow style for lists and maps)."""
     if isinstance(value, str):
-        return f"'{value}'"
+        return value if inner else f"'{value}'"
     if value is None:
-        return "nothing (empty)"
+        return "null" if inner else "nothing (empty)"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v, True) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v, True)}" for k, v in value.items()) + "}"
     return repr(value)
 
 
@@ -239,6 +262,8 @@ def describe(annotation: Any, constraints: dict[str, Any] | None = None) -> str:
         inner = describe(args[0]) if args else "values"
         return f"a list of {_plural(inner)}"
     if origin is dict:
+        if len(args) == 2 and args[1] is not typing.Any:
+            return f"a mapping of {describe(args[0])} to {_plural(describe(args[1]))}"
         return "a mapping (key: value pairs)"
     return getattr(annotation, "__name__", str(annotation))
 
@@ -261,13 +286,16 @@ def _plural(inner: str) -> str:
 
 
 def _example(knob: Any) -> str:
+    """What to do, in one sentence (without the final period)."""
+    base = describe(knob.annotation).removesuffix(" (or empty)")
     default = knob.default
-    base = describe(knob.annotation)
+    several = not base.startswith("a ")
     if default is None or default == [] or default == {}:
-        if knob.typical:
-            return f"{base}, e.g. {knob.typical.rstrip('.')}" if len(knob.typical) < 60 else base
-        return base + " or remove the key"
-    return f"{base} such as {_show(default) if not isinstance(default, str) else default}"
+        return "Use one of those, or remove the key" if several else f"Set it to {base}, or remove the key"
+    shown = _show(default, True)
+    if several:
+        return f"Use one of those (the default is {shown})"
+    return f"Set it to {base} such as {shown}"
 
 
 def _kind(value: Any) -> str:
