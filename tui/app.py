@@ -31,15 +31,20 @@ class TunedeckApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, preset_path: str | Path | None = None) -> None:
+    def __init__(self, preset_path: str | Path | None = None, *, presets_dir: Path | None = None,
+                 count_data: bool = True) -> None:
+        """presets_dir: where shipped presets are listed from. count_data: False skips the background
+        row/token counting (snapshot tests need a screen that does not change with subprocess timing)."""
         super().__init__()
         self.preset_path = Path(preset_path) if preset_path is not None else None
+        self.presets_dir = presets_dir
+        self.count_data = count_data
 
     def on_mount(self) -> None:
         if self.preset_path is not None:
             self.open_path(self.preset_path)
         else:
-            self.push_screen(OpenScreen(), self._opened)
+            self.push_screen(OpenScreen(folder=self.presets_dir), self._opened)
 
     # ---- opening ---------------------------------------------------------------------------------------------
     @property
@@ -54,7 +59,7 @@ class TunedeckApp(App[int]):
             preset = load_preset(path) if path is not None else Preset(NEW_PRESET, None)
         except TunedeckError as err:
             self.notify(str(err), title="Cannot open", severity="error", timeout=10)
-            self.push_screen(OpenScreen(can_cancel=self.editor is not None), self._opened)
+            self.push_screen(OpenScreen(can_cancel=self.editor is not None, folder=self.presets_dir), self._opened)
             return False
         state = EditorState(preset, path=path)
         if path is None:
@@ -73,7 +78,7 @@ class TunedeckApp(App[int]):
 
     def action_open(self) -> None:
         self._unless_unsaved("opening another preset",
-                             lambda: self.push_screen(OpenScreen(can_cancel=True), self._opened))
+                             lambda: self.push_screen(OpenScreen(can_cancel=True, folder=self.presets_dir), self._opened))
 
     # ---- saving ----------------------------------------------------------------------------------------------
     def save(self, state: EditorState, *, draft: bool = False, then: Callable[[], Any] | None = None) -> bool:
@@ -84,7 +89,7 @@ class TunedeckApp(App[int]):
         if not draft and not state.can_save_valid():
             n = len(state.errors()) or len(state.field_errors)
             self.notify(f"Not saved: {n} error{'s' if n != 1 else ''} (marked in red). Fix them, or press "
-                        "ctrl+d to save a draft that keeps them.", title="Preset has errors", severity="error")
+                        "f4 to save a draft that keeps them.", title="Preset has errors", severity="error")
             return False
         try:
             state.preset.save(state.path, draft=draft)

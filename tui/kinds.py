@@ -106,7 +106,15 @@ def _flow(value: Any) -> str:
 
 
 class FieldError(ValueError):
-    """Typed text that the knob's type refuses; the message says what to type."""
+    """Typed text that the knob's type refuses; the message says what to type.
+
+    ``value`` is the closest typed value (0 for "0" when 0 is out of range), else the text itself: a draft save
+    keeps it as the user wrote it.
+    """
+
+    def __init__(self, message: str, value: Any = None) -> None:
+        super().__init__(message)
+        self.value = value
 
 
 def parse(text: str, knob: KnobInfo) -> Any:
@@ -119,12 +127,12 @@ def parse(text: str, knob: KnobInfo) -> Any:
         try:
             value: Any = int(text)
         except ValueError:
-            raise FieldError(f"'{text}' is not a whole number; type e.g. {knob.default or 1}") from None
+            raise FieldError(f"'{text}' is not a whole number; type e.g. {knob.default or 1}", text) from None
     elif kind.name == "float":
         try:
             value = float(text)
         except ValueError:
-            raise FieldError(f"'{text}' is not a number; type e.g. {knob.default or 0.1}") from None
+            raise FieldError(f"'{text}' is not a number; type e.g. {knob.default or 0.1}", text) from None
         if value.is_integer() and "." not in text and "e" not in text.lower():
             value = int(value)
     elif kind.name == "list":
@@ -147,7 +155,7 @@ def check(value: Any, knob: KnobInfo) -> Any:
         _adapter(knob).validate_python(value)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise FieldError(first["msg"]) from None
+        raise FieldError(first["msg"], value) from None
     return value
 
 
@@ -159,7 +167,7 @@ def _parse_mapping(text: str) -> dict[str, Any]:
     try:
         loaded = YAML(typ="safe").load(body)
     except YAMLError:
-        raise FieldError("write it as key: value, key: value (lists as [a, b])") from None
+        raise FieldError("write it as key: value, key: value (lists as [a, b])", text) from None
     if not isinstance(loaded, dict):
-        raise FieldError("write it as key: value, key: value (lists as [a, b])")
+        raise FieldError("write it as key: value, key: value (lists as [a, b])", text)
     return {str(k): v for k, v in loaded.items()}

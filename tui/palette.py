@@ -10,7 +10,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 # (title, help, action on the editor screen)
 EDITOR_ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Save preset", "Write the preset (refused while errors stand) — ctrl+s", "save"),
-    ("Save draft", "Write the preset even with errors — ctrl+d", "save_draft"),
+    ("Save draft", "Write the preset even with errors — f4", "save_draft"),
     ("Save as…", "Write the preset to a new file — f2", "save_as"),
     ("Launch run", "Save, then start training and watch it — f5", "launch"),
     ("Runs", "List runs and open one — f6", "runs"),

@@ -37,6 +37,7 @@ num_epochs: 1
 learning_rate: 0.0002
 adapter: lora
 lora_r: 8
+lora_target_linear: true
 output_dir: ./outputs/new-preset
 """
 

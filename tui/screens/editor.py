@@ -48,7 +48,7 @@ class EditorScreen(Screen[None]):
         Binding("f6", "runs", "Runs"),
         Binding("ctrl+g", "apply_target", "Apply batch", show=False),
         Binding("f2", "save_as", "Save as", show=False),
-        Binding("ctrl+d", "save_draft", "Save draft", show=False),
+        Binding("f4", "save_draft", "Save draft", show=False),
         Binding("ctrl+o", "open", "Open", show=False),
         Binding("escape", "focus_nav", "Sections", show=False),
     ]
@@ -95,9 +95,9 @@ class EditorScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.update_title()
+        self.schedule_count(immediate=True)
         self.refresh_live()
         self.refresh_problems()
-        self.schedule_count(immediate=True)
         self.set_class(self.app.size.width < NARROW, "-narrow")
 
     def on_resize(self, event: Resize) -> None:
@@ -141,7 +141,7 @@ class EditorScreen(Screen[None]):
             text = Text(f"{count} error{'s' if count > 1 else ''}: ", "bold red")
             keys = list(self.state.field_errors) + [p.key for p in errors if p.key not in self.state.field_errors]
             text.append(", ".join(k or "(file)" for k in keys[:6]))
-            text.append(" — fix before saving, or ctrl+d to save a draft.")
+            text.append(" — fix before saving, or f4 to save a draft.")
             for p in loose[:3]:
                 text.append(f"\n{p.format()}", "red")
             summary.update(text)
@@ -202,11 +202,14 @@ class EditorScreen(Screen[None]):
     def schedule_count(self, immediate: bool = False) -> None:
         """Recount rows/tokens after the data-shaping knobs settle (debounced; cached by the runner)."""
         data_errors = [p for p in self.state.field_errors if split_path(p)[1] in DATA_KNOBS or p.startswith("datasets.")]
-        if data_errors or not self.state.datasets():
+        if data_errors or not self.state.datasets() or not getattr(self.app, "count_data", True):
             return
         if self._count_timer is not None:
             self._count_timer.stop()
-        self.state.counts.counting = True
+        if not self.state.counts.counting:
+            self.state.counts.counting = True
+            if self.is_mounted:
+                self.refresh_live()
         self._count_timer = self.set_timer(0.01 if immediate else COUNT_DEBOUNCE_S, self._start_count)
 
     def _start_count(self) -> None:

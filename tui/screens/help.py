@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,13 +14,14 @@ from textual.widgets import Static
 
 from engine.knobs.base import KnobInfo
 
+from ..kinds import UNSET, kind_of, to_text
 from ..widgets.help_panel import render_help
 
 KEYS = """\
 tunedeck editor — keys
 
   tab / shift+tab   next / previous field          esc      back to the section list
-  ctrl+s            save (refused while errors)    ctrl+d   save a draft (keeps errors)
+  ctrl+s            save (refused while errors)    f4       save a draft (keeps errors)
   f2                save as                        f3       YAML to be written + diff vs disk
   f5 / ctrl+r       save and launch the run        f6       runs list
   ctrl+b            basic view / all knobs         ctrl+t   show/hide the live panel (narrow)
@@ -44,7 +45,13 @@ def knob_text(knob: KnobInfo, path: str, value: Any) -> RenderableType:
         rendered = render_knob(knob)
     except Exception:  # a teaching-text bug must not hide the help
         return render_help(knob, path, value, full=True)
-    return Text(rendered) if isinstance(rendered, str) else rendered
+    shown = "(unset)" if value is None or value is UNSET else to_text(value, kind_of(knob.annotation))
+    head = Text()
+    head.append(f"{path}", "bold")
+    head.append("  current value: ", "dim")
+    head.append(shown, "bold")
+    head.append("\n")
+    return Group(head, Text(rendered) if isinstance(rendered, str) else rendered)
 
 
 class HelpScreen(ModalScreen[None]):

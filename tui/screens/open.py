@@ -50,16 +50,17 @@ class OpenScreen(Screen[Choice]):
         Binding("ctrl+l", "focus_path", "Type a path"),
     ]
 
-    def __init__(self, *, can_cancel: bool = False) -> None:
+    def __init__(self, *, can_cancel: bool = False, folder: Path | None = None) -> None:
         super().__init__()
         self.can_cancel = can_cancel
+        self.folder = folder or PRESETS_DIR
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="open-body"):
             yield Static("Open a preset to edit", id="open-title")
             options: list[Option] = [Option("✚ New preset  — start from a small LoRA template", id=NEW)]
-            for path in shipped_presets():
+            for path in shipped_presets(self.folder):
                 text = describe(path)
                 options.append(Option(f"{path.name}  — {text}" if text else path.name, id=str(path)))
             yield OptionList(*options, id="open-list")

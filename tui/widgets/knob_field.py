@@ -6,13 +6,18 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from rich.text import Text
+from textual.containers import Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from engine.knobs.base import KnobInfo
 
 from ..kinds import UNSET, FieldError, Kind, kind_of, parse, to_text
+
+
+EMPTY_SETTLE_S = 0.6  # an emptied field is unset only once it stays empty this long
 
 
 def _choice_label(value: Any) -> str:
@@ -40,23 +45,29 @@ class KnobField(Vertical):
         self.path = path
         self.kind: Kind = kind_of(knob.annotation)
         self._initial = value
+        self._empty_timer: Timer | None = None
+        self._shown: Any = None  # what the control last showed, to drop the echo of programmatic changes
 
     # ---- building ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="knob-row"):
-            yield Label(self.path.split(".")[-1] if "." in self.path else self.path, classes="knob-key")
-            yield self._control(self._initial)
+        key = self.path.split(".")[-1]
+        label = Text(key, "bold")
+        label.append(f"  {self.knob.summary}", "dim")
+        yield Label(label, classes="knob-key")
+        yield self._control(self._initial)
         yield Static("", classes="knob-message")
 
     def _control(self, value: Any) -> Input | Select[Any] | Switch:
         kind = self.kind
         if kind.name == "bool":
-            return Switch(value=bool(value if value is not UNSET else self.knob.default), classes="knob-control")
+            self._shown = bool(value if value is not UNSET else self.knob.default)
+            return Switch(value=self._shown, classes="knob-control")
         if kind.name == "choice":
             options = [(_choice_label(c), c) for c in kind.choices]
             start = value if value is not UNSET and value in kind.choices else Select.NULL
             if start is Select.NULL and not kind.optional:
                 start = self.knob.default
+            self._shown = UNSET if start is Select.NULL else start
             return Select(options, value=start, allow_blank=kind.optional, prompt="(unset)",
                           classes="knob-control", compact=False)
         default = self.knob.default
@@ -65,7 +76,8 @@ class KnobField(Vertical):
             placeholder = f"default: {to_text(default, kind)}" + (f" · {placeholder}" if placeholder else "")
         elif kind.optional:
             placeholder = "(unset)" + (f" · {placeholder}" if placeholder else "")
-        return Input(to_text(value, kind), placeholder=placeholder, classes="knob-control")
+        self._shown = to_text(value, kind)
+        return Input(self._shown, placeholder=placeholder, classes="knob-control")
 
     # ---- values --------------------------------------------------------------------------------------------
     @property
@@ -77,11 +89,12 @@ class KnobField(Vertical):
         control = self.control
         with control.prevent(Input.Changed, Select.Changed, Switch.Changed):
             if isinstance(control, Switch):
-                control.value = bool(value)
+                self._shown = control.value = bool(value)
             elif isinstance(control, Select):
                 control.value = value if value in self.kind.choices else Select.NULL
+                self._shown = UNSET if control.value is Select.NULL else control.value
             else:
-                control.value = to_text(value, self.kind)
+                self._shown = control.value = to_text(value, self.kind)
 
     def set_message(self, text: str, severity: str = "error") -> None:
         """Mark the field: red border and the message under it for errors, a quieter line for warnings."""
@@ -96,22 +109,39 @@ class KnobField(Vertical):
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        if event.value == self._shown:
+            return
+        self._shown = event.value
+        if self._empty_timer is not None:
+            self._empty_timer.stop()
+            self._empty_timer = None
         try:
             value = parse(event.value, self.knob)
         except FieldError as err:
-            self._report(event.value.strip(), str(err))
+            self._report(err.value if err.value is not None else event.value.strip(), str(err))
             return
         if value is UNSET and not self.kind.optional and self.knob.default is None:
             self._report(value, "required: type a value")
+            return
+        if value is UNSET:
+            # Unsetting removes the key (and its comment): wait, in case the user is only retyping the value.
+            self._empty_timer = self.set_timer(EMPTY_SETTLE_S, lambda: self._report(UNSET, None))
             return
         self._report(value, None)
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        self._report(UNSET if event.value is Select.NULL else event.value, None)
+        value = UNSET if event.value is Select.NULL else event.value
+        if value == self._shown:
+            return
+        self._shown = value
+        self._report(value, None)
 
     @on(Switch.Changed)
     def _switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
+        if event.value == self._shown:
+            return
+        self._shown = event.value
         self._report(event.value, None)

@@ -1,0 +1,369 @@
+"""The editor, driven with Textual's Pilot: open, edit, live numbers, validation, save, quit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList, Select
+
+from _tui_editor_helpers import REPO, live_text, plain, sync, type_into, write_preset
+from tui.app import TunedeckApp
+from tui.screens.confirm import ConfirmUnsaved
+from tui.screens.editor import EditorScreen
+from tui.screens.help import HelpScreen
+from tui.screens.open import OpenScreen, describe
+from tui.screens.yaml_view import YamlScreen
+from tui.widgets.knob_field import KnobField
+
+MBS = "#knob-micro-batch-size"
+
+
+def app_for(path: Path | None, **kw) -> TunedeckApp:
+    return TunedeckApp(path, count_data=kw.pop("count_data", False), **kw)
+
+
+@sync
+async def test_open_screen_lists_presets_with_descriptions_and_opens_one(tmp_path: Path) -> None:
+    folder = tmp_path / "presets"
+    write_preset(folder, "a-chat.yaml")
+    write_preset(folder, "b-plain.yaml", "# Plain text facts\nbase_model: x\n")
+    app = app_for(None, presets_dir=folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, OpenScreen)
+        prompts = [str(o.prompt) for o in app.screen.query_one("#open-list", OptionList).options]
+        assert any("a-chat.yaml" in p and "A tiny chat fine-tune for the editor tests" in p for p in prompts)
+        assert any("b-plain.yaml" in p and "Plain text facts" in p for p in prompts)
+        await pilot.press("down", "enter")  # first shipped preset, after "New preset"
+        await pilot.pause()
+        assert isinstance(app.screen, EditorScreen)
+        assert str(folder / "a-chat.yaml") in app.sub_title
+        assert "●" not in app.sub_title
+
+
+def test_shipped_presets_have_descriptions() -> None:
+    shipped = sorted((REPO / "presets").glob("*.yaml"))
+    for path in shipped:
+        assert describe(path), f"{path.name} should start with a comment line describing it"
+
+
+@sync
+async def test_open_missing_file_shows_error(tmp_path: Path) -> None:
+    app = app_for(None, presets_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#open-path", Input).focus()
+        await pilot.press(*"nope.yaml", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, OpenScreen)
+        assert "no such file" in str(app.screen.query_one("#open-error").render())
+
+
+@sync
+async def test_edit_micro_batch_updates_effective_batch(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "2 × 2 × 1 = 4" in live_text(app)
+        app.screen.query_one("#section-nav", OptionList).highlighted = 2  # Sequence & batching
+        await pilot.pause()
+        await type_into(pilot, MBS, "8")
+        assert "8 × 2 × 1 = 16" in live_text(app)
+        assert "●" in app.sub_title
+        # the help panel follows the focus
+        assert "micro_batch_size" in str(app.screen.query_one("#help-panel").render())
+
+
+@sync
+async def test_invalid_values_are_marked_and_valid_save_refused(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    before = path.read_bytes()
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#section-nav", OptionList).highlighted = 2
+        await pilot.pause()
+        for bad, words in (("abc", "not a whole number"), ("0", "greater than or equal to 1")):
+            await type_into(pilot, MBS, bad)
+            field = app.screen.query_one(MBS, KnobField)
+            assert field.has_class("-error")
+            assert words in str(field.query_one(".knob-message").render())
+            assert "Fix micro_batch_size" in live_text(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert path.read_bytes() == before  # refused
+        assert app.screen.query_one("#problem-summary").display
+        await pilot.press("f4")  # a draft keeps what was typed
+        await pilot.pause()
+        assert "micro_batch_size: 0" in path.read_text()
+        # fixing it clears the mark
+        await type_into(pilot, MBS, "4")
+        assert not app.screen.query_one(MBS, KnobField).has_class("-error")
+
+
+@sync
+async def test_save_round_trip_keeps_comments_and_other_lines(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    before = path.read_text().splitlines()
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#section-nav", OptionList).highlighted = 3  # Schedule & optimizer
+        await pilot.pause()
+        await type_into(pilot, "#knob-learning-rate", "0.0005")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "●" not in app.sub_title
+    after = path.read_text().splitlines()
+    assert len(after) == len(before)
+    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    assert changed == [("learning_rate: 0.001", "learning_rate: 0.0005")]
+
+
+@sync
+async def test_quit_with_unsaved_changes_asks(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    before = path.read_bytes()
+    app = app_for(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#section-nav", OptionList).highlighted = 2
+        await pilot.pause()
+        await type_into(pilot, MBS, "3")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmUnsaved)
+        await pilot.press("escape")  # cancel: still editing
+        await pilot.pause()
+        assert isinstance(app.screen, EditorScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("s")  # save, then quit
+        await pilot.pause()
+    assert app.return_code == 0
+    assert path.read_bytes() != before and "micro_batch_size: 3" in path.read_text()
+
+
+@sync
+async def test_quit_discard_leaves_file(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    before = path.read_bytes()
+    app = app_for(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#section-nav", OptionList).highlighted = 2
+        await pilot.pause()
+        await type_into(pilot, MBS, "3")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+    assert path.read_bytes() == before
+
+
+@sync
+async def test_target_batch_proposes_and_applies_accumulation(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#target-batch", Input).focus()
+        await pilot.press("3", "2")
+        await pilot.pause()
+        assert "gradient_accumulation_steps = 16" in str(app.screen.query_one("#target-plan").render())
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert "2 × 16 × 1 = 32" in live_text(app)
+        assert app.screen.state.raw("gradient_accumulation_steps") == 16
+
+
+@sync
+async def test_basic_and_all_views(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#section-nav", OptionList).highlighted = 3
+        await pilot.pause()
+        advanced = app.screen.query_one("#knob-weight-decay", KnobField)
+        assert not advanced.display or advanced.styles.display == "none"
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert advanced.styles.display == "block"
+
+
+@sync
+async def test_widgets_follow_types(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen.query_one("#knob-optimizer", KnobField).control, Select)
+        assert type(screen.query_one("#knob-sample-packing", KnobField).control).__name__ == "Switch"
+        lora_modules = screen.query_one("#knob-lora-target-modules", KnobField)
+        assert "comma-separated" in lora_modules.control.placeholder
+        await pilot.press("ctrl+b")
+        app.screen.query_one("#section-nav", OptionList).highlighted = 4
+        await pilot.pause()
+        await type_into(pilot, "#knob-lora-target-modules", "q_proj, v_proj")
+        assert screen.state.raw("lora_target_modules") == ["q_proj", "v_proj"]
+        await type_into(pilot, "#knob-lora-target-modules", "")
+        await pilot.pause(0.8)  # an emptied field is unset once it settles
+        assert "lora_target_modules" not in screen.state.preset.to_yaml()  # empty = unset
+
+
+@sync
+async def test_new_preset_save_as_and_yaml_view(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)  # the template's paths are relative to the repository
+    target = tmp_path / "mine.yaml"
+    app = app_for(None, presets_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, EditorScreen) and "new preset" in app.sub_title
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, YamlScreen)
+        assert "+base_model: presets/tiny/model" in str(app.screen.query_one("#yaml-diff-text").render())
+        await pilot.press("escape", "ctrl+s")
+        await pilot.pause()
+        field = app.screen.query_one("#save-as-path", Input)
+        field.value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EditorScreen)
+        assert str(target) in app.sub_title and "●" not in app.sub_title
+    from engine.preset import load_preset
+
+    assert load_preset(target).ok
+
+
+@sync
+async def test_datasets_add_and_remove(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#section-nav", OptionList).highlighted = 1
+        await pilot.pause()
+        app.screen.query_one("#add-dataset").press()
+        await pilot.pause()
+        state = app.screen.state
+        assert len(state.datasets()) == 2
+        assert app.screen.query_one("#knob-datasets-1-path", KnobField).has_class("-error")
+        await pilot.press("ctrl+s")  # an empty path is an error: refused
+        await pilot.pause()
+        assert "datasets:" in path.read_text() and path.read_text().count("- path") == 1
+        app.screen.query_one("#remove-1").press()
+        await pilot.pause()
+        assert len(state.datasets()) == 1
+        assert not app.screen.query("#dataset-1")
+
+
+@sync
+async def test_f1_opens_full_help_for_focused_knob(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#section-nav", OptionList).highlighted = 2
+        await pilot.pause()
+        app.screen.query_one(MBS, KnobField).control.focus()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = plain(app.screen.query_one("#help-knob"))
+        assert "micro_batch_size" in text and "current value: 2" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, EditorScreen)
+
+
+@pytest.mark.slow
+@sync
+async def test_live_panel_counts_rows_in_background(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    app = app_for(path, count_data=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "counting…" in live_text(app)
+        for _ in range(240):
+            await pilot.pause(0.5)
+            if app.screen.state.counts.rows is not None:
+                break
+        rows = sum(1 for line in (REPO / "presets/tiny/chat.jsonl").read_text().splitlines() if line.strip())
+        assert f"{rows:,} rows" in live_text(app)
+        # 120 rows / (micro 2 × 1 process) = 60 batches / accumulation 2 = 30 steps
+        assert app.screen.state.live().derived.steps_per_epoch == -(-(-(-rows // 2)) // 2)
+
+
+@pytest.mark.slow
+@sync
+async def test_dataset_preview_shows_trained_and_masked(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#section-nav", OptionList).highlighted = 1
+        await pilot.pause()
+        app.screen.query_one("#preview-0").press()
+        view = app.screen.query_one("#preview-view-0")
+        for _ in range(240):
+            await pilot.pause(0.5)
+            if "example 1" in str(view.render()) or "Cannot" in str(view.render()):
+                break
+        text = str(view.render())
+        assert "example 1:" in text and " trained" in text and " masked" in text
+        assert "The capital of" in text  # a real row of chat.jsonl, rendered through the template
+        assert "<|im_start|>" in text
+
+
+@pytest.mark.slow
+@sync
+async def test_dataset_preview_shows_bad_file_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"messages": [{"role": "user", "content": "hi"}]}\n{not json\n')
+    text = (REPO / "tests" / "_tui_editor_helpers.py").read_text()  # noqa: F841 - keep import-time helpers honest
+    from _tui_editor_helpers import CHAT_PRESET, TINY
+
+    path = write_preset(tmp_path, text=CHAT_PRESET.replace(str(TINY / "chat.jsonl"), str(bad)))
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#section-nav", OptionList).highlighted = 1
+        await pilot.pause()
+        app.screen.query_one("#preview-0").press()
+        view = app.screen.query_one("#preview-view-0")
+        for _ in range(240):
+            await pilot.pause(0.5)
+            if "example 1" in str(view.render()) or "Cannot" in str(view.render()):
+                break
+        text = str(view.render())
+        assert "Cannot read this dataset" in text
+        assert "bad.jsonl" in text and ":2" in text  # file and line of the broken row
+        assert view.has_class("-error")
+
+
+def test_tui_process_does_not_import_training_stack(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    code = f"""
+import asyncio, sys
+from tui.app import TunedeckApp
+async def main():
+    app = TunedeckApp({str(path)!r}, count_data=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one('#section-nav').highlighted = 1
+        await pilot.pause()
+asyncio.run(main())
+heavy = [m for m in ("torch", "transformers", "trl", "peft", "datasets", "accelerate") if m in sys.modules]
+print("HEAVY", heavy)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert "HEAVY []" in out.stdout, out.stdout + out.stderr
