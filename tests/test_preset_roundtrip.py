@@ -8,6 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.errors import TunedeckError
 from engine.preset import load_preset
@@ -203,3 +205,35 @@ def test_new_key_goes_into_its_section_above_the_next_heading(tmp_path: Path) ->
     assert changed_lines(COMMENTED, out) == ["+ weight_decay: 0.01"]
     preset.set("val_set_size", 0.1)  # no evaluation keys in the file: after the latest earlier section
     assert changed_lines(COMMENTED, preset.to_yaml()) == ["+ weight_decay: 0.01", "+ val_set_size: 0.1"]
+
+
+SCALAR_EDITS = {
+    "micro_batch_size": st.integers(1, 64), "gradient_accumulation_steps": st.integers(1, 64),
+    "sequence_len": st.integers(8, 4096), "num_epochs": st.integers(1, 10), "lora_r": st.integers(1, 128),
+    "learning_rate": st.sampled_from([1e-5, 2e-5, 5e-5, 1e-4, 3e-4]), "warmup_steps": st.integers(0, 100),
+    "lr_scheduler": st.sampled_from(["cosine", "linear", "constant"]), "output_dir": st.sampled_from(["./a", "b/c"]),
+    "datasets.0.type": st.sampled_from(["chat_template", "completion"]),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(edits=st.dictionaries(st.sampled_from(sorted(SCALAR_EDITS)), st.just(None), min_size=1, max_size=4),
+       data=st.data())
+def test_scalar_edits_change_only_their_lines(edits: dict, data) -> None:  # type: ignore[no-untyped-def]
+    from engine.preset import Preset
+
+    preset = Preset(COMMENTED, "p.yaml")
+    values = {key: data.draw(SCALAR_EDITS[key]) for key in edits}
+    for key, value in values.items():
+        preset.set(key, value)
+    out = preset.to_yaml()
+    before, after = COMMENTED.splitlines(), out.splitlines()
+    assert len(before) == len(after)
+    for old, new in zip(before, after):
+        if old != new:  # a changed line is one of the edited keys, its comment kept
+            name = old.split(":")[0].strip().lstrip("- ")
+            assert any(key.split(".")[-1] == name for key in values), (old, new)
+            if "#" in old:
+                assert new.endswith(old[old.index("#"):])
+    for key, value in values.items():
+        assert Preset(out, "p.yaml").get(key) == value
