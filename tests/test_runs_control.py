@@ -20,7 +20,7 @@ import pytest
 from _runs_helpers import REPO, events, pid_alive, use_fake_trainer, wait_for, write_preset
 from engine.errors import TunedeckError
 from engine.runs import folder
-from engine.runs.control import group_pids, list_runs, resolve_run, run_info, run_status, stop_run
+from engine.runs.control import list_runs, resolve_run, run_info, run_pids, run_status, stop_run
 from engine.runs.launch import launch
 
 pytestmark = pytest.mark.slow
@@ -110,7 +110,7 @@ def test_stop_saves_a_checkpoint_and_leaves_no_process(tmp_path, monkeypatch):
     pids = _rank_pids(handle.run_dir) + [handle.pid]
     assert len(pids) == 3 and all(pid_alive(p) for p in pids)
     assert stop_run(handle.run_dir, timeout=60) == "stopped"
-    assert group_pids(handle.pid) == [] and not any(pid_alive(p) for p in pids)
+    assert run_pids(folder.read_state(handle.run_dir)) == [] and not any(pid_alive(p) for p in pids)
     stopped = [e for e in events(handle.run_dir) if e["event"] == "stopped"]
     assert len(stopped) == 1 and Path(stopped[0]["checkpoint"]).is_dir()
     assert folder.read_state(handle.run_dir)["status"] == "stopped"
@@ -125,7 +125,7 @@ def test_stop_escalates_to_sigkill_when_the_trainer_ignores_it(tmp_path, monkeyp
     t0 = time.monotonic()
     assert stop_run(handle.run_dir, timeout=4, grace=1) == "stopped"
     assert time.monotonic() - t0 < 30
-    assert not any(pid_alive(p) for p in pids) and group_pids(handle.pid) == []
+    assert not any(pid_alive(p) for p in pids) and run_pids(folder.read_state(handle.run_dir)) == []
     state = folder.read_state(handle.run_dir)
     assert state["stopped_by"] == "SIGKILL" and "no checkpoint" in state["message"]
 
@@ -209,3 +209,31 @@ def test_status_of_a_run_whose_final_event_says_error(tmp_path):
     assert run_status(run_dir) == "failed"
     assert run_info(run_dir).message == "out of memory at step 3"
     assert folder.read_state(run_dir)["status"] == "failed"
+
+
+def test_orphaned_ranks_are_still_the_run(tmp_path, monkeypatch):
+    """torch's launcher starts each rank in its own session; killing the launcher alone leaves them running.
+
+    Status must still say running (they are), and stop must reach them too.
+    """
+    use_fake_trainer(monkeypatch, step_seconds=0.2)
+    handle = launch(write_preset(tmp_path, max_steps=1000, gpus_per_node=2))
+    assert wait_for(lambda: _has_event(handle.run_dir, "step") and len(_rank_pids(handle.run_dir)) == 2, 60)
+    ranks = _rank_pids(handle.run_dir)
+    assert all(os.getpgid(p) != handle.pid for p in ranks)  # really outside the launcher's group
+    os.kill(handle.pid, signal.SIGKILL)
+    assert wait_for(lambda: not pid_alive(handle.pid), 10)
+    assert all(pid_alive(p) for p in ranks)
+    assert run_status(handle.run_dir) == "running"
+    assert stop_run(handle.run_dir, timeout=30) == "stopped"
+    assert not any(pid_alive(p) for p in ranks) and run_pids(folder.read_state(handle.run_dir)) == []
+
+
+def test_killing_every_process_of_a_multi_process_run_is_failed(tmp_path, monkeypatch):
+    use_fake_trainer(monkeypatch, step_seconds=0.2)
+    handle = launch(write_preset(tmp_path, max_steps=1000, gpus_per_node=2))
+    assert wait_for(lambda: _has_event(handle.run_dir, "step") and len(_rank_pids(handle.run_dir)) == 2, 60)
+    for pid in run_pids(folder.read_state(handle.run_dir)):
+        os.kill(pid, signal.SIGKILL)
+    assert wait_for(lambda: run_status(handle.run_dir) != "running", 20)
+    assert run_status(handle.run_dir) == "failed"

@@ -23,9 +23,17 @@ FINAL_STATUSES = ("finished", "failed", "stopped")
 
 
 # --- processes ------------------------------------------------------------------------------------------------
+#
+# A run's processes are not all in one process group: torch's elastic launcher (behind accelerate's multi-process
+# launch) starts every rank in a session of its own. So the launcher puts a marker in the environment, which every
+# descendant inherits whatever its session: TUNEDECK_RUN_DIR=<run folder>. A run's processes are the live ones
+# carrying the marker, plus the launcher's own process group (for runs without a marker).
+
+RUN_ENV = "TUNEDECK_RUN_DIR"
+
 
 def _proc_stat(pid: int) -> tuple[str, int] | None:
-    """(state letter, process group) of a live pid from /proc, or None."""
+    """(state letter, process group) of a pid from /proc, or None when it is gone."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError, PermissionError):
@@ -34,31 +42,43 @@ def _proc_stat(pid: int) -> tuple[str, int] | None:
     return fields[0], int(fields[2])
 
 
-def group_pids(pgid: int) -> list[int]:
-    """Pids of the group's processes that are alive (zombies excluded: they have finished)."""
+def _has_marker(pid: int, marker: bytes) -> bool:
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return False
+    return marker in environ.split(b"\0")
+
+
+def run_pids(state: dict[str, Any]) -> list[int]:
+    """Live (non-zombie) processes of the run that ``state`` (its state.json) describes."""
+    pgid = state.get("pgid") or state.get("pid")
+    marker = f"{RUN_ENV}={state['marker']}".encode() if state.get("marker") else None
     if not Path("/proc/self/stat").exists():  # no /proc: ask the kernel whether the group has anyone
         try:
-            os.killpg(pgid, 0)
-            return [pgid]
-        except (ProcessLookupError, PermissionError):
+            os.killpg(int(pgid), 0)
+            return [int(pgid)]
+        except (ProcessLookupError, PermissionError, TypeError):
             return []
     pids = []
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            stat = _proc_stat(int(entry))
-            if stat and stat[1] == pgid and stat[0] not in ("Z", "X"):
-                pids.append(int(entry))
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        stat = _proc_stat(int(entry))
+        if stat is None or stat[0] in ("Z", "X"):
+            continue
+        if (pgid and stat[1] == int(pgid)) or (marker and _has_marker(int(entry), marker)):
+            pids.append(int(entry))
     return pids
 
 
+def group_pids(pgid: int) -> list[int]:
+    """Live processes of one process group."""
+    return run_pids({"pgid": pgid})
+
+
 def run_alive(state: dict[str, Any]) -> bool:
-    pgid = state.get("pgid") or state.get("pid")
-    if not pgid:
-        return False
-    if group_pids(int(pgid)):
-        return True
-    stat = _proc_stat(int(state.get("pid") or pgid))
-    return bool(stat and stat[0] not in ("Z", "X"))
+    return bool(state) and bool(run_pids(state))
 
 
 # --- status ---------------------------------------------------------------------------------------------------
@@ -185,11 +205,16 @@ def _wait_gone(state: dict[str, Any], until: float, poll: float = 0.2) -> bool:
     return not run_alive(state)
 
 
-def _signal_group(state: dict[str, Any], sig: signal.Signals) -> None:
-    pgid = int(state.get("pgid") or state["pid"])
+def _signal_run(state: dict[str, Any], sig: signal.Signals) -> None:
+    """Signal the launcher's group and every marked process (the ranks sit in sessions of their own)."""
+    for pid in run_pids(state):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
     try:
-        os.killpg(pgid, sig)
-    except ProcessLookupError:
+        os.killpg(int(state.get("pgid") or state["pid"]), sig)
+    except (ProcessLookupError, PermissionError):
         pass
 
 
@@ -218,10 +243,10 @@ def stop_run(run_dir: str | os.PathLike[str], timeout: float = 120.0, grace: flo
     forced = None
     if state.get("pid") and not _wait_gone(state, start + grace):
         forced = "SIGTERM"
-        _signal_group(state, signal.SIGTERM)
+        _signal_run(state, signal.SIGTERM)
         if not _wait_gone(state, start + timeout):
             forced = "SIGKILL"
-            _signal_group(state, signal.SIGKILL)
+            _signal_run(state, signal.SIGKILL)
             _wait_gone(state, time.monotonic() + 30)
     final = _final_event(folder.read_events(run_dir))
     if final is not None:

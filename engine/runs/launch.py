@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import TunedeckError
 from engine.paths import resolve_path
 from engine.runs import folder
+from engine.runs.control import RUN_ENV
 
 if TYPE_CHECKING:
     from engine.knobs.config import Config
@@ -254,9 +255,11 @@ def _make_run_dir(runs_root: Path, run_id: str, exact: bool) -> Path:
     raise TunedeckError(f"Could not create a run folder in {runs_root}: too many runs named {run_id!r}.")
 
 
-def launch_env() -> dict[str, str]:
+def launch_env(run_dir: Path) -> dict[str, str]:
+    """This environment, unbuffered, with the marker that finds every process of the run (see control)."""
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
+    env[RUN_ENV] = str(run_dir)
     return env
 
 
@@ -290,12 +293,12 @@ def launch(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (), *
         folder.update_state(
             run_dir, run_id=run_dir.name, status="starting", pid=None, pgid=None, started_at=time.time(),
             ended_at=None, preset=str(preset_path.absolute()), overrides=list(overrides), output_dir=str(out),
-            num_processes=num_processes(cfg), cwd=os.getcwd(),
+            num_processes=num_processes(cfg), cwd=os.getcwd(), marker=str(run_dir),
         )
         with open(run_dir / folder.LOG_FILE, "ab") as log:
             proc = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, env=launch_env(), cwd=os.getcwd(), close_fds=True,
+                start_new_session=True, env=launch_env(run_dir), cwd=os.getcwd(), close_fds=True,
             )
     except OSError as err:
         raise TunedeckError(f"Could not start the run in {run_dir}: {err}.") from err

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from engine.runs import folder
-from engine.runs.control import FINAL_EVENTS, run_info
+from engine.runs.control import FINAL_EVENTS, run_alive, run_info
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -102,10 +102,12 @@ class Reporter:
     """Follow one run until it ends. ``follow()`` returns the exit code (0 only when finished)."""
 
     def __init__(self, run_dir: str | os.PathLike[str], console: Console | None = None, *,
-                 backlog_lines: int | None = None, poll: float = 0.25, show_log: bool = True) -> None:
+                 backlog_lines: int | None = None, poll: float = 0.25, show_log: bool = True,
+                 exit_wait: float = 30.0) -> None:
         self.run_dir = Path(run_dir)
         self.console = console or Console(highlight=False)
         self.poll = poll
+        self.exit_wait = exit_wait
         self.show_log = show_log
         log_path = self.run_dir / folder.LOG_FILE
         offset = 0 if backlog_lines is None else last_lines_offset(log_path, backlog_lines)
@@ -180,8 +182,11 @@ class Reporter:
         while True:
             self._drain()
             if self.final is not None:
-                # Let the last log lines land (the trainer prints its exit after the event).
-                time.sleep(self.poll)
+                # The processes print and tidy up after their final event: wait for them (bounded), keep printing.
+                until = time.monotonic() + self.exit_wait
+                while time.monotonic() < until and run_alive(folder.read_state(self.run_dir)):
+                    time.sleep(self.poll)
+                    self._drain()
                 self._drain(flush=True)
                 return run_info(self.run_dir).status
             status = run_info(self.run_dir).status
