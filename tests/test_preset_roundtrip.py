@@ -74,20 +74,25 @@ def test_edit_inside_a_dataset_and_a_list(tmp_path: Path) -> None:
     ]
 
 
-def test_mixed_list_indentation_still_saves_what_was_meant(tmp_path: Path) -> None:
+def test_mixed_list_indentation_keeps_each_lists_own_style(tmp_path: Path) -> None:
     from ruamel.yaml import YAML
 
     text = COMMENTED.replace("  - q_proj\n  - v_proj\n", "- q_proj\n- v_proj\n")
     preset = load_preset(write(tmp_path, text))
     preset.set("lora_target_modules", ["q_proj", "k_proj", "v_proj"])
+    assert changed_lines(text, preset.to_yaml()) == ["+ - k_proj"]
+    preset.set("datasets.1.type", "chat_template")  # the other list style in the same edit session
     preset.save()
     reread = load_preset(tmp_path / "preset.yaml")
     assert reread.get("lora_target_modules") == ["q_proj", "k_proj", "v_proj"]
-    assert reread.get("datasets.0.path") == "presets/tiny/chat.jsonl"
+    assert reread.get("datasets.1.type") == "chat_template"
     out = reread.to_yaml()
     for comment in ("# My fine-tune", "# the chat data", "# per device", "# kept for Axolotl", "# nobody knows"):
         assert comment in out
-    assert YAML(typ="safe").load(out) == YAML(typ="safe").load(text) | {"lora_target_modules": ["q_proj", "k_proj", "v_proj"]}
+    expected = YAML(typ="safe").load(text)
+    expected["lora_target_modules"] = ["q_proj", "k_proj", "v_proj"]
+    expected["datasets"][1]["type"] = "chat_template"
+    assert YAML(typ="safe").load(out) == expected
 
 
 def test_unknown_and_axolotl_keys_survive_edits(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
 
 from engine.errors import TunedeckError
 from engine.knobs.config import Config
@@ -17,7 +18,7 @@ from .atomic import atomic_write_text
 from .edit import CoercionError, coerce, dataset_entry, delete, put
 from .unknown_keys import dataset_names, top_level_names
 from .validate import Checked, check_document
-from .yamlio import dump_plain, make_yaml, merge_lines, parse, to_plain
+from .yamlio import dump_plain, indent_candidates, make_yaml, merge_lines, parse, to_plain
 
 
 def format_problem(problem: Problem) -> str:
@@ -38,8 +39,7 @@ class Preset:
         self._was_empty = self.doc is None  # nothing but comments (or nothing at all)
         if self.doc is None:
             self.doc = CommentedMap()
-        self._yaml = make_yaml(text)
-        self._before: str | None = None  # dump of the unedited document, for merge_lines
+        self._before: dict[tuple[int, int, int], str] = {}  # dumps of the unedited document, per layout
         self._edited = False  # doc differs from _text
         self._lines_stale = False  # an edit added, removed or reshaped lines: doc's own line numbers are off
         self._checked: Checked | None = None
@@ -173,18 +173,25 @@ class Preset:
     def _render(self) -> tuple[str, Any]:
         if not self._edited:
             return self._text, None
-        if self._before is None:
-            self._before = dump_plain(parse(self._text, self._file) or CommentedMap(), self._yaml)
-        after = dump_plain(self.doc, self._yaml)
         if self._was_empty:
-            return after, None
-        merged = merge_lines(self._text, self._before, after)
-        if merged == after:
-            return after, None
-        reread = make_yaml(merged).load(merged)
-        if to_plain(reread) != to_plain(self.doc):
-            return after, None  # the file mixes list indentations and the merge would not read back the same
-        return merged, reread
+            return dump_plain(self.doc, make_yaml()), None
+        plain = to_plain(self.doc)
+        fallback = None
+        for layout in indent_candidates(self._text):
+            yaml = make_yaml(indent=layout)
+            if layout not in self._before:
+                self._before[layout] = dump_plain(parse(self._text, self._file) or CommentedMap(), yaml)
+            after = dump_plain(self.doc, yaml)
+            fallback = fallback or after
+            merged = merge_lines(self._text, self._before[layout], after)
+            try:
+                reread = make_yaml(merged).load(merged)
+            except YAMLError:
+                continue  # this layout's new lines do not fit the file's
+            if to_plain(reread) == plain:
+                return merged, reread
+        assert fallback is not None
+        return fallback, None  # no layout reads back the same: write ruamel's own layout of the whole file
 
     def _written_doc(self) -> Any:
         """The document as to_yaml() would write it, parsed (for line numbers after edits)."""
@@ -211,7 +218,7 @@ class Preset:
                                 "Check that the folder exists and is writable.") from None
         self.path = target
         self._text = text
-        self._before = None
+        self._before = {}
         self._edited = False
         self._was_empty = not self.doc
         self._checked = None

@@ -48,13 +48,22 @@ def detect_indent(text: str) -> tuple[int, int, int]:
     return mapping, offset + 2, offset
 
 
-def make_yaml(text: str = "") -> YAML:
+def make_yaml(text: str = "", indent: tuple[int, int, int] | None = None) -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap long values
-    mapping, sequence, offset = detect_indent(text)
+    mapping, sequence, offset = indent or detect_indent(text)
     yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
     return yaml
+
+
+def indent_candidates(text: str) -> list[tuple[int, int, int]]:
+    """The file's own layout first, then the common ones: a file that mixes list styles (``- x`` under one key,
+    ``  - x`` under another) is merged with whichever layout matches the part that was edited."""
+    first = detect_indent(text)
+    mapping = first[0]
+    others = [(mapping, 2, 0), (mapping, 4, 2), (mapping, mapping + 2, mapping)]
+    return [first] + [c for c in dict.fromkeys(others) if c != first]
 
 
 def parse(text: str, file: str | None = None) -> Any:
