@@ -190,3 +190,34 @@ def test_packing_matches_the_data_pipeline(lengths: list[int], cap: int) -> None
     from engine.data.packing import pack_bins
 
     assert derive.packed_sequences(lengths, cap) == len(pack_bins(lengths, cap))
+
+
+@pytest.mark.slow
+def test_steps_match_a_real_trainer() -> None:
+    """The numbers the HF Trainer itself computes before training, on the bundled tiny model (one process)."""
+    from pathlib import Path
+
+    from transformers import AutoModelForCausalLM, Trainer, TrainingArguments
+
+    model = AutoModelForCausalLM.from_pretrained(Path(__file__).resolve().parent.parent / "presets" / "tiny" / "model")
+
+    class Rows:
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+        def __len__(self) -> int:
+            return self.n
+
+        def __getitem__(self, i: int) -> dict:
+            return {"input_ids": [1, 2, 3], "labels": [1, 2, 3]}
+
+    for rows, micro, accum, epochs, ratio in [(10, 3, 2, 1, 0.1), (57, 4, 3, 2.5, 0.2), (8, 8, 4, 3, 0.5)]:
+        args = TrainingArguments(output_dir="/tmp/unused", per_device_train_batch_size=micro,
+                                 gradient_accumulation_steps=accum, num_train_epochs=epochs, warmup_steps=ratio,
+                                 report_to=[], use_cpu=True)
+        trainer = Trainer(model=model, args=args, train_dataset=Rows(rows))
+        _, per_epoch, *_, max_steps = trainer.set_initial_training_values(args, trainer.get_train_dataloader())
+        c = cfg(micro_batch_size=micro, gradient_accumulation_steps=accum, num_epochs=epochs, warmup_ratio=ratio)
+        assert derive.steps_per_epoch(c, num_rows=rows) == per_epoch
+        assert derive.total_steps(c, num_rows=rows) == max_steps
+        assert derive.warmup_steps(c, max_steps) == args.get_warmup_steps(max_steps)
