@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap
 from engine.knobs.config import Config
 from engine.knobs.problems import Problem
 from engine.knobs.registry import get_knob
+from engine.knobs.rules import check_rules
 
 from .unknown_keys import classify
 from .yamlio import line_of, to_plain
@@ -133,10 +134,6 @@ def _blank_means_default(path: str, value: Any) -> bool:
 
 
 def _add_rules(out: Checked, doc: Any, file: str | None) -> None:
-    try:
-        from engine.knobs.rules import check_rules
-    except ImportError:  # the rules module is optional while the registry grows
-        return
     assert out.config is not None
     for problem in check_rules(out.config):
         if problem.file is None:
