@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         kept = preset.kept_keys
         shown = [p for p in preset.problems if not (p.key in kept and p.severity == "warning")]
+        shown.sort(key=lambda p: p.line if p.line is not None else 10**9)  # in file order
         for problem in shown:
             console.print(Text(format_problem(problem), style=_STYLE.get(problem.severity, "")))
         if kept:
