@@ -163,6 +163,26 @@ class TunedeckApp(App[int]):
             return
         self.push_screen(RunsScreen())
 
+    def on_run_screen_open_knob(self, message: Any) -> None:
+        """A failed run blamed a knob: back to the editor on that knob (opening its preset if need be)."""
+        target = Path(message.preset_path)
+        editor = self.editor
+        same = editor is not None and editor.state.path is not None and _same_file(editor.state.path, target)
+        if not same:
+            if not target.is_file():
+                self.notify(f"{target}: the preset is gone; open it again to fix {message.key}.", severity="error")
+                return
+            self._unless_unsaved("opening the run's preset",
+                                 lambda: self.open_path(target) and self.call_later(self._focus_knob, message.key))
+            return
+        while self.screen is not editor:
+            self.pop_screen()
+        self.call_later(self._focus_knob, message.key)
+
+    def _focus_knob(self, key: str) -> None:
+        if self.editor is not None and not self.editor.focus_knob(key):
+            self.notify(f"The run blamed '{key}', which the editor does not show; see the YAML view (f3).")
+
     # ---- quitting --------------------------------------------------------------------------------------------
     def _unless_unsaved(self, what: str, proceed: Callable[[], Any]) -> None:
         """Run ``proceed`` now, or after the user chose save/discard when the editor has unsaved changes."""
@@ -181,6 +201,13 @@ class TunedeckApp(App[int]):
 
     async def action_quit(self) -> None:
         self._unless_unsaved("quitting", lambda: self.exit(0))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def run_app(preset_path: str | Path | None = None) -> int:

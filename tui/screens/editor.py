@@ -61,6 +61,8 @@ class EditorScreen(Screen[None]):
         self._count_key: str | None = None
         self._focused_path: str | None = None
         self.last_live_seconds = 0.0
+        self.last_problems_seconds = 0.0
+        self.last_edit_seconds = 0.0  # a keystroke's whole synchronous cost: write, live numbers, title
 
     # ---- layout ----------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -117,6 +119,7 @@ class EditorScreen(Screen[None]):
 
     def refresh_problems(self) -> None:
         """Mark every field with its own error or a problem ``validate`` reports for its key."""
+        start = time.perf_counter()
         self._problem_timer = None
         by_key = self.state.problems_by_key()
         placed: set[str] = set()
@@ -146,8 +149,14 @@ class EditorScreen(Screen[None]):
                 text.append(f"\n{p.format()}", "red")
             summary.update(text)
         summary.display = bool(count)
+        self.last_problems_seconds = time.perf_counter() - start
 
     def on_knob_field_edited(self, event: KnobField.Edited) -> None:
+        start = time.perf_counter()
+        self._edited(event)
+        self.last_edit_seconds = time.perf_counter() - start
+
+    def _edited(self, event: KnobField.Edited) -> None:
         path = event.field.path
         if event.error is None and path not in self.state.field_errors and event.value == self.state.raw(path):
             return  # no change (controls report their initial value on mount)
@@ -322,6 +331,23 @@ class EditorScreen(Screen[None]):
 
     def action_open(self) -> None:
         self.app.action_open()  # type: ignore[attr-defined]
+
+    def focus_knob(self, key: str) -> bool:
+        """Show the section holding ``key`` ("lora_r", "datasets.0.type") and focus its field."""
+        fields = self.query(f"#{field_id(key)}")
+        if not fields:
+            return False
+        field = fields.first(KnobField)
+        if field.has_class("-advanced"):
+            self.remove_class("-basic")
+        form = next((a for a in field.ancestors if isinstance(a, VerticalScroll) and a.has_class("section-form")),
+                    None)
+        if form is not None and form.id:
+            nav = self.query_one(SectionNav)
+            nav.highlighted = [s for s in Section].index(Section[form.id.removeprefix("section-").upper()])
+            self.query_one("#sections", ContentSwitcher).current = form.id
+        self.call_after_refresh(field.control.focus)
+        return True
 
     def saved(self) -> None:
         """Called by the app after a save: clean title, fresh problems."""

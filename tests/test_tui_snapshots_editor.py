@@ -1,0 +1,55 @@
+"""Snapshots of the open screen and the editor at 80×24 and 120×40 (regenerate with --snapshot-update).
+
+The preset lives at a fixed path (the title shows it) and background counting is off, so the screens do not
+depend on subprocess timing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from _tui_editor_helpers import write_preset
+from tui.app import TunedeckApp
+
+FIXED = Path("/tmp/tunedeck-snapshots")  # fixed: the title shows the preset path
+
+
+@pytest.fixture
+def fixed_preset() -> Path:
+    return write_preset(FIXED / "presets", "chat.yaml")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_open_screen(snap_compare, fixed_preset: Path, size: tuple[int, int]) -> None:
+    write_preset(FIXED / "presets", "plain.yaml", "# Plain-text facts, full fine-tune\nbase_model: x\n")
+    app = TunedeckApp(None, presets_dir=FIXED / "presets", count_data=False)
+    assert snap_compare(app, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_editor_batching_section(snap_compare, fixed_preset: Path, size: tuple[int, int]) -> None:
+    app = TunedeckApp(fixed_preset, count_data=False)
+
+    async def go_to_batching(pilot) -> None:
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")  # Sequence & batching, focus its first field
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=go_to_batching)
+
+
+def test_editor_invalid_value_marked(snap_compare, fixed_preset: Path) -> None:
+    app = TunedeckApp(fixed_preset, count_data=False)
+
+    async def type_bad(pilot) -> None:
+        await pilot.pause()
+        await pilot.press("down", "down", "enter", "tab", "tab")  # sequence_len → … → micro_batch_size
+        field = pilot.app.screen.query_one("#knob-micro-batch-size")
+        field.control.focus()
+        field.control.value = ""
+        await pilot.press("a", "b", "c")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=type_bad)
