@@ -123,3 +123,14 @@ def test_stop_a_real_run_saves_a_checkpoint(tmp_path, tiny_model_dir):
     assert Path(stopped["checkpoint"]).is_dir()
     assert folder.read_state(handle.run_dir)["status"] == "stopped"
     assert "stopped_by" not in folder.read_state(handle.run_dir)  # graceful: no signal was needed
+
+
+def test_a_failing_run_exits_1_with_the_trainers_message(tmp_path, tiny_model_dir):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"txt": "the text column is misnamed"}\n')
+    out = _train(_preset(tmp_path, tiny_model_dir, {"path": str(bad), "type": "completion"}))
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "failed: " in out.stdout and "missing field 'text'" in out.stdout
+    assert "CalledProcessError" not in out.stdout  # the launcher's echo of the failure is left out
+    run_dir = _only_run(tmp_path)
+    assert run_status(run_dir) == "failed" and events(run_dir)[-1]["event"] == "error"

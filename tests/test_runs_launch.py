@@ -157,3 +157,12 @@ def test_launch_modules_stay_import_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_train_prints_preset_warnings_first(tmp_path):
+    preset = write_preset(tmp_path, lora_r=16)  # an adapter knob without an adapter: a warning, not an error
+    out = subprocess.run([sys.executable, "-m", "engine.cli", "train", str(preset), "--dry-run"],
+                         capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert out.returncode == 0, out.stderr
+    first = out.stdout.splitlines()[0]
+    assert first.startswith("warning:") and "lora_r" in first and f"{preset}:" in first

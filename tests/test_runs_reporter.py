@@ -144,3 +144,21 @@ def test_stop_command(tmp_path, monkeypatch):
     missing = subprocess.run([sys.executable, "-m", "engine.cli", "stop", "zzz-none"], cwd=REPO,
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "No run matches" in missing.stderr
+
+
+def test_attach_replays_history_without_a_line_per_past_step(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    folder.update_state(run_dir, run_id="run", status="running")
+    (run_dir / "train.log").write_text("".join(f"old line {i}\n" for i in range(50)))
+    for step in range(1, 101):
+        folder.append_event(run_dir, "step", step=step, total_steps=100, loss=1.0)
+        if step % 50 == 0:
+            folder.append_event(run_dir, "eval", step=step, eval_loss=0.5)
+    folder.append_event(run_dir, "finished", step=100, output_dir="/x", model_dir="/x")
+    buf = io.StringIO()
+    assert Reporter(run_dir, Console(file=buf, width=200), backlog_lines=5, poll=0.01).follow() == 0
+    out = buf.getvalue()
+    assert out.count("step ") - out.count("eval  step") - out.count("at step") == 1  # only the latest
+    assert "step 100/100" in out and out.count("eval_loss 0.5") == 2
+    assert "old line 44" not in out and "old line 45" in out and "old line 49" in out

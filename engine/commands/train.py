@@ -28,6 +28,8 @@ def run(args: argparse.Namespace) -> int:
     from engine.runs import launch as launcher
 
     console = Console(highlight=False)
+    for warning in launcher.preset_warnings(args.preset, args.overrides):
+        console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     if args.dry_run:
         cmd, preset_yaml = launcher.dry_run(args.preset, args.overrides)
         console.print("[bold]command[/]")

@@ -162,6 +162,18 @@ def load_validated(preset_path: str | os.PathLike[str], overrides: Sequence[str]
     return load_config(preset_path, list(overrides))
 
 
+def preset_warnings(preset_path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> list[str]:
+    """The preset's warnings (not errors), formatted with file and line, overrides applied."""
+    try:
+        from engine.preset import apply_override, format_problem, load_preset
+    except ImportError:
+        return []
+    preset = load_preset(preset_path)
+    for item in overrides:
+        apply_override(preset, item)
+    return [format_problem(p) for p in preset.warnings]
+
+
 def _load_config_fallback(preset_path: str | os.PathLike[str], overrides: Sequence[str]) -> Config:
     from pydantic import ValidationError
     from ruamel.yaml import YAML, YAMLError

@@ -22,6 +22,7 @@ from engine.runs import folder
 from engine.runs.control import FINAL_EVENTS, run_alive, run_info
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_LAUNCHER_NOISE = re.compile(r"^Traceback \(most recent call last\)|^E\d{4} .*elastic|ChildFailedError|^=+$")
 
 
 class LogTail:
@@ -114,6 +115,8 @@ class Reporter:
         self.log = LogTail(log_path, offset)
         self.events = folder.EventTail(self.run_dir)
         self.final: dict[str, Any] | None = None
+        self.omitted = 0  # launcher traceback lines held back after the final event
+        self.replaying = backlog_lines is not None  # attaching: past step events are not printed one by one
         self.last_step: dict[str, Any] = {}
         self.progress: Progress | None = None
         self.task = None
@@ -130,7 +133,7 @@ class Reporter:
             TextColumn("{task.fields[info]}"), console=self.console, transient=False,
         )
 
-    def _handle_event(self, ev: dict[str, Any]) -> None:
+    def _handle_event(self, ev: dict[str, Any], quiet: bool = False) -> None:
         kind = ev.get("event")
         if kind == "start":
             self._print(
@@ -145,7 +148,7 @@ class Reporter:
             if self.progress is not None and self.task is not None:
                 self.progress.update(self.task, completed=ev.get("step") or 0,
                                      total=ev.get("total_steps") or None, info="  ".join(step_details(ev)))
-            else:
+            elif not quiet:
                 self._print(describe_step(ev))
         elif kind == "eval":
             self._print(f"eval  step {ev.get('step')}  eval_loss {ev.get('eval_loss')}", "cyan")
@@ -157,9 +160,17 @@ class Reporter:
     def _drain(self, flush: bool = False) -> None:
         if self.show_log:
             for line in self.log.read_lines(flush=flush):
+                # After the trainer's final event, a launcher's traceback only repeats "a rank exited non-zero".
+                if self.final is not None and (self.omitted or _LAUNCHER_NOISE.search(line)):
+                    self.omitted += 1
+                    continue
                 self._print(line, "dim")
-        for ev in self.events.read_new():
-            self._handle_event(ev)
+        new = self.events.read_new()
+        replay, self.replaying = self.replaying, False
+        for ev in new:
+            self._handle_event(ev, quiet=replay)
+        if replay and self.last_step and self.progress is None:
+            self._print(describe_step(self.last_step))  # history: only where it stands now
 
     # -- the loop -------------------------------------------------------------------------------------------
 
@@ -211,6 +222,9 @@ class Reporter:
             self.console.print(f"[bold yellow]stopped[/] at step {final.get('step', info.step)}"
                                + (f"; checkpoint {escape(str(ckpt))}" if ckpt else "; no checkpoint saved"))
             return 1
+        if self.omitted:
+            self.console.print(f"[dim]({self.omitted} lines of the launcher's traceback left out; they are in "
+                               "train.log)[/]")
         message = final.get("message") or info.message or "see train.log"
         self.console.print(f"[bold red]failed[/]: {escape(str(message))}")
         self.console.print(f"log: {escape(str(self.run_dir / folder.LOG_FILE))}")
