@@ -2,9 +2,11 @@
 
 Gathered from Axolotl's pydantic config schemas (``src/axolotl/utils/schemas/``: config, model, training, peft,
 datasets, integrations, multimodal, deprecated, plus newer keys for parallelism, QAT, generation samples and the
-integration plugins). A key in a preset that tunedeck does not implement but Axolotl knows is kept verbatim and
-reported as "kept but not used by tunedeck"; anything else unknown is either a typo (did you mean …?) or foreign.
-Only names live here, never behaviour.
+integration plugins, e.g. the diffusion plugin's block). ``debug`` and ``attention`` are older spellings that
+Axolotl's own example configs still carry (Axolotl ignores them), so those files open without errors. A key in a
+preset that tunedeck does not implement but Axolotl knows is kept verbatim and reported as "kept but not used by
+tunedeck"; anything else unknown is either a typo (did you mean …?) or foreign. Only names live here, never
+behaviour. tests/test_axolotl_compat.py checks real Axolotl example configs against this list.
 """
 
 from __future__ import annotations
@@ -89,6 +91,18 @@ AXOLOTL_TOP_LEVEL_KEYS: frozenset[str] = _names("""
     kd_alpha kd_temperature kd_zscore_base_temp kd_top_k_before_softmax llmcompressor
     dion_lr dion_momentum dion_rank_fraction dion_rank_multiple_of muon_lr
     eval_on_start use_hub_model_id_as_output_dir
+    embeddings_skip_upcast reinit_weights trainer_cls ebft center_rewards_coefficient precompute_ref_log_probs
+    dpo_use_liger_kernel dpo_loss_type dpo_loss_weights num_dataset_shards_to_save layer_offloading
+    freeze_mm_modules eval_sequence_len pad_to_multiple_of streaming streaming_multipack_buffer_size
+    sage_attention gemma4_hybrid_attn_impl experts_implementation quantize_moe_experts scaling_softmax
+    scaling_softmax_factor scaling_softmax_bias lora_embedding_kernel use_eaft eaft_alpha eaft_k
+    tiled_mlp_use_original_mlp deepcompile qgalore_rank qgalore_update_proj_gap qgalore_scale
+    qgalore_proj_type qgalore_proj_quant qgalore_proj_bits qgalore_proj_group_size qgalore_cos_threshold
+    qgalore_gamma_proj qgalore_queue_size use_trackio trackio_project_name trackio_run_name trackio_space_id
+    diffusion diffusion_noise_schedule diffusion_min_mask_ratio diffusion_max_mask_ratio diffusion_eps
+    diffusion_importance_weighting diffusion_mask_token_id diffusion_generate_samples
+    diffusion_generation_interval diffusion_num_diffusion_steps
+    debug attention
 """)
 
 AXOLOTL_DATASET_KEYS: frozenset[str] = _names("""
