@@ -178,3 +178,22 @@ def test_duplicate_keys_are_a_yaml_error_with_line(tmp_path: Path) -> None:
     with pytest.raises(TunedeckError) as err:
         load_preset(path)
     assert f"{path}:3" in str(err.value) or f"{path}:2" in str(err.value)
+
+
+def test_swapped_letters_in_a_short_key_are_a_typo(tmp_path: Path) -> None:
+    text = COMMENTED.replace("    type: completion", "    tpye: completion") + "sede: 1\n"
+    preset = load_preset(write(tmp_path, text))
+    problems = by_key(preset)
+    assert "did you mean 'type'" in problems["datasets.1.tpye"][0].message
+    assert "did you mean 'seed'" in problems["sede"][0].message
+
+
+def test_registry_keys_are_axolotl_keys() -> None:
+    """tunedeck's Axolotl-compatible knobs must be real Axolotl keys; its launch knobs must not be."""
+    from engine.axolotl_keys import AXOLOTL_DATASET_KEYS, AXOLOTL_TOP_LEVEL_KEYS
+    from engine.knobs import dataset_knobs, top_level_knobs
+
+    assert [k.key for k in top_level_knobs() if k.axolotl and k.key not in AXOLOTL_TOP_LEVEL_KEYS] == []
+    assert [k.key for k in dataset_knobs() if k.axolotl and k.key not in AXOLOTL_DATASET_KEYS] == []
+    assert [k.key for k in top_level_knobs() if not k.axolotl and k.key in AXOLOTL_TOP_LEVEL_KEYS] == []
+    assert len(AXOLOTL_TOP_LEVEL_KEYS) > 250

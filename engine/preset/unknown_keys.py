@@ -51,15 +51,30 @@ def classify(key: str, *, in_dataset: bool = False) -> KeyVerdict:
     axolotl = AXOLOTL_DATASET_KEYS if in_dataset else AXOLOTL_TOP_LEVEL_KEYS
     if key in axolotl:
         return KeyVerdict("kept")
-    close = difflib.get_close_matches(key, list(ours), n=1, cutoff=TYPO_CUTOFF)
+    close = _closest(key, ours)
     if close:
-        return KeyVerdict("typo", suggestion=close[0])
+        return KeyVerdict("typo", suggestion=close)
     near_axolotl = difflib.get_close_matches(key, sorted(axolotl), n=1, cutoff=TYPO_CUTOFF)
     return KeyVerdict("unknown", suggestion=near_axolotl[0] if near_axolotl else None)
 
 
 def suggest(key: str, *, in_dataset: bool = False) -> str | None:
-    """The closest known spelling for ``key`` (ours first, then Axolotl's), if any is close."""
-    ours = dataset_names() if in_dataset else top_level_names()
-    close = difflib.get_close_matches(key, list(ours), n=1, cutoff=TYPO_CUTOFF)
-    return close[0] if close else None
+    """The closest of tunedeck's spellings for ``key``, if one is close."""
+    return _closest(key, dataset_names() if in_dataset else top_level_names())
+
+
+def _closest(key: str, names: dict[str, str]) -> str | None:
+    """difflib's best match above the cutoff; else a name one swap of neighbouring letters away ("tpye")."""
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=TYPO_CUTOFF)
+    if close:
+        return close[0]
+    if len(key) >= 4:
+        for name in names:
+            if len(name) == len(key) and _one_swap(key, name):
+                return name
+    return None
+
+
+def _one_swap(a: str, b: str) -> bool:
+    diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
