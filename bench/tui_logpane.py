@@ -32,7 +32,9 @@ path, total = sys.argv[1], int(sys.argv[2])
 with open(path, "a", buffering=1 << 16) as fh:
     batch = []
     for i in range(total):
-        if i % 50 == 49:   # a tqdm bar rewritten in place, then ended
+        if i % 1000 == 999:  # an evaluation: tqdm's nested bar, drawn a row down, cursor moved back up
+            line = f"\r{p:3d}%|#####| {p}/100\x1b[A" if (p := (i // 1000) % 100) else "\r  0%|     | 0/100\x1b[A"
+        elif i % 50 == 49:   # a tqdm bar rewritten in place, then ended
             line = "".join(f"\r{p:3d}%|{'#' * (p // 10):10s}| {p}/100 [00:01<00:02, 3.1it/s]" for p in range(0, 101, 20))
         elif i % 7 == 0:   # ANSI colour, as logging handlers print it
             line = f"\x1b[32mINFO\x1b[0m step {i}: loss=\x1b[1m{1.0 / (1 + i):.5f}\x1b[0m lr=2e-4 tokens/s=1234.5"
@@ -119,7 +121,7 @@ async def bench(total: int, size: tuple[int, int]) -> None:
                                                                "pid": writer.pid, "pgid": writer.pid})
         presses: list[float] = []  # key sent -> its action ran
         settled: list[float] = []  # key sent -> the app idle again (Pilot's round trip, repaint included)
-        while not (pane.lines and pane.lines[-1] == "FLOOD-END"):
+        while not (pane.lines and pane.lines[-1].startswith("FLOOD-END")):  # it may overwrite a bar
             t0 = time.perf_counter()
             await pilot.press("end")  # a key through the whole event path (the pane's "follow" binding)
             settled.append(time.perf_counter() - t0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -74,7 +74,7 @@ class LogPane(ScrollView, can_focus=True):
         self._tail = LogTail(path, start_bytes=start_bytes) if path is not None else None
         self._lines: deque[str] = deque(maxlen=max_lines)
         self._first = 0  # serial number of self._lines[0]; serials key the strip cache across pruning
-        self._pending: str | None = None
+        self._live: list[str] = []  # rows under the final ones that may still change (bars, the unfinished line)
         self._width = 0
         self._cache: LRUCache[tuple[int, str], Strip] = LRUCache(512)
         self._timer: Timer | None = None
@@ -97,7 +97,7 @@ class LogPane(ScrollView, can_focus=True):
             self.bytes_skipped += chunk.skipped_bytes
             self.append([f"\x1b[2m… {chunk.skipped_bytes / 1e6:.1f} MB of {self._tail.path.name} not shown …\x1b[0m"])
         if chunk.changed:
-            self.append(chunk.lines, chunk.pending, received=chunk.line_count)
+            self.append(chunk.lines, chunk.live, received=chunk.line_count)
         if chunk.more:  # a flood: read on soon, but let keys and repaints in between
             self.call_later(self.poll)
         return chunk.changed
@@ -109,8 +109,8 @@ class LogPane(ScrollView, can_focus=True):
             self._timer.stop()
             self._timer = None
 
-    def append(self, lines: Iterable[str], pending: str | None = None, *, received: int | None = None) -> None:
-        """Add finished lines and set the unfinished last line (``pending``: shown, replaced by the next call).
+    def append(self, lines: Iterable[str], live: Sequence[str] = (), *, received: int | None = None) -> None:
+        """Add final lines, then show ``live`` under them (rows that may still change: the next call replaces them).
 
         ``received``: how many lines these stand for when the caller already dropped older ones.
         """
@@ -120,12 +120,13 @@ class LogPane(ScrollView, can_focus=True):
         lines = lines[-self.max_lines :]
         self._lines.extend(lines)
         self.lines_received += len(lines) if received is None else received
-        self._pending = pending or None
+        self._live = list(live)
         # len() bounds the width from above (escape codes count): measure only lines that might be wider.
         for line in [line for line in lines if len(line) > self._width]:
             self._width = max(self._width, plain_width(line))
-        if pending and len(pending) > self._width:
-            self._width = max(self._width, plain_width(pending))
+        for row in self._live:
+            if len(row) > self._width:
+                self._width = max(self._width, plain_width(row))
         self.virtual_size = Size(self._width, self.line_count)
         if self.following:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
@@ -136,7 +137,7 @@ class LogPane(ScrollView, can_focus=True):
     def clear(self) -> None:
         self._first += len(self._lines)
         self._lines.clear()
-        self._pending = None
+        self._live = []
         self._width = 0
         self.virtual_size = Size(0, 0)
         self.refresh()
@@ -144,12 +145,12 @@ class LogPane(ScrollView, can_focus=True):
     # -- reading -------------------------------------------------------------------------------------------
     @property
     def line_count(self) -> int:
-        return len(self._lines) + (self._pending is not None)
+        return len(self._lines) + len(self._live)
 
     @property
     def lines(self) -> list[str]:
-        """The kept lines as raw text (escape codes included), the unfinished one last."""
-        return list(self._lines) + ([self._pending] if self._pending is not None else [])
+        """The kept lines as raw text (escape codes included), the live rows last."""
+        return [*self._lines, *self._live]
 
     def plain_lines(self, last: int | None = None) -> list[str]:
         """The kept lines without escape codes (optionally only the last ``last``)."""
@@ -175,8 +176,9 @@ class LogPane(ScrollView, can_focus=True):
         self._cache.clear()
 
     def _strip_for(self, index: int) -> Strip:
-        line = self._lines[index] if index < len(self._lines) else (self._pending or "")
-        key = (self._first + index, line)  # the pending line changes under the same serial
+        count = len(self._lines)
+        line = self._lines[index] if index < count else self._live[index - count]
+        key = (self._first + index, line)  # a live row changes under the same serial
         strip = self._cache.get(key)
         if strip is None:
             if "\x1b" in line or not line.isascii() or "\t" in line:
@@ -202,5 +204,5 @@ def tail_file_lines(path: str | os.PathLike[str], count: int = 20, max_bytes: in
     """The last ``count`` displayed lines of a log file (tqdm collapsed), read from its last ``max_bytes``."""
     tail = LogTail(Path(path), start_bytes=max_bytes)
     chunk = tail.read()
-    lines = chunk.lines + ([chunk.pending] if chunk.pending else [])
+    lines = chunk.lines + chunk.live
     return [_ANSI.sub("", line) for line in lines if line.strip()][-count:]

@@ -1,4 +1,4 @@
-"""Incremental reader of a growing log file (train.log): byte offsets, bounded reads, tqdm "\\r" collapsing.
+"""Incremental reader of a growing log file (train.log): byte offsets, bounded reads, progress bars collapsed.
 
 Pure Python, no Textual: the log pane polls it on a timer. A file may be gigabytes long, so attaching starts
 from its last ``start_bytes``; each poll reads at most ``max_read`` bytes so one tick never stalls the UI.
@@ -10,36 +10,28 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui.widgets.term_lines import CURSOR_UP, LineScreen
+
 START_BYTES = 200_000
 MAX_READ = 1024 * 1024  # per poll; a full read schedules the next poll at once
 MAX_PENDING = 64 * 1024  # a progress bar that never ends its line must not grow without bound
-
-
-def collapse_cr(line: str) -> str:
-    """What a terminal shows for a line rewritten with carriage returns: its last non-empty segment."""
-    if "\r" not in line:
-        return line
-    for segment in reversed(line.split("\r")):
-        if segment:
-            return segment
-    return ""
 
 
 def _trim_pending(raw: bytes) -> bytes:
     """Drop the overwritten part of an unfinished line (keep from the last "\\r" that has text after it)."""
     body = raw.rstrip(b"\r")
     cut = body.rfind(b"\r")
-    if cut > 0:
+    if cut > 0 and b"\x1b[" not in raw[:cut]:  # never drop a cursor movement
         raw = raw[cut:]
     return raw[-MAX_PENDING:]
 
 
 @dataclass
 class LogChunk:
-    """What one poll found: finished lines, the unfinished last line (None when the file ends with a newline)."""
+    """What one poll found: rows that became final, and the live rows under them (replacing the previous ones)."""
 
     lines: list[str] = field(default_factory=list)
-    pending: str | None = None
+    live: list[str] = field(default_factory=list)  # rows that may still change (the unfinished line, bars)
     line_count: int = 0  # finished lines found, including those dropped by ``keep_last``
     skipped_bytes: int = 0  # bytes never shown (before the attach window, or jumped over when far behind)
     changed: bool = False
@@ -55,6 +47,7 @@ class LogTail:
         self.max_read = max_read
         self.offset: int | None = None  # None until the file is first seen
         self._pending = b""
+        self._screen = LineScreen()
         self._skip_partial = False  # after a jump, the first bytes are the middle of a line
 
     def _open_at_start(self, size: int) -> int:
@@ -64,7 +57,7 @@ class LogTail:
         return 0
 
     def read(self, keep_last: int | None = None) -> LogChunk:
-        """New finished lines (only the last ``keep_last`` decoded, when given) and the unfinished one."""
+        """Rows that became final since the last call (only the last ``keep_last`` when given) and the live rows."""
         chunk = LogChunk()
         try:
             with open(self.path, "rb") as fh:
@@ -73,10 +66,11 @@ class LogTail:
                     self.offset = self._open_at_start(size)
                     chunk.skipped_bytes = self.offset
                 elif size < self.offset:  # truncated or replaced: start over
-                    self.offset, self._pending = 0, b""
+                    self.offset, self._pending, self._screen = 0, b"", LineScreen()
                 if size - self.offset > 8 * self.max_read:  # far behind a flood: jump to the recent end
                     jump = size - self.max_read
                     chunk.skipped_bytes += jump - self.offset
+                    chunk.lines = self._screen.flush()
                     self.offset, self._pending, self._skip_partial = jump, b"", True
                 if size == self.offset:
                     return chunk
@@ -101,10 +95,11 @@ class LogTail:
             text = complete.decode("utf-8", errors="replace")
             lines = text.split("\n")[:-1]
             chunk.line_count = len(lines)
-            if keep_last is not None:
+            moves = "\x1b[" in text and CURSOR_UP.search(text) is not None
+            if keep_last is not None and not moves and len(lines) > keep_last:
+                self._screen.flush()  # older than every line kept: nothing of it would stay on screen
                 lines = lines[-keep_last:]
-            chunk.lines = [collapse_cr(line) for line in lines] if "\r" in text else lines
+            chunk.lines += self._screen.feed(lines, may_move_up=moves)
         self._pending = _trim_pending(rest)
-        if self._pending:
-            chunk.pending = collapse_cr(self._pending.decode("utf-8", errors="replace"))
+        chunk.live = self._screen.live(self._pending.decode("utf-8", errors="replace"))
         return chunk
