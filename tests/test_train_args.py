@@ -1,0 +1,124 @@
+"""Precision and the Config → SFTConfig mapping, checked without training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.errors import TunedeckError
+from engine.knobs import Config
+from engine.train.args import build_sft_config, plan, sft_kwargs
+from engine.train.hardware import resolve_precision
+from engine.train.tracking import wandb_env
+
+DATA = [{"path": "data.jsonl", "type": "completion"}]
+
+
+def cfg(**knobs) -> Config:
+    return Config(base_model="m", datasets=DATA, **knobs)
+
+
+def kwargs(c: Config, rows: int = 100, processes: int = 1, has_eval: bool = False, **hw):
+    precision = resolve_precision(c, **({"cuda": False, "bf16_supported": False} | hw))
+    return sft_kwargs(c, precision, plan(c, rows, processes), has_eval=has_eval, preset_path=None)
+
+
+@pytest.mark.parametrize(("bf16", "supported", "want"), [("auto", True, True), ("auto", False, False),
+                                                         (True, True, True), (False, True, False)])
+def test_bf16_auto_follows_the_gpu(bf16, supported, want) -> None:
+    p = resolve_precision(cfg(bf16=bf16), cuda=True, bf16_supported=supported)
+    assert p.bf16 is want and p.device == "cuda"
+    assert p.dtype_name == ("bfloat16" if want else "float32")
+
+
+def test_cpu_trains_in_float32_and_refuses_gpu_only_precision() -> None:
+    p = resolve_precision(cfg(), cuda=False, bf16_supported=False)
+    assert (p.bf16, p.fp16, p.tf32, p.dtype_name) == (False, False, None, "float32")
+    for knobs, key in (({"bf16": True}, "bf16"), ({"fp16": True, "bf16": False}, "fp16")):
+        with pytest.raises(TunedeckError) as err:
+            resolve_precision(cfg(**knobs), cuda=False, bf16_supported=False)
+        assert err.value.key == key
+
+
+def test_bf16_true_without_support_and_fp16_adapter_dtype() -> None:
+    with pytest.raises(TunedeckError, match="Ampere"):
+        resolve_precision(cfg(bf16=True), cuda=True, bf16_supported=False)
+    fp16 = resolve_precision(cfg(bf16=False, fp16=True, adapter="lora"), cuda=True, bf16_supported=False)
+    assert (fp16.fp16, fp16.dtype_name) == (True, "float16")
+    full = resolve_precision(cfg(bf16=False, fp16=True, tf32=True), cuda=True, bf16_supported=False)
+    assert (full.dtype_name, full.tf32) == ("float32", True)  # fp16 master weights cannot be unscaled
+
+
+def test_cpu_quantized_with_evaluation_is_refused_but_gpu_is_fine() -> None:
+    risky = cfg(adapter="qlora", load_in_4bit=True, val_set_size=0.1)
+    with pytest.raises(TunedeckError) as err:
+        resolve_precision(risky, cuda=False, bf16_supported=False)
+    assert err.value.key == "val_set_size" and "val_set_size: 0" in str(err.value)
+    resolve_precision(cfg(adapter="qlora", load_in_4bit=True), cuda=False, bf16_supported=False)
+    resolve_precision(cfg(adapter="qlora", load_in_4bit=True, val_set_size=0.1, eval_strategy="no"),
+                      cuda=False, bf16_supported=False)
+    resolve_precision(risky, cuda=True, bf16_supported=True)
+
+
+def test_batching_schedule_and_defaults_trl_would_change() -> None:
+    k = kwargs(cfg(micro_batch_size=4, eval_batch_size=8, gradient_accumulation_steps=2, num_epochs=3,
+                   learning_rate=1e-4, optimizer="adamw_torch_fused", lr_scheduler="linear", weight_decay=0.01,
+                   max_grad_norm=0.3, neftune_noise_alpha=5, seed=7, logging_steps=5))
+    assert k["per_device_train_batch_size"] == 4 and k["per_device_eval_batch_size"] == 8
+    assert k["gradient_accumulation_steps"] == 2 and k["num_train_epochs"] == 3 and k["max_steps"] == -1
+    assert (k["optim"], k["lr_scheduler_type"], k["weight_decay"], k["max_grad_norm"]) == (
+        "adamw_torch_fused", "linear", 0.01, 0.3)
+    assert (k["neftune_noise_alpha"], k["seed"], k["data_seed"], k["logging_steps"]) == (5, 7, 7, 5)
+    assert k["activation_checkpointing"] is False and k["bf16"] is False  # trl defaults both to True
+    assert k["dataset_kwargs"] == {"skip_prepare_dataset": True} and k["max_length"] is None
+    assert k["report_to"] == "none" and k["push_to_hub"] is False
+    with_gc = kwargs(cfg(gradient_checkpointing=True, max_steps=10))
+    assert with_gc["activation_checkpointing_kwargs"] == {"use_reentrant": False} and with_gc["max_steps"] == 10
+
+
+def test_warmup_steps_or_ratio() -> None:
+    assert kwargs(cfg(warmup_steps=10))["warmup_steps"] == 10
+    ratio = kwargs(cfg(warmup_ratio=0.1))["warmup_steps"]
+    assert isinstance(ratio, float) and ratio == 0.1  # transformers 5 reads < 1 as a ratio
+    assert kwargs(cfg())["warmup_steps"] == 0
+
+
+def test_per_epoch_eval_and_save_become_step_intervals() -> None:
+    # 100 rows, micro 5, accumulation 2 → 10 optimizer steps per epoch.
+    c = cfg(micro_batch_size=5, gradient_accumulation_steps=2, val_set_size=0.1, evals_per_epoch=2,
+            saves_per_epoch=5, save_total_limit=2)
+    k = kwargs(c, has_eval=True)
+    assert (k["eval_strategy"], k["eval_steps"]) == ("steps", 5)
+    assert (k["save_strategy"], k["save_steps"], k["save_total_limit"]) == ("steps", 2, 2)
+    assert kwargs(c, has_eval=False)["eval_strategy"] == "no"
+    two = kwargs(c, processes=2, has_eval=True)  # each process sees half: 5 steps per epoch
+    assert two["eval_steps"] == 2 and plan(c, 100, 2).steps_per_epoch == 5
+    plain = kwargs(cfg(val_set_size=0.1), has_eval=True)
+    assert plain["eval_strategy"] == "epoch" and plain["save_strategy"] == "epoch"
+    assert kwargs(cfg(eval_steps=0.25, save_steps=50), has_eval=True)["eval_steps"] == 0.25
+    with pytest.raises(TunedeckError, match="validation"):
+        kwargs(cfg(save_strategy="best"))
+
+
+def test_tracking_and_hub_knobs() -> None:
+    c = cfg(wandb_project="p", wandb_entity="e", wandb_name="n", wandb_mode="offline", wandb_log_model="end",
+            hub_model_id="me/model", hub_strategy="end")
+    k = kwargs(c)
+    assert k["report_to"] == ["wandb"] and k["run_name"] == "n"
+    assert (k["push_to_hub"], k["hub_model_id"], k["hub_strategy"]) == (True, "me/model", "end")
+    assert "hub_token" not in k
+    assert wandb_env(c) == {"WANDB_PROJECT": "p", "WANDB_ENTITY": "e", "WANDB_NAME": "n", "WANDB_MODE": "offline",
+                            "WANDB_LOG_MODEL": "end"}
+    assert kwargs(cfg(wandb_project="p", wandb_mode="disabled"))["report_to"] == "none"
+    assert wandb_env(cfg()) == {}
+
+
+def test_the_mapping_builds_a_real_sft_config(tmp_path: Path) -> None:
+    c = cfg(output_dir=str(tmp_path / "out"), warmup_ratio=0.05, lr_scheduler="cosine_with_min_lr",
+            gradient_checkpointing=True, max_steps=20)
+    precision = resolve_precision(c, cuda=False, bf16_supported=False)
+    args = build_sft_config(c, precision, plan(c, 40, 1), has_eval=False, preset_path=None)
+    assert args.gradient_checkpointing is True and args.bf16 is False and args.max_steps == 20
+    assert args.get_warmup_steps(20) == 1 and args.lr_scheduler_kwargs == {"min_lr_rate": 0.1}
+    assert args.output_dir == str(tmp_path / "out")
