@@ -189,26 +189,74 @@ def label_turns(ids: list[int], spans: list[tuple[int, int] | None], turns: list
 
 def tokenize_chat(rows: Rows, ds: Any, cfg: Any, tokenizer: Any, index: int = 0) -> Tokenized:
     s = chat_settings(ds, cfg, tokenizer, index)
-    fast = bool(getattr(tokenizer, "is_fast", False))
+    encode = _encoder(tokenizer)
+    renderer = _Renderer(s)
     out = Tokenized()
-    for start, stop in batched(len(rows.rows), 512):
+    for start, stop in batched(len(rows.rows), 1000):
         convs = [conversation(rows.rows[i], rows.locs[i], s) for i in range(start, stop)]
-        texts = _render(convs, s, rows.locs[start:stop])
-        marked = _render([[{**t, "content": f"\ue000{n}\ue001"} for n, t in enumerate(c)] for c in convs], s,
-                         rows.locs[start:stop]) if fast else [None] * len(convs)
-        char_spans = [_char_spans(m, c, t) if m is not None else None for m, c, t in zip(marked, convs, texts)]
+        texts = [renderer.render(c, rows.locs[start + i]) for i, c in enumerate(convs)]
+        char_spans = [_char_spans(renderer.marked(c), c, t) for c, t in zip(convs, texts)] if encode else \
+            [None] * len(convs)
         good = [i for i, cs in enumerate(char_spans) if cs is not None]
-        enc = tokenizer([texts[i] for i in good], add_special_tokens=False, return_offsets_mapping=True) \
-            if good else {"input_ids": [], "offset_mapping": []}
-        by_row = dict(zip(good, zip(enc["input_ids"], enc["offset_mapping"])))
+        encodings = dict(zip(good, encode([texts[i] for i in good]))) if good else {}
         for i, conv in enumerate(convs):
-            if i in by_row:
-                ids, offsets = by_row[i]
-                spans = _token_spans(offsets, char_spans[i])
+            enc = encodings.get(i)
+            if enc is not None:
+                ids = enc.ids
+                spans = _token_spans(enc, char_spans[i])
             else:
                 ids, spans = _reference_spans(conv, s, tokenizer)
-            out.add(list(ids), label_turns(ids, spans, conv, s), start + i)
+            out.add(ids, label_turns(ids, spans, conv, s), start + i)
     return out
+
+
+def _encoder(tokenizer: Any) -> Any:
+    """The Rust tokenizer's encode_batch, when calling it directly gives exactly ``tokenizer(texts,
+    add_special_tokens=False)`` (no truncation/padding set, same special-token splitting); else None."""
+    backend = getattr(tokenizer, "_tokenizer", None)
+    if not getattr(tokenizer, "is_fast", False) or backend is None or not hasattr(backend, "encode_batch"):
+        return None
+    if backend.truncation or backend.padding:
+        return None
+    if bool(getattr(backend, "encode_special_tokens", False)) != bool(getattr(tokenizer, "split_special_tokens", False)):
+        return None
+    return lambda texts: backend.encode_batch(texts, add_special_tokens=False)
+
+
+class _Renderer:
+    """Renders like ``apply_chat_template(..., tokenize=False)``; caches the marker render per role sequence."""
+
+    def __init__(self, s: ChatSettings):
+        from transformers.utils.chat_template_utils import _compile_jinja_template
+
+        self.s = s
+        self.compiled = _compile_jinja_template(s.template)
+        self.cache: dict[tuple, str] = {}
+
+    def render(self, conv: list[dict], loc: Loc) -> str:
+        try:
+            if self.s.extra_keys:  # tool calls, reasoning...: let transformers prepare them exactly
+                return _render([conv], self.s, [loc])[0]
+            return self.compiled.render(messages=conv, tools=None, documents=None, add_generation_prompt=False,
+                                        **self.s.template_kwargs)
+        except DataError:
+            raise
+        except Exception:
+            return _render([conv], self.s, [loc])[0]  # raises a DataError naming the row
+
+    def marked(self, conv: list[dict]) -> str:
+        simple = not self.s.extra_keys
+        key = tuple(t["role"] for t in conv) if simple else None
+        if key is not None and key in self.cache:
+            return self.cache[key]
+        marked_conv = [{**t, "content": f"\ue000{n}\ue001"} for n, t in enumerate(conv)]
+        try:
+            text = self.render(marked_conv, ("", None, 0))
+        except DataError:
+            text = ""  # the template rejects markers: no fast path for this shape
+        if key is not None:
+            self.cache[key] = text
+        return text
 
 
 def _render(convs: list[list[dict]], s: ChatSettings, locs: list[Loc]) -> list[str]:
@@ -249,18 +297,23 @@ def _char_spans(marked: str, conv: list[dict], text: str) -> list[tuple[int, int
     return spans if "".join(pieces) == text else None
 
 
-def _token_spans(offsets: list[tuple[int, int]], spans: list[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
-    """Token index ranges of tokens overlapping each character span."""
-    starts = [o[0] for o in offsets]
-    ends = [o[1] for o in offsets]
+def _token_spans(enc: Any, spans: list[tuple[int, int] | None]) -> list[tuple[int, int] | None]:
+    """Token index ranges of the tokens overlapping each character span."""
     out: list[tuple[int, int] | None] = []
+    offsets = None
     for span in spans:
         if span is None or span[0] == span[1]:
             out.append(None)
             continue
-        first = bisect_right(ends, span[0])
-        stop = bisect_left(starts, span[1], lo=first)
-        out.append((first, stop) if stop > first else None)
+        first, last = enc.char_to_token(span[0]), enc.char_to_token(span[1] - 1)
+        if first is None or last is None:  # a character no token covers (e.g. a normalizer dropped it)
+            if offsets is None:
+                offsets = enc.offsets
+            first = bisect_right([o[1] for o in offsets], span[0])
+            stop = bisect_left([o[0] for o in offsets], span[1], lo=first)
+            out.append((first, stop) if stop > first else None)
+        else:
+            out.append((first, last + 1))
     return out
 
 

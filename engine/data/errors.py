@@ -13,12 +13,20 @@ class DataError(TunedeckError):
         if file is not None:
             where = f"{file}:{line}: " if line is not None else f"{file}: "
         super().__init__(where + message)
+        self._message = message
         self.file = file
         self.line = line
         self.key = key
 
+    def __reduce__(self):  # keep file/line/key across process boundaries (num_proc workers)
+        return (_rebuild, (self._message, self.file, self.line, self.key))
+
     def to_json(self) -> dict:
         return {"message": str(self), "file": self.file, "line": self.line, "key": self.key}
+
+
+def _rebuild(message: str, file: str | None, line: int | None, key: str | None) -> DataError:
+    return DataError(message, file=file, line=line, key=key)
 
 
 def where(loc: tuple[str, int | None, int]) -> str:

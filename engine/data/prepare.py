@@ -23,7 +23,14 @@ class PreparedData:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def tokenize_entry(rows: Any, ds: Any, cfg: Any, tokenizer: Any, index: int) -> Tokenized:
+def tokenize_entry(rows: Any, ds: Any, cfg: Any, tokenizer: Any, index: int, num_proc: int | None = None) -> Tokenized:
+    if num_proc and num_proc > 1 and len(rows.rows) >= 2000:
+        from .parallel import tokenize_parallel
+        return tokenize_parallel(rows, ds, cfg, tokenizer, index, num_proc)
+    return tokenize_one(rows, ds, cfg, tokenizer, index)
+
+
+def tokenize_one(rows: Any, ds: Any, cfg: Any, tokenizer: Any, index: int) -> Tokenized:
     if ds.type == "completion":
         from .completion import tokenize_completion
         return tokenize_completion(rows, ds, cfg, tokenizer)
@@ -77,7 +84,7 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
         if not rows.rows:
             raise DataError(f"dataset {index} ('{ref.label}') has no rows. Check the file (and split/data_files).",
                             file=ref.label if ref.files else None, key=f"datasets.{index}.path")
-        tok = tokenize_entry(rows, ds, cfg, tokenizer, index)
+        tok = tokenize_entry(rows, ds, cfg, tokenizer, index, num_proc)
         ids, labels, counts = fit_lengths(tok, cfg)
         counts = {"path": ds.path, "type": ds.type, "source_rows": len(rows.rows), **counts}
         if not ids:
@@ -89,8 +96,8 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
 
     rows_ds = datasets.Dataset.from_dict({"input_ids": all_ids, "labels": all_labels, "dataset": which})
     train_idx, eval_idx = split_indices(len(all_ids), cfg.val_set_size, cfg.seed)
-    train = _build(all_ids, all_labels, train_idx, cfg, cfg.seed)
-    evals = _build(all_ids, all_labels, eval_idx, cfg, cfg.seed + 1) if eval_idx is not None else None
+    train = _build(rows_ds, all_ids, all_labels, train_idx, cfg, cfg.seed)
+    evals = _build(rows_ds, all_ids, all_labels, eval_idx, cfg, cfg.seed + 1) if eval_idx is not None else None
     stats = _stats(per_dataset, all_ids, all_labels, train, evals, cfg)
     stats["train_rows"], stats["eval_rows"] = len(train_idx), len(eval_idx or [])
     entry = None
@@ -113,7 +120,7 @@ def fit_lengths(tok: Tokenized, cfg: Any) -> tuple[list[list[int]], list[list[in
                 continue
             ids, labels = ids[:limit], labels[:limit]
             truncated += 1
-        if not ids or all(x == IGNORE for x in labels):
+        if not ids or labels.count(IGNORE) == len(labels):
             untrained += 1  # Axolotl drops these too: they cost compute and teach nothing
             continue
         ids_out.append(ids)
@@ -126,7 +133,7 @@ def fit_lengths(tok: Tokenized, cfg: Any) -> tuple[list[list[int]], list[list[in
 
 def _trained(labels: list[list[int]]) -> int:
     # labels[0] of a row is never a target (the loss shifts by one), so it is not counted
-    return sum(sum(1 for x in row[1:] if x != IGNORE) for row in labels)
+    return sum(len(row) - 1 - row.count(IGNORE) + (row[0] == IGNORE) for row in labels if row)
 
 
 def _nothing_left(index: int, label: str, counts: dict[str, int], cfg: Any) -> DataError:
@@ -157,15 +164,16 @@ def split_indices(n: int, val_set_size: float, seed: int) -> tuple[list[int], li
     return parts["train"]["i"], parts["test"]["i"]
 
 
-def _build(ids: list[list[int]], labels: list[list[int]], index: list[int], cfg: Any, seed: int) -> Any:
+def _build(rows_ds: Any, ids: list[list[int]], labels: list[list[int]], index: list[int], cfg: Any,
+           seed: int) -> Any:
     import datasets
 
-    sel_ids = [ids[i] for i in index]
-    sel_labels = [labels[i] for i in index]
     if cfg.sample_packing:
         from .packing import pack_rows
-        return datasets.Dataset.from_dict(pack_rows(sel_ids, sel_labels, cfg.sequence_len, seed))
-    return datasets.Dataset.from_dict({"input_ids": sel_ids, "labels": sel_labels})
+        packed = pack_rows([ids[i] for i in index], [labels[i] for i in index], cfg.sequence_len, seed)
+        return datasets.Dataset.from_dict(packed)
+    picked = rows_ds if len(index) == len(rows_ds) and index == list(range(len(rows_ds))) else rows_ds.select(index)
+    return picked.remove_columns("dataset")
 
 
 def _stats(per_dataset: list[dict], ids: list, labels: list, train: Any, evals: Any, cfg: Any) -> dict[str, Any]:

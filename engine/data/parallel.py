@@ -1,0 +1,44 @@
+"""Tokenizing one dataset entry in several processes (``num_proc``), rows kept in order.
+
+Workers are forked with the tokenizer and settings already in memory (nothing large is pickled); each gets a
+contiguous slice of rows and returns its Tokenized part. DataError pickles with its file/line/key.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from typing import Any
+
+from .sources import Rows
+from .tokenized import Tokenized
+
+_STATE: dict[str, Any] = {}
+
+
+def _work(bounds: tuple[int, int]) -> Tokenized:
+    from .prepare import tokenize_one
+
+    rows: Rows = _STATE["rows"]
+    start, stop = bounds
+    part = Rows(rows=rows.rows[start:stop], locs=rows.locs[start:stop])
+    out = tokenize_one(part, _STATE["ds"], _STATE["cfg"], _STATE["tokenizer"], _STATE["index"])
+    out.origin = [start + o for o in out.origin]
+    return out
+
+
+def tokenize_parallel(rows: Rows, ds: Any, cfg: Any, tokenizer: Any, index: int, num_proc: int) -> Tokenized:
+    n = len(rows.rows)
+    size = -(-n // (num_proc * 4))
+    bounds = [(start, min(n, start + size)) for start in range(0, n, size)]
+    _STATE.update(rows=rows, ds=ds, cfg=cfg, tokenizer=tokenizer, index=index)
+    try:
+        with mp.get_context("fork").Pool(num_proc) as pool:
+            parts = pool.map(_work, bounds, chunksize=1)
+    finally:
+        _STATE.clear()
+    out = Tokenized()
+    for part in parts:
+        out.input_ids += part.input_ids
+        out.labels += part.labels
+        out.origin += part.origin
+    return out
