@@ -166,3 +166,24 @@ def test_train_prints_preset_warnings_first(tmp_path):
     assert out.returncode == 0, out.stderr
     first = out.stdout.splitlines()[0]
     assert first.startswith("warning:") and "lora_r" in first and f"{preset}:" in first
+
+
+def test_a_launch_that_cannot_start_leaves_no_run_folder(tmp_path, monkeypatch):
+    from engine.runs.launch import launch
+
+    home = tmp_path / "home-file"
+    home.write_text("not a folder")  # the run index cannot be written under it
+    monkeypatch.setenv("TUNEDECK_HOME", str(home))
+    preset = write_preset(tmp_path)
+    with pytest.raises(TunedeckError, match="TUNEDECK_HOME"):
+        launch(preset)
+    assert list((tmp_path / "out" / "runs").iterdir()) == []
+
+
+def test_multi_node_without_address_fails_before_anything_is_made(tmp_path):
+    preset = write_preset(tmp_path, num_nodes=2)
+    out = subprocess.run([sys.executable, "-m", "engine.cli", "train", str(preset)],
+                         capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert out.returncode == 2 and "main_process_ip" in out.stderr and "Traceback" not in out.stderr
+    runs = tmp_path / "out" / "runs"
+    assert not runs.exists() or not any(runs.iterdir())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import glob
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -290,12 +291,14 @@ def launch(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (), *
     terminal or killing the launcher does not take it down. A daemon thread reaps the child while this process
     lives (no zombie for the status checks to trip over). ``detach=False`` waits for the run to end instead.
     """
-    from engine.runs.index import register_run
-
     preset_path = Path(preset_path)
     cfg = load_validated(preset_path, overrides)
     out = output_dir_of(cfg)
-    run_dir = _make_run_dir(out / "runs", run_id or new_run_id(preset_path), exact=run_id is not None)
+    try:
+        run_dir = _make_run_dir(out / "runs", run_id or new_run_id(preset_path), exact=run_id is not None)
+    except OSError as err:
+        raise TunedeckError(f"output_dir: cannot create a run folder under {out / 'runs'}: {err.strerror}. "
+                            "Point output_dir at a folder you can write to.") from err
     try:
         cmd = build_command(cfg, run_dir, preset_path=preset_path)
         header = f"# resolved by tunedeck from {preset_path.absolute()}" + (
@@ -307,20 +310,33 @@ def launch(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (), *
             ended_at=None, preset=str(preset_path.absolute()), overrides=list(overrides), output_dir=str(out),
             num_processes=num_processes(cfg), cwd=os.getcwd(), marker=str(run_dir),
         )
+        _register(run_dir)
         with open(run_dir / folder.LOG_FILE, "ab") as log:
             proc = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True, env=launch_env(run_dir), cwd=os.getcwd(), close_fds=True,
             )
-    except OSError as err:
-        raise TunedeckError(f"Could not start the run in {run_dir}: {err}.") from err
+    except BaseException as err:
+        shutil.rmtree(run_dir, ignore_errors=True)  # nothing started: leave no half-made run behind
+        if isinstance(err, OSError):
+            raise TunedeckError(f"Could not start the run in {run_dir}: {err}.") from err
+        raise
     folder.update_state(run_dir, pid=proc.pid, pgid=proc.pid)
-    register_run(run_dir)
     if detach:
         _reap_in_background(proc)
     else:
         proc.wait()
     return RunHandle(run_dir.name, run_dir, proc.pid)
+
+
+def _register(run_dir: Path) -> None:
+    from engine.runs.index import index_path, register_run
+
+    try:
+        register_run(run_dir)
+    except OSError as err:
+        raise TunedeckError(f"Cannot write the run index {index_path()}: {err.strerror}. Set TUNEDECK_HOME to a "
+                            "folder you can write to.") from err
 
 
 def _reap_in_background(proc: subprocess.Popen[bytes]) -> None:
