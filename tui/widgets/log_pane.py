@@ -98,8 +98,8 @@ class LogPane(ScrollView, can_focus=True):
             self.append([f"\x1b[2m… {chunk.skipped_bytes / 1e6:.1f} MB of {self._tail.path.name} not shown …\x1b[0m"])
         if chunk.changed:
             self.append(chunk.lines, chunk.live, received=chunk.line_count)
-        if chunk.more:  # a flood: read on soon, but let keys and repaints in between
-            self.call_later(self.poll)
+        if chunk.more:  # a flood: read on soon, but through a timer so keys and repaints get their turn
+            self.set_timer(0.005, self.poll, name="log-more")
         return chunk.changed
 
     def stop_following_file(self) -> None:

@@ -96,7 +96,7 @@ class LogTail:
             lines = text.split("\n")[:-1]
             chunk.line_count = len(lines)
             moves = "\x1b[" in text and CURSOR_UP.search(text) is not None
-            if keep_last is not None and not moves and len(lines) > keep_last:
+            if keep_last is not None and len(lines) > keep_last:
                 self._screen.flush()  # older than every line kept: nothing of it would stay on screen
                 lines = lines[-keep_last:]
             chunk.lines += self._screen.feed(lines, may_move_up=moves)

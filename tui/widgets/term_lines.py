@@ -60,18 +60,38 @@ class LineScreen:
     def feed(self, lines: list[str], *, may_move_up: bool = True) -> list[str]:
         """Apply finished lines (each followed by a newline); return the rows that can no longer change.
 
-        ``may_move_up=False`` promises no cursor-up code in ``lines``: plain logs then take a fast path.
+        ``may_move_up=False`` promises no escape code that moves the cursor: the whole batch takes the fast path.
+        Otherwise only the lines holding escape codes (and what they affect) go row by row.
         """
-        if not lines:
-            return []
-        if not may_move_up and self.cursor == len(self.rows) - 1:
-            rows = self.rows
-            rows[-1] = overwrite(rows[-1], self.col, lines[0])[0]
-            rows += [collapse_cr(line) for line in lines[1:]]
-            rows.append("")
-            keep = self.depth + 1  # the rows the cursor may still reach, and its own
-            self.rows, self.cursor, self.col = rows[-keep:], keep - 1, 0
-            return [row.rstrip() for row in rows[:-keep]]
+        if not may_move_up:
+            return self._feed_run(lines)
+        final: list[str] = []
+        start = 0
+        for i in [i for i, line in enumerate(lines) if "\x1b[" in line]:
+            final += self._feed_run(lines[start:i])
+            final += self._feed_each(lines[i : i + 1])
+            start = i + 1
+        final += self._feed_run(lines[start:])
+        return final
+
+    def _feed_run(self, lines: list[str]) -> list[str]:
+        """Lines without cursor movement: once the cursor is on the last row, they only push rows up."""
+        final: list[str] = []
+        at = 0
+        while at < len(lines) and self.cursor != len(self.rows) - 1:  # rows below the cursor get overwritten
+            final += self._feed_each(lines[at : at + 1])
+            at += 1
+        if at == len(lines):
+            return final
+        rows = self.rows
+        rows[-1] = overwrite(rows[-1], self.col, lines[at])[0]
+        rows += [collapse_cr(line) for line in lines[at + 1 :]]
+        rows.append("")
+        keep = self.depth + 1  # the rows the cursor may still reach, and its own
+        self.rows, self.cursor, self.col = rows[-keep:], keep - 1, 0
+        return final + [row.rstrip() for row in rows[:-keep]]
+
+    def _feed_each(self, lines: list[str]) -> list[str]:
         final: list[str] = []
         rows = self.rows
         for line in lines:
