@@ -242,3 +242,16 @@ def test_scalar_edits_change_only_their_lines(edits: dict, data) -> None:  # typ
                 assert new.endswith(old[old.index("#"):])
     for key, value in values.items():
         assert Preset(out, "p.yaml").get(key) == value
+
+
+def test_windows_line_ends_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "crlf.yaml"
+    path.write_bytes(COMMENTED.replace("\n", "\r\n").encode())
+    preset = load_preset(path)
+    assert preset.ok
+    preset.save()
+    assert path.read_bytes() == COMMENTED.replace("\n", "\r\n").encode()
+    preset.set("micro_batch_size", 6)
+    preset.save()
+    expected = COMMENTED.replace("micro_batch_size: 2 ", "micro_batch_size: 6 ").replace("\n", "\r\n").encode()
+    assert path.read_bytes() == expected

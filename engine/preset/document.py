@@ -35,7 +35,7 @@ class Preset:
     def __init__(self, text: str, path: str | os.PathLike[str] | None = None) -> None:
         self.path: Path | None = Path(path) if path is not None else None
         self._text = text  # the file as last read or written
-        self.doc: Any = parse(text, self._file)
+        self.doc: Any = parse(self._norm, self._file)
         self._was_empty = self.doc is None  # nothing but comments (or nothing at all)
         if self.doc is None:
             self.doc = CommentedMap()
@@ -46,6 +46,11 @@ class Preset:
         self._rendered: tuple[str, Any] | None = None  # (to_yaml() text, its parsed document or None)
 
     # -------------------------------------------------------------- reading
+
+    @property
+    def _norm(self) -> str:
+        """The file's text with \n line ends (ruamel's own), whatever the file uses."""
+        return self._text.replace("\r\n", "\n")
 
     @property
     def _file(self) -> str | None:
@@ -174,31 +179,36 @@ class Preset:
         if not self._edited:
             return self._text, None
         if self._was_empty:
-            return dump_plain(self.doc, make_yaml()), None
+            return self._eol(dump_plain(self.doc, make_yaml())), None
         plain = to_plain(self.doc)
+        original = self._norm
         fallback = None
-        for layout in indent_candidates(self._text):
+        for layout in indent_candidates(original):
             yaml = make_yaml(indent=layout)
             if layout not in self._before:
-                self._before[layout] = dump_plain(parse(self._text, self._file) or CommentedMap(), yaml)
+                self._before[layout] = dump_plain(parse(original, self._file) or CommentedMap(), yaml)
             after = dump_plain(self.doc, yaml)
             fallback = fallback or after
-            merged = merge_lines(self._text, self._before[layout], after)
+            merged = merge_lines(original, self._before[layout], after)
             try:
                 reread = make_yaml(merged).load(merged)
             except YAMLError:
                 continue  # this layout's new lines do not fit the file's
             if to_plain(reread) == plain:
-                return merged, reread
+                return self._eol(merged), reread
         assert fallback is not None
-        return fallback, None  # no layout reads back the same: write ruamel's own layout of the whole file
+        return self._eol(fallback), None  # no layout reads back the same: ruamel's own layout of the whole file
+
+    def _eol(self, text: str) -> str:
+        """ruamel writes \n; a file written with \r\n keeps its line ends."""
+        return text.replace("\n", "\r\n") if "\r\n" in self._text else text
 
     def _written_doc(self) -> Any:
         """The document as to_yaml() would write it, parsed (for line numbers after edits)."""
         text = self.to_yaml()
         assert self._rendered is not None
         if self._rendered[1] is None:
-            self._rendered = (text, parse(text, self._file))
+            self._rendered = (text, parse(text.replace("\r\n", "\n"), self._file))
         return self._rendered[1]
 
     def save(self, path: str | os.PathLike[str] | None = None, *, draft: bool = False) -> Path:
@@ -249,7 +259,8 @@ def load_preset(path: str | os.PathLike[str]) -> Preset:
     """Read a preset; raises TunedeckError only when the file cannot be read or is not YAML."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(p, encoding="utf-8", newline="") as handle:  # keep \r\n as it is: saves change only edits
+            text = handle.read()
     except FileNotFoundError:
         raise TunedeckError(f"{p}: no such preset file. Check the path, or create one with `tunedeck new {p}`.") from None
     except IsADirectoryError:
