@@ -255,3 +255,12 @@ def test_windows_line_ends_are_kept(tmp_path: Path) -> None:
     preset.save()
     expected = COMMENTED.replace("micro_batch_size: 2 ", "micro_batch_size: 6 ").replace("\n", "\r\n").encode()
     assert path.read_bytes() == expected
+
+
+def test_flow_style_datasets_grow_in_flow_style(tmp_path: Path) -> None:
+    preset = load_preset(write(tmp_path, "base_model: m\ndatasets: [{path: a.jsonl, type: completion}]\n"))
+    preset.set("datasets.1.path", "b.jsonl")
+    preset.set("datasets.1.type", "completion")
+    assert preset.to_yaml() == (
+        "base_model: m\ndatasets: [{path: a.jsonl, type: completion}, {path: b.jsonl, type: completion}]\n"
+    )

@@ -178,7 +178,10 @@ def dataset_entry(doc: CommentedMap, key: str, index: int, *, create: bool) -> C
             raise TunedeckError(f"datasets.{index} is not a mapping (path: …, type: …): fix it in the file first.")
         return entry
     if create and index == len(seq):
-        seq.append(CommentedMap())
+        entry = CommentedMap()
+        if isinstance(seq, CommentedSeq) and seq.fa.flow_style():
+            entry.fa.set_flow_style()  # [{path: a}] grows as [{path: a}, {path: b}]
+        seq.append(entry)
         return seq[index]
     if not create:
         return None
