@@ -90,3 +90,12 @@ def test_set_keeps_a_bad_value_for_the_editor(preset) -> None:
     assert any(p.key == "micro_batch_size" for p in preset.errors)
     preset.set("micro_batch_size", "6")  # text typed in a box becomes the knob's type
     assert preset.get("micro_batch_size") == 6 and preset.ok
+
+
+def test_get_walks_paths(preset) -> None:
+    assert preset.get("datasets.0") == {"path": "presets/tiny/chat.jsonl", "type": "chat_template",
+                                        "roles_to_train": ["assistant"]}
+    assert preset.get("datasets.9.path", "none") == "none"
+    assert preset.get("lora_target_modules.1") == "v_proj"
+    assert preset.get("revision_of_model") == preset.get("model_revision") == "main"
+    assert preset.get("weight_decay") is None and preset.get("weight_decay", 0.5) == 0.5

@@ -97,17 +97,28 @@ class Preset:
         return checked.config
 
     def get(self, path: str, default: Any = None) -> Any:
-        """The value at ``path`` ("lora_r", "model_revision", "datasets.0.type") as plain Python, or default."""
+        """The value at ``path`` ("lora_r", "model_revision", "datasets.0.type", "datasets.0", "special_tokens.
+        pad_token") as plain Python, or ``default`` when the file does not set it."""
+        node: Any = self.doc
         parts = path.split(".")
-        if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdigit():
-            seq = self.doc.get(self._spelling("datasets"))
-            index = int(parts[1])
-            if not isinstance(seq, list) or index >= len(seq) or not isinstance(seq[index], dict):
+        for depth, part in enumerate(parts):
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    return default
+                node = node[int(part)]
+            elif isinstance(node, dict):
+                if depth == 0:
+                    key = self._spelling(part)
+                elif depth == 2 and parts[0] == "datasets":
+                    key = self._spelling(part, node, dataset=True)
+                else:
+                    key = part
+                if key not in node:
+                    return default
+                node = node[key]
+            else:
                 return default
-            key = self._spelling(parts[2], seq[index], dataset=True)
-            return to_plain(seq[index][key]) if key in seq[index] else default
-        key = self._spelling(path)
-        return to_plain(self.doc[key]) if key in self.doc else default
+        return to_plain(node)
 
     def _spelling(self, name: str, mapping: Any = None, *, dataset: bool = False) -> str:
         """The key as this file spells it (an alias stays an alias), else the canonical name."""
