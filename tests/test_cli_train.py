@@ -108,12 +108,12 @@ def test_two_process_cpu_data_parallel(tmp_path, tiny_model_dir):
 
 def test_stop_a_real_run_saves_a_checkpoint(tmp_path, tiny_model_dir):
     preset = _preset(tmp_path, tiny_model_dir, {"path": str(TINY / "facts.jsonl"), "type": "completion"},
-                     max_steps=100000)
+                     max_steps=100000, gpus_per_node=2)  # two ranks, each in its own session
     handle = launch(preset)
     assert wait_for(lambda: any(e["event"] == "step" for e in events(handle.run_dir)), 400), \
         (handle.run_dir / "train.log").read_text()[-3000:]
     pids = run_pids(folder.read_state(handle.run_dir))
-    assert pids
+    assert len(pids) >= 3  # the launcher and two ranks
     t0 = time.monotonic()
     assert stop_run(handle.run_dir, timeout=240) == "stopped"
     assert time.monotonic() - t0 < 200

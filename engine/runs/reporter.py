@@ -22,6 +22,8 @@ from engine.runs import folder
 from engine.runs.control import FINAL_EVENTS, run_alive, run_info
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# transformers prints each logging step as a dict; the same numbers arrive as step/eval events, shown once.
+_METRICS_DICT = re.compile(r"^\{'(loss|eval_loss)': .*\}$")
 _LAUNCHER_NOISE = re.compile(r"^Traceback \(most recent call last\)|^E\d{4} .*elastic|ChildFailedError|^=+$")
 
 
@@ -164,7 +166,8 @@ class Reporter:
                 if self.final is not None and (self.omitted or _LAUNCHER_NOISE.search(line)):
                     self.omitted += 1
                     continue
-                self._print(line, "dim")
+                if not _METRICS_DICT.match(line):
+                    self._print(line, "dim")
         new = self.events.read_new()
         replay, self.replaying = self.replaying, False
         for ev in new:
