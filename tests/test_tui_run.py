@@ -137,7 +137,7 @@ async def test_failed_run_without_error_event_still_explains(tmp_path: Path) -> 
         await pilot.pause(0.2)
         assert app.screen.status == "failed"  # run_status is truthful: the pid is gone
         error = str(app.screen.query_one("#error", Static).render())
-        assert "ended without saying why" in error and "Killed" in error
+        assert "ended without a final event" in error and "Killed" in error  # the runs module's reason, the log
         assert app.screen.check_action("open_knob", ()) is False
 
 
@@ -244,3 +244,22 @@ async def test_scrolled_up_reader_keeps_their_place_until_end(tmp_path: Path) ->
         await pilot.press("end")
         await pilot.pause()
         assert pane.following and pane.is_vertical_scroll_end
+
+
+def test_the_run_screens_do_not_load_the_training_stack() -> None:
+    import json
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, json\n"
+        "import tui.screens.run, tui.screens.runs, tui.widgets.log_pane, tui.widgets.metrics\n"
+        "from tui.screens.run_status import status_of\n"
+        "from pathlib import Path\n"
+        "status_of(Path('.'))\n"
+        "print(json.dumps([m for m in ('torch', 'transformers', 'trl', 'peft', 'datasets', 'accelerate')"
+        " if m in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []

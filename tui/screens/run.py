@@ -72,6 +72,7 @@ class RunScreen(Screen[None]):
         self.view = RunView()
         self.status = "starting"
         self.stopping = False
+        self.why: str | None = None  # the runs module's reason for a failure without an error event
         self._events = folder.EventTail(self.run_dir)
         self._events_interval = events_interval
         self._status_interval = status_interval
@@ -121,7 +122,7 @@ class RunScreen(Screen[None]):
 
     def refresh_status(self) -> None:
         """Read the status now (on the UI thread: used on mount and when a final event arrives)."""
-        self._apply_status(status_of(self.run_dir, self.view.ended_as))
+        self._apply_status(*status_of(self.run_dir, self.view.ended_as))
 
     def _poll_status(self) -> None:
         if self.view.ended_as:  # final: nothing left to ask the processes
@@ -131,10 +132,11 @@ class RunScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="status")
     def _status_in_thread(self) -> None:
         # run_status looks at /proc and re-reads the events: keep that off the UI thread.
-        status = status_of(self.run_dir, self.view.ended_as)
-        self.app.call_from_thread(self._apply_status, status)
+        status, why = status_of(self.run_dir, self.view.ended_as)
+        self.app.call_from_thread(self._apply_status, status, why)
 
-    def _apply_status(self, status: str) -> None:
+    def _apply_status(self, status: str, why: str | None = None) -> None:
+        self.why = why
         if self.view.ended_as:
             status = self.view.ended_as
         elif status in ACTIVE and self.stopping:
@@ -200,9 +202,8 @@ class RunScreen(Screen[None]):
             panel.display = False
             return
         error = self.view.error or {}
-        message = error.get("message") or (
-            "The training process ended without saying why (killed, out of memory, or the machine restarted). "
-            "The end of its log is below."
+        message = error.get("message") or self.why or (
+            "The training process ended without saying why (killed, out of memory, or the machine restarted)."
         )
         lines = [f"[b]Training failed:[/b] {escape(str(message))}"]
         if error.get("key"):

@@ -10,23 +10,26 @@ from engine.runs import folder
 ACTIVE = ("starting", "running")
 
 
-def status_of(run_dir: Path, ended_as: str | None = None) -> str:
-    """One of folder.STATUSES. A terminal event in events.jsonl wins (state.json may lag behind it)."""
+def status_of(run_dir: Path, ended_as: str | None = None) -> tuple[str, str | None]:
+    """(status, why) with status one of folder.STATUSES; ``why`` explains a failure that left no error event.
+
+    A final event already read from events.jsonl wins (state.json may lag behind it).
+    """
     if ended_as:
-        return ended_as
+        return ended_as, None
     try:
-        from engine.runs.control import run_status
-    except ImportError:  # the runs module is not there yet: trust state.json
-        run_status = None
-    if run_status is not None:
+        from engine.runs.control import run_info
+    except ImportError:  # the runs module is not there: trust state.json
+        run_info = None
+    if run_info is not None:
         try:
-            result: Any = run_status(run_dir)
+            info: Any = run_info(run_dir)
         except Exception:  # a half-written folder must not take the screen down
-            result = None
-        status = result if isinstance(result, str) else getattr(result, "status", None)
-        if status:
-            return str(status)
-    return str(folder.read_state(run_dir).get("status") or "starting")
+            info = None
+        if info is not None and getattr(info, "status", None):
+            return str(info.status), getattr(info, "message", None)
+    state = folder.read_state(run_dir)
+    return str(state.get("status") or "starting"), state.get("message")
 
 
 def request_stop(run_dir: Path) -> None:
