@@ -7,13 +7,14 @@ from collections.abc import Iterable
 
 from engine.axolotl_keys import AXOLOTL_DATASET_KEYS, AXOLOTL_TOP_LEVEL_KEYS
 from engine.errors import TunedeckError
+from engine.knobs.base import KnobInfo
 from engine.knobs.config import Config
 from engine.knobs.registry import get_knob
 
 from .document import Preset, load_preset
 from .edit import CoercionError, coerce, parse_scalar
 from .unknown_keys import suggest
-from .validate import describe
+from .validate import constraints_of, describe
 
 
 def apply_override(preset: Preset, override: str) -> None:
@@ -27,6 +28,9 @@ def apply_override(preset: Preset, override: str) -> None:
     is_dataset = parts[0] == "datasets" and len(parts) == 3
     if parts[0] == "datasets" and len(parts) == 3 and not parts[1].isdigit():
         raise TunedeckError(f"--set {override!r}: the dataset index must be a number, e.g. datasets.0.{parts[2]}.")
+    if parts[0] == "datasets" and len(parts) == 2:
+        raise TunedeckError(f"--set {override!r}: say which dataset entry, e.g. datasets.0.{parts[1]}=… "
+                            "(0 is the first).")
     knob = get_knob(key)
     if knob is None or (len(parts) > 1 and not is_dataset):
         name = parts[-1] if is_dataset else key
@@ -38,27 +42,20 @@ def apply_override(preset: Preset, override: str) -> None:
         hint = f" — did you mean '{'datasets.' + parts[1] + '.' if is_dataset else ''}{close}'?" if close else "."
         raise TunedeckError(f"--set {override!r}: unknown key '{key}'{hint} "
                             "Run `tunedeck explain` to list the knobs.")
-    value = parse_scalar(raw) if raw in ("", "~", "null") else raw
-    if value is None:
+    if parse_scalar(raw) is None:  # key=, key=null, key=~ remove the key
         preset.unset(key)
         return
     try:
-        typed = coerce(knob, value)
+        typed = coerce(knob, raw)
     except CoercionError:
         raise TunedeckError(
-            f"--set {override!r}: {key} expects {describe(knob.annotation, _constraints(knob))}, "
+            f"--set {override!r}: {key} expects {describe(knob.annotation, constraints_of(knob.field_info))}, "
             f"got '{raw}'. Give a value of that kind, e.g. {_example(knob)}."
         ) from None
     preset.set(key, typed)
 
 
-def _constraints(knob) -> dict:  # type: ignore[no-untyped-def]
-    from .validate import _constraints as c
-
-    return c(knob.field_info)
-
-
-def _example(knob) -> str:  # type: ignore[no-untyped-def]
+def _example(knob: KnobInfo) -> str:
     if knob.default is not None and knob.default not in ([], {}):
         d = knob.default
         return f"{knob.path.replace('[]', '.0')}={str(d).lower() if isinstance(d, bool) else d}"

@@ -190,7 +190,7 @@ def _message(key: str, errors: list[dict[str, Any]], data: dict[str, Any]) -> st
     knob = get_knob(key)
     if knob is None:
         return f"got {_show(value)}: {first['msg']}."
-    expected = describe(knob.annotation, _constraints(knob.field_info))
+    expected = describe(knob.annotation, constraints_of(knob.field_info))
     return f"expected {expected}, got {_show(value)}. {_example(knob)}."
 
 
@@ -221,7 +221,8 @@ def _show(value: Any, inner: bool = False) -> str:
     return repr(value)
 
 
-def _constraints(info: Any) -> dict[str, Any]:
+def constraints_of(info: Any) -> dict[str, Any]:
+    """The range constraints (ge, gt, …) declared on a knob's field."""
     found: dict[str, Any] = {}
     for meta in info.metadata:
         for name in ("ge", "gt", "le", "lt", "min_length", "max_length"):
