@@ -16,6 +16,15 @@ from tui.app import TunedeckApp
 FIXED = Path("/tmp/tunedeck-snapshots")  # fixed: the title shows the preset path
 
 
+async def no_blink(pilot) -> None:
+    """A blinking cursor is drawn or not depending on timing: keep it steady for the snapshot."""
+    from textual.widgets import Input
+
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
 @pytest.fixture
 def fixed_preset() -> Path:
     return write_preset(FIXED / "presets", "chat.yaml")
@@ -25,7 +34,7 @@ def fixed_preset() -> Path:
 def test_open_screen(snap_compare, fixed_preset: Path, size: tuple[int, int]) -> None:
     write_preset(FIXED / "presets", "plain.yaml", "# Plain-text facts, full fine-tune\nbase_model: x\n")
     app = TunedeckApp(None, presets_dir=FIXED / "presets", count_data=False)
-    assert snap_compare(app, terminal_size=size)
+    assert snap_compare(app, terminal_size=size, run_before=no_blink)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
@@ -35,7 +44,7 @@ def test_editor_batching_section(snap_compare, fixed_preset: Path, size: tuple[i
     async def go_to_batching(pilot) -> None:
         await pilot.pause()
         await pilot.press("down", "down", "enter")  # Sequence & batching, focus its first field
-        await pilot.pause()
+        await no_blink(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=go_to_batching)
 
@@ -51,5 +60,6 @@ def test_editor_invalid_value_marked(snap_compare, fixed_preset: Path) -> None:
         field.control.value = ""
         await pilot.press("a", "b", "c")
         await pilot.pause(0.3)
+        await no_blink(pilot)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=type_bad)
