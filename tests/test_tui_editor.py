@@ -367,3 +367,62 @@ print("HEAVY", heavy)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert "HEAVY []" in out.stdout, out.stdout + out.stderr
+
+
+@sync
+async def test_command_palette_runs_editor_actions(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"show yaml")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, YamlScreen)
+
+
+@sync
+async def test_runs_list_binding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.screens.runs import RunsScreen
+
+    path = write_preset(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("f6")
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen)
+
+
+@pytest.mark.slow
+@sync
+async def test_launch_saves_first_then_shows_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from _runs_helpers import use_fake_trainer, wait_for
+    from _tui_editor_helpers import CHAT_PRESET
+
+    from engine.runs.control import run_status
+    from tui.screens.run import RunScreen
+
+    use_fake_trainer(monkeypatch, step_seconds=0.05)
+    text = CHAT_PRESET.replace("output_dir: ./outputs/editor-test", f"output_dir: {tmp_path / 'out'}")
+    path = write_preset(tmp_path, text=text + "max_steps: 3\n")
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#section-nav", OptionList).highlighted = 3
+        await pilot.pause()
+        await type_into(pilot, "#knob-learning-rate", "0.0003")
+        await pilot.press("f5")
+        for _ in range(240):
+            await pilot.pause(0.25)
+            if isinstance(app.screen, RunScreen):
+                break
+        assert isinstance(app.screen, RunScreen)
+        assert "learning_rate: 0.0003" in path.read_text()  # saved before launching
+        run_dir = app.screen.run_dir
+        assert run_dir.parent == tmp_path / "out" / "runs"
+    assert wait_for(lambda: run_status(run_dir) not in ("starting", "running"), timeout=120)
+    assert run_status(run_dir) == "finished"
