@@ -48,7 +48,7 @@ def test_unknown_role_suggests_roles_mapping(tiny_model_dir, tmp_path):
             {"messages": [{"role": "user", "content": "hi"}, {"role": "bot", "content": "yo"}]}]
     path = write_jsonl(tmp_path / "c.jsonl", rows)
     err = fails(tiny_model_dir, tmp_path, [{"path": str(path), "type": "chat_template"}])
-    assert err.line == 2 and "'bot'" in str(err) and "roles:" in str(err) and err.key == "roles"
+    assert err.line == 2 and "'bot'" in str(err) and "roles:" in str(err) and err.key == "datasets.0.roles"
 
 
 def test_empty_dataset(tiny_model_dir, tmp_path):
@@ -115,3 +115,32 @@ def test_cli_exit_2_and_json_error(tiny_model_dir, tmp_path):
     assert (error["file"], error["line"]) == (str(bad), 2) and "malformed JSON" in error["message"]
     plain = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     assert plain.returncode == 2 and "Traceback" not in plain.stderr and f"{bad}:2" in plain.stderr.replace("\n", "")
+
+
+def test_num_proc_workers_keep_order_and_error_location(tiny_model_dir, tmp_path):
+    rows = [{"messages": [{"role": "user", "content": f"Question {i}?"},
+                          {"role": "assistant", "content": f"Answer {i}."}]} for i in range(2400)]
+    path = write_jsonl(tmp_path / "c.jsonl", rows)
+    ds = [{"path": str(path), "type": "chat_template"}]
+    one = prepare(make_cfg(tiny_model_dir, tmp_path, ds), use_cache=False)
+    two = prepare(make_cfg(tiny_model_dir, tmp_path, ds), use_cache=False, num_proc=2)
+    assert list(two.rows["input_ids"]) == list(one.rows["input_ids"])
+    assert list(two.rows["labels"]) == list(one.rows["labels"])
+    rows[2000]["messages"][1]["role"] = "narrator"
+    write_jsonl(path, rows)
+    with pytest.raises(DataError) as info:
+        prepare(make_cfg(tiny_model_dir, tmp_path, ds), use_cache=False, num_proc=2)
+    assert (info.value.file, info.value.line, info.value.key) == (str(path), 2001, "datasets.0.roles")
+
+
+def test_system_column_becomes_first_turn(tiny_model_dir, tmp_path):
+    from _data_helpers import tokenizer_for, trained_text
+
+    row = {"system": "Be brief.", "messages": [{"role": "user", "content": "Hi"},
+                                               {"role": "assistant", "content": "Hello"}]}
+    path = write_jsonl(tmp_path / "c.jsonl", [row])
+    cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": str(path), "type": "chat_template"}])
+    p = prepare(cfg, use_cache=False)
+    tok = tokenizer_for(cfg)
+    assert tok.decode(p.rows["input_ids"][0]).startswith("<|im_start|>system\nBe brief.<|im_end|>")
+    assert trained_text(tok, p.rows["input_ids"][0], p.rows["labels"][0]) == ["Hello"]

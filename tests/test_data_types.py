@@ -78,3 +78,12 @@ def test_excess_length_drop_and_truncate(tiny_model_dir, tmp_path):
     cut = prepare(make_cfg(tiny_model_dir, tmp_path, ds, sequence_len=12, excess_length_strategy="truncate"))
     assert cut.stats["truncated"] == 1 and cut.stats["rows"] == 2
     assert max(map(len, cut.rows["input_ids"])) == 12
+
+
+def test_ds_type_for_unusual_extension_and_hub_style_loader(tiny_model_dir, tmp_path):
+    rows = [{"text": "Stozor is the capital."}, {"text": "The Barim flows."}]
+    odd = write_jsonl(tmp_path / "rows.data", rows)
+    a = prepare(make_cfg(tiny_model_dir, tmp_path, [{"path": str(odd), "ds_type": "json"}]), use_cache=False)
+    # a non-local path goes through datasets.load_dataset (here its packaged "json" builder, offline)
+    b = prepare(make_cfg(tiny_model_dir, tmp_path, [{"path": "json", "data_files": [str(odd)]}]), use_cache=False)
+    assert list(a.rows["input_ids"]) == list(b.rows["input_ids"]) and len(a.rows) == 2

@@ -64,9 +64,14 @@ def save_entry(root: Path, key: str, splits: dict[str, Any], stats: dict[str, An
                 ds.save_to_disk(str(tmp / name))
         (tmp / "stats.json").write_text(json.dumps(stats, indent=1))
         final = entry_path(root, key)
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            # Another process (e.g. a second training rank) finished the same entry first: entries only appear
+            # complete (by rename), so keep theirs.
+            if not (final / "stats.json").is_file():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

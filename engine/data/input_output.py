@@ -23,13 +23,13 @@ def tokenize_input_output(rows: Rows, ds: Any, cfg: Any, tokenizer: Any) -> Toke
         if not isinstance(segments, list):
             what = "missing field 'segments'" if "segments" not in row else "field 'segments' is not a list"
             raise row_error(loc, f"{what} for an input_output dataset; the row has {_fields(row)}. Each row must "
-                            "be {\"segments\": [{\"label\": true|false, \"text\": \"...\"}, ...]}.", key="segments")
+                            "be {\"segments\": [{\"label\": true|false, \"text\": \"...\"}, ...]}.")
         first = len(texts)
         for n, seg in enumerate(segments, 1):
             if not isinstance(seg, dict) or not isinstance(seg.get("text"), str) or "label" not in seg:
                 has = _fields(seg) if isinstance(seg, dict) else type(seg).__name__
                 raise row_error(loc, f"segment {n} must have 'label' (true/false) and 'text' (a string); it has "
-                                f"{has}.", key="segments")
+                                f"{has}.")
             texts.append(seg["text"])
             trained.append(bool(seg["label"]) or cfg.train_on_inputs)
         bounds.append((first, len(texts)))

@@ -84,7 +84,10 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
         if not rows.rows:
             raise DataError(f"dataset {index} ('{ref.label}') has no rows. Check the file (and split/data_files).",
                             file=ref.label if ref.files else None, key=f"datasets.{index}.path")
-        tok = tokenize_entry(rows, ds, cfg, tokenizer, index, num_proc)
+        try:
+            tok = tokenize_entry(rows, ds, cfg, tokenizer, index, num_proc)
+        except DataError as err:
+            raise _scoped(err, index) from None
         ids, labels, counts = fit_lengths(tok, cfg)
         counts = {"path": ds.path, "type": ds.type, "source_rows": len(rows.rows), **counts}
         if not ids:
@@ -105,6 +108,15 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
         entry = cache.save_entry(root, key, {"rows": rows_ds, "train": train, "eval": evals}, stats)
     return PreparedData(train=train, eval=evals, stats=stats, rows=rows_ds,
                         cache_dir=str(entry) if entry else None, cache_hit=False)
+
+
+def _scoped(err: DataError, index: int) -> DataError:
+    """Name a dataset-level key with its entry (field -> datasets.1.field)."""
+    from engine.knobs.datasets import DatasetConfig
+
+    if err.key in DatasetConfig.model_fields:
+        err.key = f"datasets.{index}.{err.key}"
+    return err
 
 
 def fit_lengths(tok: Tokenized, cfg: Any) -> tuple[list[list[int]], list[list[int]], dict[str, int]]:
