@@ -119,6 +119,12 @@ async def wait_until(pilot: Any, predicate: Callable[[], bool], timeout: float =
     return bool(predicate())
 
 
+async def loaded(pilot: Any, app: App[Any]) -> None:
+    """Wait until the run screen on top has read the run's history, then let it paint."""
+    assert await wait_until(pilot, lambda: getattr(app.screen, "loaded", False), timeout=30)
+    await pilot.pause(0.1)
+
+
 def start_fake_trainer(run_dir: Path, steps: int = 10, step_seconds: float = 0.2) -> subprocess.Popen[bytes]:
     """Start the fake trainer like launch does: own session, output into train.log, pid in state.json."""
     log = open(run_dir / folder.LOG_FILE, "ab")

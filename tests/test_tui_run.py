@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Label, Static
 
 from _tui_run_helpers import (
+    loaded,
     HostApp,
     failed_run,
     finished_run,
@@ -96,7 +97,7 @@ async def test_past_run_shows_its_whole_history(tmp_path: Path) -> None:
     run_dir = finished_run(tmp_path, steps=20)
     app = HostApp(lambda: RunScreen(run_dir))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.2)
+        await loaded(pilot, app)
         screen = app.screen
         assert screen.status == "finished"
         assert len(screen.view.losses.values) == 20
@@ -113,7 +114,7 @@ async def test_failed_run_shows_why_and_offers_the_culprit_knob(tmp_path: Path) 
     folder.update_state(run_dir, preset=str(preset))
     app = HostApp(lambda: RunScreen(run_dir))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.2)
+        await loaded(pilot, app)
         screen = app.screen
         assert screen.status == "failed"
         error = str(screen.query_one("#error", Static).render())
@@ -121,7 +122,7 @@ async def test_failed_run_shows_why_and_offers_the_culprit_knob(tmp_path: Path) 
         assert "Culprit knob: sequence_len" in error
         assert "ValueError: sequence_len 99999 is longer than the model's 512 positions" in error  # log tail
         assert screen.check_action("open_knob", ()) is True
-        assert "Open preset at knob" in screen_text(app)
+        assert await wait_until(pilot, lambda: "Open preset at knob" in screen_text(app))  # in the footer
         await pilot.press("k")
         await pilot.pause()
         assert len(app.messages) == 1
@@ -134,7 +135,7 @@ async def test_failed_run_without_error_event_still_explains(tmp_path: Path) -> 
     write_log(run_dir, "step 1\nKilled\n")
     app = HostApp(lambda: RunScreen(run_dir))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.2)
+        await loaded(pilot, app)
         assert app.screen.status == "failed"  # run_status is truthful: the pid is gone
         error = str(app.screen.query_one("#error", Static).render())
         assert "ended without a final event" in error and "Killed" in error  # the runs module's reason, the log
@@ -205,7 +206,7 @@ async def test_log_pane_stays_bounded_and_follows_the_end(tmp_path: Path) -> Non
     write_log(run_dir, "".join(f"line {i}\n" for i in range(12_000)))
     app = HostApp(lambda: RunScreen(run_dir))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.2)
+        await loaded(pilot, app)
         pane = log_pane(app)
         assert pane.lines[-1] == "line 11999" and pane.line_count <= pane.max_lines
         write_log(run_dir, "".join(f"more {i}\n" for i in range(6_000)))
@@ -220,7 +221,7 @@ async def test_progress_line_fits_small_terminals(tmp_path: Path, size: tuple[in
     run_dir = finished_run(tmp_path)
     app = HostApp(lambda: RunScreen(run_dir))
     async with app.run_test(size=size) as pilot:
-        await pilot.pause(0.2)
+        await loaded(pilot, app)
         progress = app.screen.query_one(ProgressLine)
         first_line = str(progress.render()).splitlines()[0]
         assert first_line.endswith("20/20 100%") and len(first_line) <= progress.size.width

@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import DataTable
 
 from _tui_run_helpers import (
+    loaded,
     HostApp,
     failed_run,
     finished_run,
@@ -53,7 +54,7 @@ async def test_lists_runs_and_reattaches_to_a_past_one(home: Path) -> None:
         assert oldest[2] == "20/20" and oldest[3] == "0.4286" and oldest[5] == "chat.yaml"
         assert "2026-01-01" in oldest[4]
         await pilot.press("down", "enter")
-        await pilot.pause(0.2)
+        await loaded(pilot, app)
         screen = app.screen
         assert isinstance(screen, RunScreen) and screen.run_dir == done
         assert screen.status == "finished" and len(screen.view.losses.values) == 20  # the whole history
@@ -78,7 +79,7 @@ async def test_reattaches_to_a_live_run(home: Path) -> None:
             first_step = table.get_row_at(0)[2]
             assert await wait_until(pilot, lambda: table.get_row_at(0)[2] != first_step)  # refreshes by itself
             await pilot.press("enter")
-            await pilot.pause(0.2)
+            await loaded(pilot, app)
             screen = app.screen
             assert isinstance(screen, RunScreen)
             step = screen.view.step

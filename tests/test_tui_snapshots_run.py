@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from _tui_run_helpers import HostApp, failed_run, finished_run
+from _tui_run_helpers import HostApp, failed_run, finished_run, loaded
 from tui.screens.run import RunScreen
 
 SIZES = [(80, 24), (120, 40)]
@@ -29,7 +29,8 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 async def settle(pilot: Any) -> None:
-    await pilot.pause(0.3)
+    await loaded(pilot, pilot.app)
+    await pilot.pause(0.2)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -26,7 +26,7 @@ from tui.screens.run_status import ACTIVE, request_stop, status_of
 from tui.widgets.log_pane import LogPane, tail_file_lines
 from tui.widgets.metrics import DetailsLine, MetricChart, ProgressLine
 
-STATUS_STYLE = {"starting": "cyan", "running": "cyan", "stopping…": "yellow", "finished": "green",
+STATUS_STYLE = {"loading…": "dim", "starting": "cyan", "running": "cyan", "stopping…": "yellow", "finished": "green",
                 "stopped": "yellow", "failed": "bold red"}
 ERROR_LOG_LINES = 8
 
@@ -70,7 +70,8 @@ class RunScreen(Screen[None]):
         super().__init__()
         self.run_dir = Path(run_dir)
         self.view = RunView()
-        self.status = "starting"
+        self.status = "loading…"
+        self.loaded = False  # the run's history is read (in a thread) and the live polling has started
         self.stopping = False
         self.why: str | None = None  # the runs module's reason for a failure without an error event
         self._events = folder.EventTail(self.run_dir)
@@ -97,8 +98,22 @@ class RunScreen(Screen[None]):
     def on_mount(self) -> None:
         command = read_command(self.run_dir)
         self.query_one("#command", Static).update(f"[dim]$[/] {escape(command)}" if command else "[dim](no command.txt)[/]")
-        self.refresh_events()
-        self.refresh_status()
+        self._show_title()
+        self._load_history()
+
+    @work(thread=True, exclusive=True, group="history")
+    def _load_history(self) -> None:
+        # A long run's events.jsonl holds tens of MB: read and fold it off the UI thread.
+        view = RunView()
+        view.apply_all(self._events.read_new())
+        status, why = status_of(self.run_dir, view.ended_as, view.started_time is not None)
+        self.app.call_from_thread(self._history_loaded, view, status, why)
+
+    def _history_loaded(self, view: RunView, status: str, why: str | None) -> None:
+        self.view = view
+        self.loaded = True
+        self._show_metrics()
+        self._apply_status(status, why)
         self.set_interval(self._events_interval, self.refresh_events, name="run-events")
         self.set_interval(self._status_interval, self._poll_status, name="run-status")
 
@@ -122,7 +137,7 @@ class RunScreen(Screen[None]):
 
     def refresh_status(self) -> None:
         """Read the status now (on the UI thread: used on mount and when a final event arrives)."""
-        self._apply_status(*status_of(self.run_dir, self.view.ended_as))
+        self._apply_status(*status_of(self.run_dir, self.view.ended_as, self.view.started_time is not None))
 
     def _poll_status(self) -> None:
         if self.view.ended_as:  # final: nothing left to ask the processes
@@ -132,7 +147,7 @@ class RunScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="status")
     def _status_in_thread(self) -> None:
         # run_status looks at /proc and re-reads the events: keep that off the UI thread.
-        status, why = status_of(self.run_dir, self.view.ended_as)
+        status, why = status_of(self.run_dir, self.view.ended_as, self.view.started_time is not None)
         self.app.call_from_thread(self._apply_status, status, why)
 
     def _apply_status(self, status: str, why: str | None = None) -> None:
