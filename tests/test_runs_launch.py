@@ -109,7 +109,7 @@ def test_fsdp_keys_map_to_accelerate_flags():
 def test_every_known_fsdp_key_is_an_accelerate_flag():
     from accelerate.commands.launch import launch_command_parser
 
-    from engine.runs.launch import FSDP_KEYS
+    from engine.runs.command import FSDP_KEYS
 
     known = {a for action in launch_command_parser()._actions for a in action.option_strings}
     assert {f"--fsdp_{k}" for k in FSDP_KEYS} <= known
@@ -150,7 +150,8 @@ def test_invalid_preset_exits_2_with_the_problem(tmp_path):
 
 def test_launch_modules_stay_import_light():
     code = (
-        "import sys, engine.runs.launch, engine.runs.control, engine.runs.index, engine.runs.reporter\n"
+        "import sys, engine.runs.launch, engine.runs.command, engine.runs.control, engine.runs.index\n"
+        "import engine.runs.reporter\n"
         "import engine.commands.train, engine.commands.runs, engine.commands.attach, engine.commands.stop\n"
         "heavy = [m for m in ('torch', 'transformers', 'trl', 'peft', 'datasets', 'accelerate') if m in sys.modules]\n"
         "print(heavy)\n"
@@ -187,3 +188,27 @@ def test_multi_node_without_address_fails_before_anything_is_made(tmp_path):
     assert out.returncode == 2 and "main_process_ip" in out.stderr and "Traceback" not in out.stderr
     runs = tmp_path / "out" / "runs"
     assert not runs.exists() or not any(runs.iterdir())
+
+
+def test_resolved_preset_keeps_comments_and_makes_local_paths_absolute(tmp_path, monkeypatch):
+    from engine.runs.launch import resolve
+
+    (tmp_path / "data.jsonl").write_text('{"text": "hello"}\n')
+    preset = tmp_path / "p.yaml"
+    preset.write_text(
+        f"# my experiment\nbase_model: {REPO / 'presets' / 'tiny' / 'model'}\n"
+        "datasets:\n  - path: data.jsonl  # beside the preset\n    type: completion\n"
+        "output_dir: ./out\nlearning_rate: 0.001\n"
+    )
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    resolved = resolve(preset, ["learning_rate=0.0003", "max_steps=5"])
+    assert "# my experiment" in resolved.text and "# beside the preset" in resolved.text
+    assert f"path: {tmp_path / 'data.jsonl'}" in resolved.text
+    assert f"output_dir: {elsewhere / 'out'}" in resolved.text  # relative to where tunedeck runs, like Axolotl
+    assert resolved.config.learning_rate == 0.0003 and resolved.config.max_steps == 5
+    from engine.preset import Preset
+
+    again = Preset(resolved.text, tmp_path / "elsewhere.yaml").config  # valid on its own, from any folder
+    assert again.datasets[0].path == str(tmp_path / "data.jsonl") and again.max_steps == 5

@@ -1,46 +1,31 @@
-"""Starting a training run: the ``accelerate launch`` command, the run folder, and a detached process tree.
+"""Starting a training run: validate, make the run folder, start a detached process tree, return at once.
 
-Import-light on purpose (the TUI imports it): no torch/transformers/accelerate at module level. The command runs
-``python -m accelerate.commands.launch`` with this interpreter, so the venv's accelerate is the one used.
-
-Two CPU processes: ``accelerate launch --cpu --num_processes 2`` quietly runs ONE process (its simple launcher
-ignores the count). We use the multi-GPU launcher instead (``--multi_gpu`` → torch.distributed.run spawns N
-ranks) and set ``ACCELERATE_USE_CPU=true`` so accelerate/transformers pick the gloo backend on CPU. The variable
-is part of the command itself (``env ACCELERATE_USE_CPU=true …``), so the printed command is exactly what runs.
+Import-light on purpose (the TUI imports it): no torch/transformers/accelerate at module level. The command
+itself is built in :mod:`engine.runs.command` (re-exported here: ``build_command``, ``format_command``).
 """
 
 from __future__ import annotations
 
-import glob
 import os
-import shlex
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from engine.errors import TunedeckError
 from engine.paths import resolve_path
 from engine.runs import folder
+from engine.runs.command import build_command, format_command, num_processes
 from engine.runs.control import RUN_ENV
+
+__all__ = ["RunHandle", "Resolved", "build_command", "dry_run", "format_command", "launch", "preset_warnings",
+           "resolve"]
 
 if TYPE_CHECKING:
     from engine.knobs.config import Config
-
-# The module accelerate launches. TUNEDECK_TRAIN_MODULE swaps it (tests use a fake trainer; experts a custom one).
-TRAIN_MODULE = "engine.train"
-
-# fsdp_config keys accelerate's launcher understands (as --fsdp_<key>); anything else is refused with a hint.
-FSDP_KEYS = (
-    "activation_checkpointing", "activation_checkpointing_offload", "auto_wrap_policy", "backward_prefetch",
-    "cpu_ram_efficient_loading", "forward_prefetch", "min_num_params", "offload_params", "reshard_after_forward",
-    "sharding_strategy", "state_dict_type", "sync_module_states", "transformer_layer_cls_to_wrap",
-    "use_orig_params", "version",
-)
 
 # Knobs holding local paths: written absolute into the run's preset, because RUN/preset.yaml sits elsewhere.
 _PATH_KNOBS = ("base_model", "base_model_config", "tokenizer_config", "deepspeed", "dataset_prepared_path",
@@ -58,185 +43,54 @@ class RunHandle:
         return (self.run_dir / folder.COMMAND_FILE).read_text().strip()
 
 
-def has_gpu() -> bool:
-    """Whether a CUDA/ROCm device is visible, without importing torch. TUNEDECK_FORCE_CPU=1 says no."""
-    if os.environ.get("TUNEDECK_FORCE_CPU", "").lower() in ("1", "true", "yes"):
-        return False
-    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
-        return False
-    return bool(glob.glob("/dev/nvidia[0-9]*")) or os.path.exists("/dev/kfd")
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def num_processes(cfg: Config) -> int:
-    return cfg.gpus_per_node * cfg.num_nodes
-
-
-def mixed_precision(cfg: Config, gpu: bool) -> str:
-    """bf16/fp16 knobs → accelerate's flag. "auto" passes "no": the trainer resolves it on the real device."""
-    if not gpu:
-        return "no"
-    if cfg.bf16 is True:
-        return "bf16"
-    if cfg.fp16:
-        return "fp16"
-    return "no"
-
-
-def _flag_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return ",".join(str(v) for v in value)
-    return str(value)
-
-
-def fsdp_flags(fsdp_config: dict[str, Any]) -> list[str]:
-    """Axolotl's fsdp_config (keys with or without the ``fsdp_`` prefix) → accelerate's ``--fsdp_*`` flags."""
-    flags: list[str] = []
-    for key, value in fsdp_config.items():
-        bare = key[len("fsdp_"):] if key.startswith("fsdp_") else key
-        if bare not in FSDP_KEYS:
-            raise TunedeckError(
-                f"fsdp_config.{key}: accelerate has no FSDP setting called {bare!r}. "
-                f"Use one of: {', '.join(FSDP_KEYS)} (with or without the fsdp_ prefix)."
-            )
-        flags += [f"--fsdp_{bare}", _flag_value(value)]
-    return flags
-
-
-def build_command(cfg: Config, run_dir: str | os.PathLike[str], *, gpu: bool | None = None,
-                  preset_path: str | os.PathLike[str] | None = None) -> list[str]:
-    """The exact argv that starts training for ``cfg`` in ``run_dir``. ``gpu`` defaults to :func:`has_gpu`."""
-    gpu = has_gpu() if gpu is None else gpu
-    procs = num_processes(cfg)
-    cmd: list[str] = []
-    if not gpu and procs > 1:
-        cmd += ["env", "ACCELERATE_USE_CPU=true"]
-    cmd += [sys.executable, "-m", "accelerate.commands.launch"]
-    cmd += ["--num_processes", str(procs), "--num_machines", str(cfg.num_nodes)]
-    if cfg.num_nodes > 1:
-        if not cfg.main_process_ip:
-            raise TunedeckError(
-                f"num_nodes is {cfg.num_nodes} but main_process_ip is empty: set it to the address of machine 0."
-            )
-        cmd += ["--machine_rank", str(cfg.machine_rank), "--main_process_ip", cfg.main_process_ip,
-                "--main_process_port", str(cfg.main_process_port)]
-    elif procs > 1:
-        cmd += ["--main_process_port", "0"]  # a free port: several local runs must not collide
-    cmd += ["--mixed_precision", mixed_precision(cfg, gpu), "--dynamo_backend", "no"]
-    if not gpu:  # share this machine's cores between the CPU processes (accelerate would guess and warn)
-        cmd += ["--num_cpu_threads_per_process", str(max(1, _cpu_count() // cfg.gpus_per_node))]
-    if cfg.deepspeed:
-        ds = resolve_path(cfg.deepspeed, preset_path).absolute()
-        cmd += ["--use_deepspeed", "--deepspeed_config_file", str(ds)]
-    elif cfg.fsdp_config:
-        cmd += ["--use_fsdp", *fsdp_flags(cfg.fsdp_config)]
-    elif procs > 1:
-        cmd += ["--multi_gpu"]  # on CPU too: the only launcher that really starts N processes
-    else:
-        if not gpu:
-            cmd += ["--cpu"]
-    module = os.environ.get("TUNEDECK_TRAIN_MODULE") or TRAIN_MODULE
-    cmd += ["-m", module, str(Path(run_dir).absolute())]
-    return cmd
-
-
-def format_command(cmd: Sequence[str]) -> str:
-    return shlex.join(cmd)
-
-
 # --- the resolved preset -------------------------------------------------------------------------------------
 
-def load_validated(preset_path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Config:
-    """Validate via engine.preset (the teammate's loader); raises TunedeckError with every problem formatted."""
-    try:
-        from engine.preset import load_config
-    except ImportError:  # the preset helper's module has not landed yet
-        return _load_config_fallback(preset_path, overrides)
-    return load_config(preset_path, list(overrides))
+@dataclass
+class Resolved:
+    """A validated preset with the run's overrides applied, and the text RUN/preset.yaml gets."""
+
+    config: Config
+    text: str
+    warnings: list[str]
+
+
+def resolve(preset_path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Resolved:
+    """Load, apply "key=value" overrides, validate (TunedeckError lists every problem), make local paths absolute.
+
+    The text is the user's own document (comments kept) with those edits: RUN/preset.yaml sits in another folder
+    and the trainer may run from another directory, so every path that exists is written out in full.
+    """
+    from engine.preset import apply_override, format_problem, load_preset
+
+    preset = load_preset(preset_path)
+    for item in overrides:
+        apply_override(preset, item)
+    cfg = preset.config
+    warnings = [format_problem(p) for p in preset.warnings]
+    for key in _PATH_KNOBS:
+        value = getattr(cfg, key, None)
+        if isinstance(value, str) and value and resolve_path(value, preset_path).exists():
+            preset.set(key, str(resolve_path(value, preset_path).absolute()))
+    for n, ds in enumerate(cfg.datasets):
+        if resolve_path(ds.path, preset_path).exists():
+            preset.set(f"datasets.{n}.path", str(resolve_path(ds.path, preset_path).absolute()))
+    preset.set("output_dir", str(output_dir_of(cfg)))
+    return Resolved(cfg, preset.to_yaml(), warnings)
 
 
 def preset_warnings(preset_path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> list[str]:
     """The preset's warnings (not errors), formatted with file and line, overrides applied."""
-    try:
-        from engine.preset import apply_override, format_problem, load_preset
-    except ImportError:
-        return []
+    from engine.preset import apply_override, format_problem, load_preset
+
     preset = load_preset(preset_path)
     for item in overrides:
         apply_override(preset, item)
     return [format_problem(p) for p in preset.warnings]
 
 
-def _load_config_fallback(preset_path: str | os.PathLike[str], overrides: Sequence[str]) -> Config:
-    from pydantic import ValidationError
-    from ruamel.yaml import YAML, YAMLError
-
-    from engine.knobs.config import Config
-
-    try:
-        data = YAML(typ="safe").load(Path(preset_path).read_text()) or {}
-    except (OSError, YAMLError) as err:
-        raise TunedeckError(f"{preset_path}: cannot read the preset: {err}") from err
-    for item in overrides:
-        key, sep, raw = item.partition("=")
-        if not sep:
-            raise TunedeckError(f"--set {item!r}: write key=value.")
-        value = YAML(typ="safe").load(raw) if raw else None
-        parts = key.split(".")
-        node: Any = data
-        for part in parts[:-1]:
-            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
-        if isinstance(node, list):
-            node[int(parts[-1])] = value
-        else:
-            node[parts[-1]] = value
-    try:
-        return Config(**data)
-    except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-        raise TunedeckError(f"{preset_path}: {problems}") from err
-
-
-def resolved_preset(cfg: Config, preset_path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The preset the run trains from: overrides applied, local paths absolute, unset knobs left to their defaults."""
-    data = cfg.model_dump(mode="json", exclude_unset=True)
-    data["output_dir"] = str(output_dir_of(cfg))
-    for key in _PATH_KNOBS:
-        value = data.get(key)
-        if isinstance(value, str) and value:
-            found = resolve_path(value, preset_path)
-            if found.exists():
-                data[key] = str(found.absolute())
-    for ds in data.get("datasets") or []:
-        found = resolve_path(ds["path"], preset_path)
-        if found.exists():
-            ds["path"] = str(found.absolute())
-    return data
-
-
 def output_dir_of(cfg: Config) -> Path:
     """output_dir as the trainer will use it: relative to the working directory, like Axolotl."""
     return Path(os.path.expanduser(cfg.output_dir)).absolute()
-
-
-def dump_yaml(data: dict[str, Any], header: str = "") -> str:
-    import io
-
-    from ruamel.yaml import YAML
-
-    yaml = YAML()
-    yaml.default_flow_style = False
-    buf = io.StringIO()
-    yaml.dump(data, buf)
-    return header + buf.getvalue()
 
 
 def _write_text_atomic(path: Path, text: str) -> None:
@@ -278,9 +132,9 @@ def launch_env(run_dir: Path) -> dict[str, str]:
 
 def dry_run(preset_path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> tuple[list[str], str]:
     """(command, resolved preset YAML) without creating anything on disk."""
-    cfg = load_validated(preset_path, overrides)
-    run_dir = output_dir_of(cfg) / "runs" / new_run_id(preset_path)
-    return build_command(cfg, run_dir, preset_path=preset_path), dump_yaml(resolved_preset(cfg, preset_path))
+    resolved = resolve(preset_path, overrides)
+    run_dir = output_dir_of(resolved.config) / "runs" / new_run_id(preset_path)
+    return build_command(resolved.config, run_dir, preset_path=preset_path), resolved.text
 
 
 def launch(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (), *, detach: bool = True,
@@ -292,7 +146,8 @@ def launch(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (), *
     lives (no zombie for the status checks to trip over). ``detach=False`` waits for the run to end instead.
     """
     preset_path = Path(preset_path)
-    cfg = load_validated(preset_path, overrides)
+    resolved = resolve(preset_path, overrides)
+    cfg = resolved.config
     out = output_dir_of(cfg)
     try:
         run_dir = _make_run_dir(out / "runs", run_id or new_run_id(preset_path), exact=run_id is not None)
@@ -301,9 +156,7 @@ def launch(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (), *
                             "Point output_dir at a folder you can write to.") from err
     try:
         cmd = build_command(cfg, run_dir, preset_path=preset_path)
-        header = f"# resolved by tunedeck from {preset_path.absolute()}" + (
-            f" with {' '.join(overrides)}" if overrides else "") + "\n"
-        _write_text_atomic(run_dir / folder.PRESET_FILE, dump_yaml(resolved_preset(cfg, preset_path), header))
+        _write_text_atomic(run_dir / folder.PRESET_FILE, resolved.text)
         _write_text_atomic(run_dir / folder.COMMAND_FILE, format_command(cmd) + "\n")
         folder.update_state(
             run_dir, run_id=run_dir.name, status="starting", pid=None, pgid=None, started_at=time.time(),
