@@ -17,6 +17,7 @@ from _tui_run_helpers import (
     screen_text,
     start_fake_trainer,
     wait_until,
+    write_event,
 )
 from engine.runs import folder
 from engine.runs.index import register_run
@@ -95,3 +96,42 @@ async def test_empty_index_says_how_to_start(home: Path) -> None:
         assert await wait_until(pilot, lambda: "No runs yet" in screen_text(app))
         await pilot.press("enter")  # nothing to attach to: stays
         assert isinstance(app.screen, RunsScreen)
+
+
+def test_cheap_summary_agrees_with_the_runs_module(home: Path) -> None:
+    from engine.runs.control import run_info
+    from tui.screens.runs_summary import summarize
+
+    done = finished_run(home / "a", steps=20)
+    broken = failed_run(home / "b")
+    big = make_run_dir(home / "c", "20260101-120000-long", status="running", pid=2**22 + 7, pgid=2**22 + 7)
+    write_event(big, "start", total_steps=30_000)
+    for step in range(1, 3_001):  # ~500 KB of events: the summary reads only both ends
+        write_event(big, "step", step=step, total_steps=30_000, loss=1.0 / step, learning_rate=1e-4)
+    for run_dir in (done, broken, big):
+        mine, theirs = summarize(run_dir), run_info(run_dir)
+        assert (mine.status, mine.step, mine.total_steps, mine.loss) == (
+            theirs.status, theirs.step, theirs.total_steps, theirs.loss), run_dir
+    assert summarize(big).status == "failed"  # its process is gone: truthful, like run_status
+
+
+def test_lister_rereads_only_runs_that_changed(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.screens import runs_summary
+
+    done = finished_run(home / "a")
+    register_run(done)
+    lister = runs_summary.RunLister()
+    calls: list[Path] = []
+    real = runs_summary.summarize
+
+    def counting(run_dir: Path) -> runs_summary.RunSummary:
+        calls.append(run_dir)
+        return real(run_dir)
+
+    monkeypatch.setattr(runs_summary, "summarize", counting)
+    assert [r.status for r in lister.list()] == ["finished"]
+    assert [r.status for r in lister.list()] == ["finished"]
+    assert len(calls) == 1  # a finished run whose files did not change is not read again
+    write_event(done, "checkpoint", step=20, path="out/extra")
+    lister.list()
+    assert len(calls) == 2

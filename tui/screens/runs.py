@@ -1,4 +1,4 @@
-"""The runs list: every known run (engine.runs.control.list_runs), newest first; Enter re-attaches (live or past)."""
+"""The runs list: every known run (the run index, see engine.runs.index), newest first; Enter re-attaches."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from tui.screens.run_state import format_number
+from tui.screens.runs_summary import RunLister, RunSummary
 
 COLUMNS = ("id", "status", "step", "loss", "started", "preset")
 STATUS_STYLE = {"running": "cyan", "starting": "cyan", "finished": "green", "stopped": "yellow", "failed": "red"}
 
 
-def run_row(info: Any) -> tuple[Text | str, ...]:
-    """One table row from an engine.runs.control.RunInfo."""
+def run_row(info: RunSummary) -> tuple[Text | str, ...]:
+    """One table row."""
     total = f"/{info.total_steps}" if info.total_steps else ""
     step = f"{info.step if info.step is not None else '–'}{total}"
     started = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.started_at)) if info.started_at else "–"
@@ -30,7 +31,7 @@ def run_row(info: Any) -> tuple[Text | str, ...]:
 
 
 class RunsScreen(Screen[None]):
-    """A table of runs; ``scan`` adds the runs found under a folder to the index's (see list_runs)."""
+    """A table of runs; ``scan`` adds the runs found under a folder (an output_dir) to the index's."""
 
     CSS_PATH = "runs.tcss"
     AUTO_FOCUS = "#runs"
@@ -44,7 +45,8 @@ class RunsScreen(Screen[None]):
         super().__init__()
         self.scan = scan
         self.refresh_interval = refresh_interval
-        self.runs: list[Any] = []
+        self.runs: list[RunSummary] = []
+        self._lister = RunLister(scan)
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Runs[/b]  [dim]newest first · Enter attaches (live or finished)[/]", id="runs-title")
@@ -60,17 +62,15 @@ class RunsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="runs")
     def action_reload(self) -> None:
-        # list_runs reads every run's events and looks at /proc: never on the UI thread.
-        from engine.runs.control import list_runs
-
+        # Reads files and looks at /proc for every run: never on the UI thread.
         try:
-            runs = list(reversed(list_runs(self.scan)))
+            runs = self._lister.list()
             error = None
         except Exception as exc:  # a broken index must not take the app down
             runs, error = [], str(exc)
         self.app.call_from_thread(self.show_runs, runs, error)
 
-    def show_runs(self, runs: list[Any], error: str | None = None) -> None:
+    def show_runs(self, runs: list[RunSummary], error: str | None = None) -> None:
         table = self.query_one(DataTable)
         selected = self.selected_run_dir()
         self.runs = runs
