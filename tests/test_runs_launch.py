@@ -212,3 +212,11 @@ def test_resolved_preset_keeps_comments_and_makes_local_paths_absolute(tmp_path,
 
     again = Preset(resolved.text, tmp_path / "elsewhere.yaml").config  # valid on its own, from any folder
     assert again.datasets[0].path == str(tmp_path / "data.jsonl") and again.max_steps == 5
+
+
+def test_run_id_must_be_a_plain_folder_name(tmp_path):
+    from engine.runs.launch import launch
+
+    with pytest.raises(TunedeckError, match="run id '../escape'"):
+        launch(write_preset(tmp_path), run_id="../escape")
+    assert not (tmp_path / "out").exists()

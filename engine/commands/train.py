@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     return follow(handle.run_dir, handle.run_id, console, stop_on_interrupt=args.stop_on_interrupt)
 
 
-def follow(run_dir, run_id: str, console, *, stop_on_interrupt: bool = False, backlog_lines: int | None = None) -> int:
+def follow(run_dir: Path, run_id: str, console: Console, *, stop_on_interrupt: bool = False,
+           backlog_lines: int | None = None) -> int:
     """Follow until the end; Ctrl-C detaches (or stops). Shared with ``attach``."""
     from engine.runs.control import stop_run
     from engine.runs.reporter import follow_run

@@ -7,6 +7,7 @@ itself is built in :mod:`engine.runs.command` (re-exported here: ``build_command
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -146,6 +147,8 @@ def launch(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (), *
     lives (no zombie for the status checks to trip over). ``detach=False`` waits for the run to end instead.
     """
     preset_path = Path(preset_path)
+    if run_id is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", run_id):
+        raise TunedeckError(f"run id {run_id!r}: use letters, digits, '.', '_' and '-' (it names a folder).")
     resolved = resolve(preset_path, overrides)
     cfg = resolved.config
     out = output_dir_of(cfg)
