@@ -237,3 +237,13 @@ def test_killing_every_process_of_a_multi_process_run_is_failed(tmp_path, monkey
         os.kill(pid, signal.SIGKILL)
     assert wait_for(lambda: run_status(handle.run_dir) != "running", 20)
     assert run_status(handle.run_dir) == "failed"
+
+
+def test_a_run_without_pid_yet_is_starting_then_failed(tmp_path):
+    run_dir = tmp_path / "r"
+    run_dir.mkdir()
+    folder.update_state(run_dir, run_id="r", status="starting", pid=None, started_at=time.time(),
+                        marker=str(run_dir))
+    assert run_status(run_dir) == "starting"  # the launcher has not recorded the pid yet
+    folder.update_state(run_dir, started_at=time.time() - 120)
+    assert run_status(run_dir) == "failed"  # it never did

@@ -20,6 +20,7 @@ from engine.runs.index import indexed_run_dirs, scan_run_dirs
 
 FINAL_EVENTS = {"finished": "finished", "stopped": "stopped", "error": "failed"}
 FINAL_STATUSES = ("finished", "failed", "stopped")
+STARTING_GRACE = 30.0  # seconds a fresh run may have no pid yet before it counts as failed
 
 
 # --- processes ------------------------------------------------------------------------------------------------
@@ -143,6 +144,8 @@ def _status_from(run_dir: Path, state: dict[str, Any], events: list[dict[str, An
         if run_alive(state):
             started = any(e.get("event") == "start" for e in events) or state.get("status") == "running"
             return ("running" if started else "starting"), None
+        if not state.get("pid") and time.time() - float(state.get("started_at") or 0) < STARTING_GRACE:
+            return "starting", None  # the launcher is between writing state.json and recording the pid
         # Gone without a final event. Read once more: it may have written one just before exiting.
         final = _final_event(folder.read_events(run_dir))
         if final is None:
