@@ -264,3 +264,22 @@ def test_flow_style_datasets_grow_in_flow_style(tmp_path: Path) -> None:
     assert preset.to_yaml() == (
         "base_model: m\ndatasets: [{path: a.jsonl, type: completion}, {path: b.jsonl, type: completion}]\n"
     )
+
+
+def test_removing_a_dataset_entry(tmp_path: Path) -> None:
+    preset = load_preset(write(tmp_path))
+    preset.unset("datasets.0")
+    assert preset.get("datasets.0.path") == "presets/tiny/facts.jsonl"
+    assert preset.get("datasets.1") is None
+    assert changed_lines(COMMENTED, preset.to_yaml()) == [
+        "-   - path: presets/tiny/chat.jsonl   # the chat data", "-     type: chat_template",
+        "-     roles_to_train: [assistant]",
+    ]
+
+
+def test_direct_document_edits_are_seen_after_mark_edited(tmp_path: Path) -> None:
+    preset = load_preset(write(tmp_path))
+    preset.doc["micro_batch_size"] = 0
+    preset.mark_edited()
+    assert "micro_batch_size: 0" in preset.to_yaml()
+    assert any(p.key == "micro_batch_size" for p in preset.errors)

@@ -162,17 +162,25 @@ class Preset:
         self._touched(structural)
 
     def unset(self, path: str) -> None:
-        """Remove a key from the file (the knob falls back to its default)."""
+        """Remove a key from the file (the knob falls back to its default); ``datasets.N`` removes an entry."""
         parts = path.split(".")
         if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdigit():
             entry = dataset_entry(self.doc, self._spelling("datasets"), int(parts[1]), create=False)
             if entry is not None:
                 delete(entry, self._spelling(parts[2], entry, dataset=True))
+        elif parts[0] == "datasets" and len(parts) == 2 and parts[1].isdigit():
+            seq = self.doc.get(self._spelling("datasets"))
+            if isinstance(seq, list) and int(parts[1]) < len(seq):
+                del seq[int(parts[1])]
         else:
             delete(self.doc, self._spelling(path))
-        self._touched(structural=True)
+        self._touched()
 
-    def _touched(self, structural: bool) -> None:
+    def mark_edited(self) -> None:
+        """Call after changing ``doc`` directly, so problems, lines and to_yaml() see the change."""
+        self._touched()
+
+    def _touched(self, structural: bool = True) -> None:
         self._edited = True
         self._lines_stale |= structural
         self._checked = None
