@@ -264,3 +264,18 @@ def test_the_run_screens_do_not_load_the_training_stack() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+async def test_a_run_stopped_by_force_says_so(tmp_path: Path) -> None:
+    # What stop_run records when the trainer ignored the stop file and SIGTERM: no final event, state says why.
+    run_dir = make_run_dir(tmp_path, status="stopped", message="stopped by SIGKILL before the trainer wrote a "
+                           "final event; no checkpoint saved")
+    write_event(run_dir, "start", total_steps=10)
+    write_event(run_dir, "step", step=3, total_steps=10, loss=1.5)
+    app = HostApp(lambda: RunScreen(run_dir))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app)
+        assert app.screen.status == "stopped"
+        outcome = str(app.screen.query_one("#outcome", Static).render())
+        assert "stopped at step 3" in outcome and "SIGKILL" in outcome and "no checkpoint saved" in outcome
+        assert app.screen.check_action("stop", ()) is False

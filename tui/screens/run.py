@@ -161,7 +161,7 @@ class RunScreen(Screen[None]):
             return
         self._shown_status = status
         self._show_title()
-        self._show_metrics()
+        self._show_metrics()  # (and the outcome line)
         self._show_error()
         self.refresh_bindings()
 
@@ -204,10 +204,12 @@ class RunScreen(Screen[None]):
         if self.view.ended_as == "finished":
             saved = result.get("adapter_dir") or result.get("model_dir") or result.get("output_dir")
             text = f"[green]✓ finished[/] — saved to [b]{escape(str(saved))}[/]" if saved else "[green]✓ finished[/]"
-        elif self.view.ended_as == "stopped":
+        elif self.view.ended_as == "stopped" or self.status == "stopped":
             text = f"[yellow]■ stopped at step {self.view.step}[/]"
             if result.get("checkpoint"):
                 text += f" — checkpoint [b]{escape(str(result['checkpoint']))}[/] (resume_from_checkpoint continues it)"
+            elif self.why:  # stopped by force before the trainer could write its final event
+                text += f" — {escape(self.why)}"
         outcome.update(text)
         outcome.display = bool(text)
 
