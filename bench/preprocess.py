@@ -45,22 +45,29 @@ def main() -> None:
                  sequence_len=2048, output_dir=str(tmp / "out"))
     tok = prepare_tokenizer(cfg)
 
-    start = time.perf_counter()
+    import resource
+
+    def cpu() -> float:  # this process (all threads) + finished worker processes
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    start, cpu0 = time.perf_counter(), cpu()
     prepared = prepare_datasets(cfg, tok, num_proc=args.num_proc, use_cache=False)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu_used = time.perf_counter() - start, cpu() - cpu0
     s = prepared.stats
     print(f"rows: {args.rows}  kept: {s['rows']}  tokens: {s['tokens']}  trained: {s['trained_tokens']}  "
           f"mean length: {s['tokens'] / s['rows']:.0f}")
     print(f"tunedeck prepare_datasets: {elapsed:.2f} s = {args.rows / elapsed:,.0f} rows/s, "
-          f"{s['tokens'] / elapsed:,.0f} tokens/s (num_proc={args.num_proc or 1})")
+          f"{s['tokens'] / elapsed:,.0f} tokens/s (num_proc={args.num_proc or 1}); "
+          f"{cpu_used:.1f} CPU-s = {args.rows / cpu_used:,.0f} rows per CPU-second")
 
     n = min(args.baseline_rows, args.rows)
     sub = Rows(rows=rows[:n], locs=[(str(data), i + 1, i) for i in range(n)])
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), cpu()
     reference_tokenize(sub, cfg.datasets[0], cfg, tok)
-    base = time.perf_counter() - start
+    base, base_cpu = time.perf_counter() - start, cpu() - cpu0
     print(f"per-turn-render baseline (Axolotl's method, tokenize+label only, 1 process, {n} rows): "
-          f"{n / base:,.0f} rows/s")
+          f"{n / base:,.0f} rows/s; {n / base_cpu:,.0f} rows per CPU-second")
     import os
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (shared cores slow both figures)")

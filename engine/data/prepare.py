@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import cache
+from . import arrow, cache
 from .errors import DataError
 from .sources import resolve_source
 from .tokenized import IGNORE, Tokenized
@@ -52,7 +52,7 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
     """Tokenized train (and eval) data for ``cfg``, from the cache when nothing that matters changed."""
     import datasets
 
-    from .templates import resolve_template
+    from .templates import dataset_template
     from .tokenizer import tokenizer_fingerprint
 
     datasets.disable_progress_bars()
@@ -63,9 +63,8 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
     parts = {
         "tokenizer": tokenizer_fingerprint(tokenizer), "settings": _settings(cfg),
         "datasets": [{"cfg": ds.model_dump(), "content": ref.fingerprint(),
-                      "template": resolve_template(ds.chat_template or cfg.chat_template, tokenizer)
-                      if ds.type == "chat_template" else None}
-                     for ds, ref in zip(cfg.datasets, refs)],
+                      "template": dataset_template(ds, cfg, tokenizer, i) if ds.type == "chat_template" else None}
+                     for i, (ds, ref) in enumerate(zip(cfg.datasets, refs))],
     }
     key = cache.cache_key(parts)
     root = cache.prepared_root(cfg, preset_path)
@@ -97,7 +96,7 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
         all_labels += labels
         which += [index] * len(ids)
 
-    rows_ds = datasets.Dataset.from_dict({"input_ids": all_ids, "labels": all_labels, "dataset": which})
+    rows_ds = arrow.dataset({"input_ids": all_ids, "labels": all_labels, "dataset": which})
     train_idx, eval_idx = split_indices(len(all_ids), cfg.val_set_size, cfg.seed)
     train = _build(rows_ds, all_ids, all_labels, train_idx, cfg, cfg.seed)
     evals = _build(rows_ds, all_ids, all_labels, eval_idx, cfg, cfg.seed + 1) if eval_idx is not None else None
@@ -173,17 +172,15 @@ def split_indices(n: int, val_set_size: float, seed: int) -> tuple[list[int], li
     except ValueError as err:
         raise DataError(f"val_set_size {val_set_size} does not fit the {n} prepared rows: {err} Lower it (a "
                         "fraction below 1, or a row count smaller than the data).", key="val_set_size") from None
-    return parts["train"]["i"], parts["test"]["i"]
+    return list(parts["train"]["i"]), list(parts["test"]["i"])
 
 
 def _build(rows_ds: Any, ids: list[list[int]], labels: list[list[int]], index: list[int], cfg: Any,
            seed: int) -> Any:
-    import datasets
-
     if cfg.sample_packing:
         from .packing import pack_rows
         packed = pack_rows([ids[i] for i in index], [labels[i] for i in index], cfg.sequence_len, seed)
-        return datasets.Dataset.from_dict(packed)
+        return arrow.dataset(packed)
     picked = rows_ds if len(index) == len(rows_ds) and index == list(range(len(rows_ds))) else rows_ds.select(index)
     return picked.remove_columns("dataset")
 
