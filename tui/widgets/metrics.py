@@ -78,8 +78,9 @@ class MetricChart(Widget):
         if values:
             label += f"  (min {format_number(min(values))})"
         self.query_one(Label).update(label + extra)
-        # Sparkline compares data by identity-free equality; a fresh list makes it redraw.
-        self.query_one(Sparkline).data = list(values)
+        sparkline = self.query_one(Sparkline)
+        sparkline.data = list(values)  # a fresh list, so the reactive sees a change
+        sparkline.visible = bool(values)  # an empty sparkline would draw a flat line, as if the values were low
 
 
 def pack_items(items: Sequence[str], width: int, separator: str = " · ") -> str:
