@@ -247,3 +247,25 @@ def test_a_run_without_pid_yet_is_starting_then_failed(tmp_path):
     assert run_status(run_dir) == "starting"  # the launcher has not recorded the pid yet
     folder.update_state(run_dir, started_at=time.time() - 120)
     assert run_status(run_dir) == "failed"  # it never did
+
+
+def test_status_of_a_long_run_reads_only_the_ends_of_its_events(tmp_path):
+    from engine.runs.control import HEAD_BYTES, TAIL_BYTES, edge_events
+
+    run_dir = tmp_path / "long"
+    run_dir.mkdir()
+    folder.update_state(run_dir, run_id="long", status="running", pid=None, started_at=time.time() - 3600)
+    folder.append_event(run_dir, "start", total_steps=50000, num_epochs=1, steps_per_epoch=50000,
+                        effective_batch_size=8, num_processes=1, command="x")
+    with open(run_dir / "events.jsonl", "a") as fh:  # ~5 MB of steps
+        for step in range(1, 40001):
+            fh.write(json.dumps({"event": "step", "time": 0, "step": step, "total_steps": 50000,
+                                 "loss": 1000.0 / step, "filler": "x" * 60}) + "\n")
+    folder.append_event(run_dir, "finished", step=40000, output_dir="/o", model_dir="/o")
+    assert (run_dir / "events.jsonl").stat().st_size > 20 * (HEAD_BYTES + TAIL_BYTES)
+    edges = edge_events(run_dir)
+    assert edges[0]["event"] == "start" and edges[-1]["event"] == "finished"
+    assert len(edges) < 1000
+    info = run_info(run_dir)
+    assert (info.status, info.step, info.total_steps) == ("finished", 40000, 50000)
+    assert info.loss == pytest.approx(1000.0 / 40000)

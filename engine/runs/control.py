@@ -7,6 +7,7 @@ it is "failed", and that verdict is written back to state.json. Import-light (no
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -100,6 +101,39 @@ class RunInfo:
     state: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
+HEAD_BYTES = 16 * 1024
+TAIL_BYTES = 64 * 1024
+
+
+def edge_events(run_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The first and last events of a run, in order: enough for status, totals and the latest step.
+
+    A long run's events.jsonl grows to megabytes and status is polled every second or so; the start event sits
+    at the head and the newest step and the final event at the tail, so only those two ends are read.
+    """
+    path = Path(run_dir) / folder.EVENTS_FILE
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size <= HEAD_BYTES + TAIL_BYTES:
+                chunks = [fh.read(size)]
+            else:
+                head = fh.read(HEAD_BYTES)
+                fh.seek(size - TAIL_BYTES)
+                tail = fh.read(TAIL_BYTES)
+                chunks = [head[: head.rfind(b"\n") + 1], tail[tail.find(b"\n") + 1:]]
+    except FileNotFoundError:
+        return []
+    events = []
+    for chunk in chunks:
+        for raw in chunk[: chunk.rfind(b"\n") + 1].splitlines():  # a half-written last line waits
+            try:
+                events.append(json.loads(raw))
+            except json.JSONDecodeError:
+                continue
+    return events
+
+
 def _final_event(events: list[dict[str, Any]]) -> dict[str, Any] | None:
     for event in reversed(events):
         if event.get("event") in FINAL_EVENTS:
@@ -115,7 +149,7 @@ def run_status(run_dir: str | os.PathLike[str]) -> str:
 def run_info(run_dir: str | os.PathLike[str]) -> RunInfo:
     run_dir = Path(run_dir)
     state = folder.read_state(run_dir)
-    events = folder.read_events(run_dir)
+    events = edge_events(run_dir)
     status, message = _status_from(run_dir, state, events)
     info = RunInfo(
         run_id=state.get("run_id") or run_dir.name, run_dir=run_dir, status=status,
@@ -147,7 +181,7 @@ def _status_from(run_dir: Path, state: dict[str, Any], events: list[dict[str, An
         if not state.get("pid") and time.time() - float(state.get("started_at") or 0) < STARTING_GRACE:
             return "starting", None  # the launcher is between writing state.json and recording the pid
         # Gone without a final event. Read once more: it may have written one just before exiting.
-        final = _final_event(folder.read_events(run_dir))
+        final = _final_event(edge_events(run_dir))
         if final is None:
             if not state:
                 return "failed", "no state.json: not a run folder or it was never started"
@@ -251,7 +285,7 @@ def stop_run(run_dir: str | os.PathLike[str], timeout: float = 120.0, grace: flo
             forced = "SIGKILL"
             _signal_run(state, signal.SIGKILL)
             _wait_gone(state, time.monotonic() + 30)
-    final = _final_event(folder.read_events(run_dir))
+    final = _final_event(edge_events(run_dir))
     if final is not None:
         return run_status(run_dir)
     # No final event: the trainer never got to write one. It ended because we asked, so it is stopped.
