@@ -87,3 +87,32 @@ def test_ds_type_for_unusual_extension_and_hub_style_loader(tiny_model_dir, tmp_
     # a non-local path goes through datasets.load_dataset (here its packaged "json" builder, offline)
     b = prepare(make_cfg(tiny_model_dir, tmp_path, [{"path": "json", "data_files": [str(odd)]}]), use_cache=False)
     assert list(a.rows["input_ids"]) == list(b.rows["input_ids"]) and len(a.rows) == 2
+
+
+def test_json_layouts(tiny_model_dir, tmp_path):
+    import json
+
+    from engine.data.sources import read_json
+
+    (tmp_path / "list.json").write_text(json.dumps([{"text": "a"}, {"text": "b"}], indent=2))
+    (tmp_path / "cols.json").write_text(json.dumps({"text": ["a", "b"]}))
+    (tmp_path / "one.json").write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}]}, indent=2))
+    (tmp_path / "lines.json").write_text('{"text": "a"}\n{"text": "b"}\n')
+    assert read_json(tmp_path / "list.json").rows == [{"text": "a"}, {"text": "b"}]
+    assert read_json(tmp_path / "cols.json").rows == [{"text": "a"}, {"text": "b"}]
+    assert read_json(tmp_path / "one.json").rows == [{"messages": [{"role": "user", "content": "hi"}]}]
+    assert read_json(tmp_path / "lines.json").locs == [(str(tmp_path / "lines.json"), 1, 0),
+                                                       (str(tmp_path / "lines.json"), 2, 1)]
+
+
+def test_preview_prints_examples_and_totals(tiny_model_dir, tmp_path, capsys):
+    from engine.cli import main
+
+    data = write_jsonl(tmp_path / "io.jsonl", [{"segments": [{"label": False, "text": "Question: Loruka?\n"},
+                                                             {"label": True, "text": "Zorba"}]}])
+    preset = tmp_path / "p.yaml"
+    preset.write_text(f"base_model: {tiny_model_dir}\ndatasets:\n  - path: {data}\n    type: input_output\n"
+                      f"output_dir: {tmp_path}/out\n")
+    assert main(["preview", str(preset), "-n", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Question: Loruka?" in out and "Zorba" in out and "1 rows" in out and "learned" in out

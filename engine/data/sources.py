@@ -135,19 +135,29 @@ def load_hub(hub_id: str, name: str | None, split: str, data_files: Any) -> Any:
 # --- readers: each returns Rows with 1-based line numbers where the format has lines ---------------------------
 
 def read_json(path: Path) -> Rows:
+    """JSONL (one object per line, any extension), or for .json a whole-file list of objects or a dict of
+    equal-length columns (the layouts datasets' json loader reads)."""
     text = path.read_text(encoding="utf-8")
-    stripped = text.lstrip()
-    if path.suffix.lower() == ".json" and stripped.startswith("["):
+    if path.suffix.lower() == ".json" and text.lstrip().startswith(("[", "{")):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
-            raise DataError(f"not valid JSON: {err.msg} (column {err.colno}). Fix the file or convert it to JSONL "
-                            "(one JSON object per line).", file=str(path), line=err.lineno) from None
-        bad = next((i for i, r in enumerate(data) if not isinstance(r, dict)), None)
-        if bad is not None:
-            raise DataError(f"element {bad + 1} of the top-level list is not a JSON object; every row must be "
-                            "an object such as {\"text\": ...}.", file=str(path))
-        return Rows(rows=data, locs=[(str(path), None, i) for i in range(len(data))])
+            if text.lstrip().startswith("["):
+                raise DataError(f"not valid JSON: {err.msg} (column {err.colno}). Fix the file or convert it to "
+                                "JSONL (one JSON object per line).", file=str(path), line=err.lineno) from None
+            data = None  # several objects: JSONL in a .json file
+        if isinstance(data, dict):
+            columns = all(isinstance(v, list) and not any(isinstance(x, dict) for x in v) for v in data.values())
+            if data and columns and len({len(v) for v in data.values()}) == 1:
+                data = [dict(zip(data, values)) for values in zip(*data.values())]
+            else:
+                return Rows(rows=[data], locs=[(str(path), 1, 0)])  # one object: one row
+        if isinstance(data, list):
+            bad = next((i for i, r in enumerate(data) if not isinstance(r, dict)), None)
+            if bad is not None:
+                raise DataError(f"element {bad + 1} of the top-level list is not a JSON object; every row must be "
+                                "an object such as {\"text\": ...}.", file=str(path))
+            return Rows(rows=data, locs=[(str(path), None, i) for i in range(len(data))])
     rows: list[dict] = []
     locs: list[Loc] = []
     for lineno, line in enumerate(text.splitlines(), 1):
