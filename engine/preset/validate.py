@@ -240,10 +240,7 @@ def describe(annotation: Any, constraints: dict[str, Any] | None = None) -> str:
     if origin in (typing.Union, types.UnionType):
         optional = type(None) in args
         parts = [describe(a, constraints) for a in args if a is not type(None)]
-        literals = [a for a in args if typing.get_origin(a) is Literal]
         text = " or ".join(dict.fromkeys(parts))
-        if literals and len(parts) > 1:
-            text = " or ".join(dict.fromkeys(parts))
         return f"{text} (or empty)" if optional else text
     if origin is Literal:
         shown = [_show(a) if not isinstance(a, str) else a for a in args]
