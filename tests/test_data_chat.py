@@ -129,6 +129,7 @@ MORE = [
     ({"chat_template": "gemma"}, {"roles_to_train": ["user"]}),
     ({"chat_template": "phi3"}, {"train_on_eos": "all"}),
     ({"chat_template": "mistral"}, {}),
+    ({"chat_template": "qwen"}, {"train_on_eos": "all", "roles_to_train": ["system", "assistant"]}),
     ({"train_on_inputs": True, "eot_tokens": [IM_END]}, {"train_on_eot": "all"}),
 ])
 def test_fast_path_matches_reference(tiny_model_dir, tmp_path, top, ds_extra):

@@ -18,7 +18,11 @@ API (heavy imports happen inside the functions; importing ``engine.data`` is lig
       sequence_len, sample_packing, packed_sequences, eval_packed_sequences, packing_efficiency
       (real tokens / (packed_sequences x sequence_len)), datasets (the same counts per entry).
     ``.rows``: every kept row unpacked in source order (input_ids, labels, dataset index) — what --export writes.
-    ``.cache_dir`` / ``.cache_hit``: the cache entry used (see ``engine.data.cache``).
+    ``.cache_dir`` / ``.cache_hit``: the cache entry used. Cache: ``dataset_prepared_path`` or, by default,
+      ``last_run_prepared`` beside output_dir; keyed by data content, tokenizer, template and settings (see
+      ``engine.data.cache``). Several ranks may call it at once (entries appear by atomic rename), but letting
+      the main process go first (accelerate's main_process_first) avoids duplicated work.
+    ``num_proc``: tokenize in that many forked processes (entries of >= 2000 rows); None/1 = in process.
     Raises ``DataError`` (a ``TunedeckError`` with .file/.line/.key) on bad data, before any training.
 
 ``engine.data.collate.DataCollator(pad_token_id, pad_to=None, pad_to_multiple_of=None)``

@@ -44,7 +44,7 @@ from typing import Any
 from .completion import _fields
 from .errors import DataError, row_error
 from .sources import Loc, Rows
-from .templates import resolve_template
+from .templates import dataset_template
 from .tokenized import IGNORE, Tokenized, batched
 
 DEFAULT_ROLES = {"human": "user", "user": "user", "assistant": "assistant", "gpt": "assistant",
@@ -72,8 +72,7 @@ class ChatSettings:
 
 def chat_settings(ds: Any, cfg: Any, tokenizer: Any, index: int = 0) -> ChatSettings:
     """Everything the chat tokenizer needs, resolved and validated once per dataset entry."""
-    key = f"datasets.{index}.chat_template" if ds.chat_template else "chat_template"
-    template = resolve_template(ds.chat_template or cfg.chat_template, tokenizer, key=key)
+    template = dataset_template(ds, cfg, tokenizer, index)
     mappings = {"role": ds.message_field_role or "role", "content": ds.message_field_content or "content"}
     mappings.update(ds.message_property_mappings or {})
     if ds.roles:
@@ -131,9 +130,9 @@ def conversation(row: dict, loc: Loc, s: ChatSettings) -> list[dict]:
         raise row_error(loc, f"field '{s.field_messages}' must be a non-empty list of messages.", key="field_messages")
     turns = []
     role_key, content_key = s.mappings["role"], s.mappings["content"]
-    if "system" in row and row["system"] is not None and s.role_map.get(
-            (messages[0] or {}).get(role_key) if isinstance(messages[0], dict) else None) != "system":
-        turns.append({"role": "system", "content": row["system"]})
+    first_role = messages[0].get(role_key) if isinstance(messages[0], dict) else None
+    if isinstance(row.get("system"), str) and s.role_map.get(first_role, first_role) != "system":
+        turns.append({"role": "system", "content": row["system"]})  # Axolotl's field_system
     for n, msg in enumerate(messages, 1):
         if not isinstance(msg, dict):
             raise row_error(loc, f"message {n} is a {type(msg).__name__}, not an object.", key="field_messages")
@@ -245,8 +244,10 @@ class _Renderer:
             return _render([conv], self.s, [loc])[0]  # raises a DataError naming the row
 
     def marked(self, conv: list[dict]) -> str:
-        simple = not self.s.extra_keys
-        key = tuple(t["role"] for t in conv) if simple else None
+        # the marker render depends on everything but the contents: key it by the rest of each turn
+        key = None if self.s.extra_keys else tuple(
+            t["role"] if len(t) == 2 else tuple(sorted((k, repr(v)) for k, v in t.items() if k != "content"))
+            for t in conv)
         if key is not None and key in self.cache:
             return self.cache[key]
         marked_conv = [{**t, "content": f"\ue000{n}\ue001"} for n, t in enumerate(conv)]
