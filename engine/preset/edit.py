@@ -46,7 +46,10 @@ def coerce(knob: KnobInfo, value: Any) -> Any:
     adapter = _adapter(knob.field_info.rebuild_annotation())  # the type with its range constraints
     candidates = [value]
     if isinstance(value, str):
-        candidates.append(parse_scalar(value))
+        parsed = parse_scalar(value)
+        # A flow list or map typed as text ("[q_proj, v_proj]") means that structure, even where the knob
+        # would also take plain text (lora_target_modules: list or regex string).
+        candidates.insert(0 if isinstance(parsed, (list, dict)) else 1, parsed)
     for cand in candidates:
         try:
             adapter.validate_python(to_plain(cand), strict=True)
