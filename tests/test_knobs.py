@@ -82,7 +82,10 @@ def test_known_special_tokens_pass():
     assert cfg.special_tokens["pad_token"] == "<pad>"
 
 
-@pytest.mark.parametrize("modules, fix", [([], "lora_target_linear"), (["q_proj", " "], "q_proj")])
+@pytest.mark.parametrize("modules, fix", [
+    ([], "lora_target_linear"), (["q_proj", " "], "q_proj"), ("", "lora_target_linear"),
+    (".*(q|v_proj", "not a valid regular expression"), (["q_proj", "v_("], "[q_proj, v_proj]"),
+])
 def test_lora_target_modules_need_names(modules, fix):
     msg = _error(Config, lora_target_modules=modules)
     assert fix in msg
@@ -129,3 +132,36 @@ def test_dataset_field_checks(values, fix):
 
 def test_main_process_ip_must_look_like_an_address():
     assert "IP or host name" in _error(Config, main_process_ip="10.0.0.1 extra")
+
+
+def test_lora_target_modules_take_a_list_or_one_regex():
+    assert Config(lora_target_modules=["q_proj"]).lora_target_modules == ["q_proj"]
+    assert Config(lora_target_modules=r".*\.(q|v)_proj").lora_target_modules == r".*\.(q|v)_proj"
+
+
+def test_lora_alpha_is_a_whole_number():
+    assert type(Config(lora_alpha=32).lora_alpha) is int
+    assert "integer" in _error(Config, lora_alpha=16.5)
+    assert _error(Config, lora_alpha=0)
+
+
+@pytest.mark.parametrize("metric, ok", [("eval_loss", True), ("loss", True), ("eval_mean_token_accuracy", True),
+                                        ("entropy", True), ("eval_bleu", False), ("accuracy", False)])
+def test_metric_for_best_model_is_one_tunedeck_reports(metric, ok):
+    if ok:
+        assert Config(metric_for_best_model=metric).metric_for_best_model == metric
+    else:
+        msg = _error(Config, metric_for_best_model=metric)
+        assert metric in msg and "eval_loss" in msg and "eval_mean_token_accuracy" in msg
+
+
+@pytest.mark.parametrize("value", ["offload", "offload_disk"])
+def test_gradient_checkpointing_offload_says_what_to_do(value):
+    msg = _error(Config, gradient_checkpointing=value)
+    assert "activation offloading" in msg and "not supported by tunedeck yet" in msg
+    assert "gradient_checkpointing: true" in msg
+
+
+def test_chat_template_jinja_may_not_be_blank():
+    assert "chat_template_jinja is empty" in _error(Config, chat_template_jinja=" ")
+    assert "chat_template_jinja is empty" in _error(DatasetConfig, path="d.jsonl", chat_template_jinja="")

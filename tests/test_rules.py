@@ -71,6 +71,33 @@ CASES = {
     "save best needs eval": ({"save_strategy": "best"}, "save_strategy", "error", ["val_set_size", "steps or epoch"]),
     "save best with eval off": ({"save_strategy": "best", "val_set_size": 0.1, "eval_strategy": "no"},
                                 "save_strategy", "error", ["eval_strategy"]),
+    "save best needs a metric": ({"val_set_size": 0.1, "save_strategy": "best"}, "save_strategy", "error",
+                                 ["metric_for_best_model: eval_loss", "Axolotl"]),
+    "greater_is_better without metric": ({"greater_is_better": True}, "greater_is_better", "warning",
+                                         ["metric_for_best_model", "remove greater_is_better"]),
+    "greater_is_better with a loss": ({"val_set_size": 0.1, "metric_for_best_model": "eval_loss",
+                                       "greater_is_better": True}, "greater_is_better", "warning", ["highest loss"]),
+    "metric without evaluation": ({"metric_for_best_model": "eval_loss"}, "metric_for_best_model", "warning",
+                                  ["val_set_size is 0"]),
+    "jinja in chat_template": ({"datasets": [CHAT], "chat_template": "{% for m in messages %}{{ m.content }}"
+                                "{% endfor %}"}, "chat_template", "error",
+                               ["chat_template: jinja", "into chat_template_jinja", "Axolotl"]),
+    "jinja without its template": ({"datasets": [CHAT], "chat_template": "jinja"}, "chat_template", "error",
+                                   ["chat_template_jinja is not set", "chatml"]),
+    "own template ignored": ({"datasets": [CHAT], "chat_template": "chatml", "chat_template_jinja": "{{ x }}"},
+                             "chat_template_jinja", "warning", ["chat_template: jinja", "remove"]),
+    "dataset jinja without its template": ({"datasets": [{**CHAT, "chat_template": "jinja"}]},
+                                           "datasets.0.chat_template", "error",
+                                           ["chat_template_jinja is not set in this dataset entry"]),
+    "jinja in dataset chat_template": ({"datasets": [{**CHAT, "chat_template": "{{ messages }}"}]},
+                                       "datasets.0.chat_template", "error",
+                                       ["chat_template_jinja in this dataset entry"]),
+    "dataset template on completion": ({"datasets": [{"path": "d.jsonl", "chat_template_jinja": "{{ x }}"}]},
+                                       "datasets.0.chat_template_jinja", "warning", ["ignored for type completion"]),
+    "top template without chat data": ({"chat_template_jinja": "{{ x }}"}, "chat_template_jinja", "warning",
+                                       ["type: chat_template"]),
+    "bare layer name as regex": ({**LORA, "lora_target_modules": "q_proj"}, "lora_target_modules", "warning",
+                                 ["[q_proj]", "whole name"]),
     "lora knobs without adapter": ({"lora_r": 32, "lora_target_linear": True}, "lora_r", "warning",
                                    ["lora_target_linear", "adapter: lora"]),
     "adapter without targets": ({"adapter": "lora"}, "adapter", "error",
@@ -169,3 +196,17 @@ def test_dataset_problems_point_at_their_own_entry():
 def test_rules_carry_no_location():
     for p in check_rules(make(base_model=None, datasets=[])):
         assert p.file is None and p.line is None
+
+
+@pytest.mark.parametrize("values", [
+    {"datasets": [CHAT], "chat_template": "jinja", "chat_template_jinja": "{{ messages }}"},
+    {"datasets": [CHAT], "chat_template_jinja": "{{ messages }}"},  # implies jinja, as in Axolotl
+    {"datasets": [{**CHAT, "chat_template": "jinja", "chat_template_jinja": "{{ messages }}"}]},
+    {"adapter": "lora", "lora_target_modules": r".*\.(q|v)_proj"},
+    {"adapter": "lora", "lora_target_modules": "all-linear"},
+    {"val_set_size": 0.1, "save_strategy": "best", "metric_for_best_model": "eval_loss"},
+    {"val_set_size": 0.1, "saves_per_epoch": 2, "metric_for_best_model": "mean_token_accuracy",
+     "greater_is_better": True},
+], ids=["jinja", "jinja implied", "dataset jinja", "regex", "all-linear", "best with metric", "accuracy"])
+def test_axolotl_spellings_that_are_fine(values):
+    assert [p.format() for p in check_rules(make(**values))] == []

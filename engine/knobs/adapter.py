@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, field_validator
@@ -56,8 +57,8 @@ class AdapterKnobs(BaseModel):
         typical="8–64; 16 is a good start, 64+ for large domain shifts.",
         interacts=("lora_alpha", "lora_target_modules", "lora_target_linear", "adapter"),
     )
-    lora_alpha: float = knob(
-        16, section=S, basic=True, gt=0,
+    lora_alpha: int = knob(
+        16, section=S, basic=True, ge=1,
         summary="LoRA scaling: the update is multiplied by lora_alpha / lora_r.",
         what="The adapter's output is multiplied by lora_alpha / lora_r before it is added to the layer. "
         "Holding that ratio steady lets you change r without retuning the learning rate.",
@@ -74,15 +75,16 @@ class AdapterKnobs(BaseModel):
         typical="0.0–0.1; 0.05 is common.",
         interacts=("lora_r", "adapter"),
     )
-    lora_target_modules: list[str] | None = knob(
+    lora_target_modules: list[str] | str | None = knob(
         None, section=S,
-        summary="Names of the linear layers that get adapters, e.g. q_proj, v_proj.",
-        what="The layer names (matched against the end of each module's name) that get LoRA matrices. For "
-        "Llama/Mistral the attention layers are q_proj, k_proj, v_proj, o_proj and the MLP layers "
-        "gate_proj, up_proj, down_proj. Set this or lora_target_linear.",
+        summary="The layers that get adapters: a list of names (q_proj, v_proj), or one regex string.",
+        what="A list names layers by the end of each module's name: for Llama/Mistral the attention layers are "
+        "q_proj, k_proj, v_proj, o_proj and the MLP layers gate_proj, up_proj, down_proj. A single string is a "
+        "regex (as in PEFT) that must match a module's full name, such as .*\\.(q|v)_proj; all-linear means "
+        "every linear layer. Set this or lora_target_linear.",
         cost="More targeted layers = more trainable parameters and memory, usually better quality; "
         "attention-only (q_proj, v_proj) is the lightest.",
-        typical="All seven projection layers, or just use lora_target_linear: true.",
+        typical="All seven projection layers as a list, or just use lora_target_linear: true.",
         interacts=("lora_target_linear", "lora_r", "adapter"),
     )
     lora_target_linear: bool = knob(
@@ -98,8 +100,16 @@ class AdapterKnobs(BaseModel):
 
     @field_validator("lora_target_modules")
     @classmethod
-    def _module_names(cls, value: list[str] | None) -> list[str] | None:
+    def _module_names(cls, value: list[str] | str | None) -> list[str] | str | None:
         if value is None:
+            return value
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError(
+                    "lora_target_modules is empty text: list layers such as [q_proj, v_proj], write one regex "
+                    "over module names, or remove it and set lora_target_linear: true"
+                )
+            _check_regex(value, "lora_target_modules")
             return value
         if not value:
             raise ValueError(
@@ -108,4 +118,16 @@ class AdapterKnobs(BaseModel):
             )
         if any(not m.strip() for m in value):
             raise ValueError("lora_target_modules holds an empty name: remove it or write a layer name like q_proj")
+        for name in value:  # Axolotl compiles each entry as a regex too, and refuses the file when one fails
+            _check_regex(name, "lora_target_modules")
         return value
+
+
+def _check_regex(pattern: str, key: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as err:
+        raise ValueError(
+            f"{key} '{pattern}' is not a valid regular expression ({err}): fix the pattern, or write plain "
+            "layer names as a list such as [q_proj, v_proj]"
+        ) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from .base import Section, knob
 
@@ -102,3 +102,14 @@ class BatchingKnobs(BaseModel):
         typical="true for 7B+ models or long sequence_len on one GPU; false for small models that fit.",
         interacts=("micro_batch_size", "sequence_len"),
     )
+
+    @field_validator("gradient_checkpointing", mode="before")
+    @classmethod
+    def _no_offloading(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("offload", "offload_disk"):
+            raise ValueError(
+                f"activation offloading (gradient_checkpointing: {value}, which in Axolotl moves checkpointed "
+                "activations to CPU memory or disk) is not supported by tunedeck yet: use gradient_checkpointing: "
+                "true, which recomputes them instead of storing them"
+            )
+        return value

@@ -95,13 +95,24 @@ class DatasetConfig(BaseModel):
     )
     chat_template: str | None = knob(
         None, section=S,
-        summary="chat_template: a named template (chatml, llama3, ...) or 'tokenizer_default'; overrides the top-level one.",
+        summary="chat_template: this source's template (chatml, llama3, tokenizer_default, jinja, ...).",
         what="The chat template for this source only, when it must differ from the top-level chat_template. "
-        "tokenizer_default uses the template saved with the tokenizer.",
+        "tokenizer_default uses the template saved with the tokenizer; jinja uses this entry's "
+        "chat_template_jinja.",
         cost="Training on one template and chatting with another degrades answers; keep it the template you "
         "will use at inference.",
         typical="Empty (use the top-level one).",
-        interacts=("chat_template", "datasets.type"),
+        interacts=("chat_template", "datasets.type", "datasets.chat_template_jinja"),
+    )
+    chat_template_jinja: str | None = knob(
+        None, section=S,
+        summary="chat_template: this source's own Jinja template (or .jinja file), for chat_template: jinja.",
+        what="A complete Jinja chat template, or the path of a file holding one, for this source only. It "
+        "applies when this entry's chat_template is jinja, or empty (then jinja is implied); this entry's "
+        "template then replaces the top-level one.",
+        cost="Same as chat_template: train in the format you will chat in.",
+        typical="Empty; set the top-level chat_template_jinja instead unless sources differ.",
+        interacts=("datasets.chat_template", "chat_template_jinja", "datasets.type"),
     )
     field_messages: str = knob(
         "messages", section=S,
@@ -202,6 +213,11 @@ class DatasetConfig(BaseModel):
             raise ValueError("roles_to_train holds an empty name: list template roles such as assistant")
         return value
 
+    @field_validator("chat_template_jinja")
+    @classmethod
+    def _jinja_nonempty(cls, value: str | None) -> str | None:
+        return _jinja_text(value)
+
 
 class DatasetKnobs(BaseModel):
     datasets: list[DatasetConfig] = knob(
@@ -217,14 +233,25 @@ class DatasetKnobs(BaseModel):
     )
     chat_template: str | None = knob(
         None, section=S, basic=True,
-        summary="Chat template for chat_template datasets: a name (chatml, llama3, ...), 'tokenizer_default' or a Jinja string.",
+        summary="Chat template for chat datasets: a name (chatml, llama3, ...), tokenizer_default or jinja.",
         what="How a list of messages becomes one text with role markers. tokenizer_default uses the template "
         "saved with the tokenizer (right for instruct models); a name such as chatml or llama3 picks a known "
-        "template; anything containing Jinja ({% ... %}) is used as the template itself.",
+        "template; jinja uses your own template, written in chat_template_jinja (as in Axolotl).",
         cost="The model answers best in the format it was trained in: use the same template at inference. "
         "A template unlike the model's pretraining format needs more data to learn.",
         typical="tokenizer_default for instruct models; llama3 or chatml when training a base model to chat.",
-        interacts=("datasets.chat_template", "datasets.type", "eot_tokens", "special_tokens", "tokenizer_config"),
+        interacts=("datasets.chat_template", "datasets.type", "eot_tokens", "special_tokens", "tokenizer_config",
+                   "chat_template_jinja"),
+    )
+    chat_template_jinja: str | None = knob(
+        None, section=S,
+        summary="Your own Jinja chat template (or the path of a .jinja file), used with chat_template: jinja.",
+        what="A complete Jinja chat template as text (a YAML block with |), or the path of a file holding "
+        "one. It applies when chat_template is jinja, or empty (then jinja is implied), and is saved with "
+        "the trained tokenizer.",
+        cost="None by itself; a template that renders differently from the one used at inference hurts answers.",
+        typical="Empty; a template copied from a model's tokenizer_config.json when you need your own format.",
+        interacts=("chat_template", "datasets.chat_template_jinja", "eot_tokens"),
     )
     eot_tokens: list[str] | None = knob(
         None, section=S,
@@ -255,3 +282,15 @@ class DatasetKnobs(BaseModel):
         typical="false for chat assistants; true when the goal is absorbing knowledge from the text.",
         interacts=("datasets.type", "datasets.roles_to_train"),
     )
+
+    @field_validator("chat_template_jinja")
+    @classmethod
+    def _jinja_nonempty(cls, value: str | None) -> str | None:
+        return _jinja_text(value)
+
+
+def _jinja_text(value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise ValueError("chat_template_jinja is empty: write the Jinja template (or the path of a .jinja file), "
+                         "or remove it")
+    return value

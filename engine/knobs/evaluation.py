@@ -11,6 +11,8 @@ from .base import Section, knob
 S = Section.EVALUATION
 
 Strategy = Literal["no", "steps", "epoch"]
+# What an evaluation reports (trl's SFTTrainer: the loss plus token accuracy and entropy), without "eval_".
+EVAL_METRICS = ("loss", "mean_token_accuracy", "entropy")
 
 
 class EvaluationKnobs(BaseModel):
@@ -67,11 +69,31 @@ class EvaluationKnobs(BaseModel):
         None, section=S,
         summary="When to save checkpoints: no, steps, epoch or best (default: from save_steps / saves_per_epoch).",
         what="no: only the final model; steps: every save_steps; epoch: at each epoch's end; best: whenever "
-        "the validation loss improves (needs evaluation). Left empty it follows save_steps or saves_per_epoch, "
-        "else saves once per epoch.",
+        "metric_for_best_model (e.g. eval_loss) improves (needs evaluation). Left empty it follows save_steps or "
+        "saves_per_epoch, else saves once per epoch.",
         cost="Each checkpoint takes disk space and a pause to write it.",
         typical="Empty; set saves_per_epoch or save_steps instead.",
-        interacts=("save_steps", "saves_per_epoch", "save_total_limit", "val_set_size"),
+        interacts=("save_steps", "saves_per_epoch", "save_total_limit", "val_set_size", "metric_for_best_model"),
+    )
+    metric_for_best_model: str | None = knob(
+        None, section=S,
+        summary="The evaluation metric that decides the best checkpoint (eval_loss; needed by save_strategy best).",
+        what="Which number from each evaluation ranks checkpoints: save_strategy best saves when it improves, "
+        "and save_total_limit never deletes the best one. tunedeck's evaluation reports eval_loss, "
+        "eval_mean_token_accuracy and eval_entropy (the eval_ prefix may be left out). Axolotl requires it "
+        "with save_strategy best, so write eval_loss there.",
+        cost="None; it only chooses which checkpoint counts as best.",
+        typical="eval_loss (lower is better).",
+        interacts=("save_strategy", "greater_is_better", "save_total_limit", "val_set_size"),
+    )
+    greater_is_better: bool | None = knob(
+        None, section=S,
+        summary="Whether a higher metric_for_best_model is better (default: false for *loss metrics, else true).",
+        what="The direction of metric_for_best_model. Left empty it follows the metric's name: lower is "
+        "better for a loss, higher for anything else (such as mean_token_accuracy).",
+        cost="None; the wrong direction keeps the worst checkpoint as the best.",
+        typical="Empty.",
+        interacts=("metric_for_best_model", "save_strategy"),
     )
     save_steps: float | None = knob(
         None, section=S, gt=0,
@@ -94,7 +116,7 @@ class EvaluationKnobs(BaseModel):
         None, section=S, ge=1,
         summary="Keep at most this many checkpoints; older ones are deleted.",
         what="After each save, the oldest checkpoints beyond this count are removed from output_dir "
-        "(the best one is kept when saving on the best eval loss).",
+        "(the best one by metric_for_best_model is kept when that is set).",
         cost="Lower saves disk space but leaves fewer points to go back to.",
         typical="2–5; empty keeps every checkpoint.",
         interacts=("save_steps", "saves_per_epoch", "output_dir"),
@@ -126,6 +148,19 @@ class EvaluationKnobs(BaseModel):
         typical="false; true on spot or pre-emptible machines.",
         interacts=("resume_from_checkpoint", "output_dir", "saves_per_epoch"),
     )
+
+    @field_validator("metric_for_best_model")
+    @classmethod
+    def _known_metric(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        name = value.strip()
+        if name.removeprefix("eval_") not in EVAL_METRICS:
+            raise ValueError(
+                f"metric_for_best_model '{value}' is not a metric tunedeck's evaluation reports, so the run would "
+                f"stop at its first checkpoint: use eval_loss (or {', '.join('eval_' + m for m in EVAL_METRICS[1:])})"
+            )
+        return name
 
     @field_validator("val_set_size")
     @classmethod

@@ -20,7 +20,7 @@ TEMPLATE_ROLES = ("user", "assistant", "system", "tool")
 # Per-dataset keys that only chat_template datasets read.
 CHAT_ONLY_KEYS = (
     "chat_template", "field_messages", "message_property_mappings", "message_field_role", "message_field_content",
-    "roles", "roles_to_train", "train_on_eos", "train_on_eot",
+    "roles", "roles_to_train", "train_on_eos", "train_on_eot", "chat_template_jinja",
 )
 LORA_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "lora_target_linear")
 
@@ -120,6 +120,16 @@ def _lora_targets(cfg: Config) -> Iterator[Problem]:
 
 
 @rule
+def _lora_target_regex(cfg: Config) -> Iterator[Problem]:
+    """A string is a regex PEFT matches against whole module names, so a bare layer name matches nothing."""
+    value = cfg.lora_target_modules
+    if isinstance(value, str) and value != "all-linear" and not set(value) & set(".*+?[](){}|^$\\"):
+        yield _warning("lora_target_modules", f"lora_target_modules is the text '{value}', which PEFT reads as a "
+                       f"regex that must match a module's whole name (model.layers.0.self_attn.{value}), so it "
+                       f"matches no layer: write a list, [{value}], to match layers by the end of their name.")
+
+
+@rule
 def _lora_without_adapter(cfg: Config) -> Iterator[Problem]:
     changed = [key for key in LORA_KEYS if _is_set(cfg, key)]
     if changed and cfg.adapter is None:
@@ -174,6 +184,26 @@ def _save_best_needs_eval(cfg: Config) -> Iterator[Problem]:
         yield _error("save_strategy", "save_strategy is best, which saves when the validation loss improves, but "
                      "nothing is evaluated: set val_set_size (e.g. 0.05) and leave eval_strategy unset or steps, "
                      "or choose save_strategy steps or epoch.")
+
+
+@rule
+def _best_metric(cfg: Config) -> Iterator[Problem]:
+    """Axolotl refuses save_strategy best without metric_for_best_model; the direction must fit the metric."""
+    metric = cfg.metric_for_best_model
+    if cfg.save_strategy == "best" and metric is None:
+        yield _error("save_strategy", "save_strategy is best but metric_for_best_model is not set, and Axolotl "
+                     "refuses that: add metric_for_best_model: eval_loss to keep the checkpoint with the lowest "
+                     "validation loss, or choose save_strategy steps or epoch.")
+    if cfg.greater_is_better is not None and metric is None:
+        yield _warning("greater_is_better", "greater_is_better only gives the direction of metric_for_best_model, "
+                       "which is not set: set metric_for_best_model (e.g. eval_loss), or remove greater_is_better.")
+    if metric is not None and metric.endswith("loss") and cfg.greater_is_better:
+        yield _warning("greater_is_better", f"greater_is_better is true with metric_for_best_model {metric}, so the "
+                       "checkpoint with the highest loss counts as best: remove greater_is_better (a loss is "
+                       "better lower), or set it to false.")
+    if metric is not None and cfg.val_set_size == 0 and cfg.save_strategy != "best":
+        yield _warning("metric_for_best_model", "metric_for_best_model is ignored because val_set_size is 0, so "
+                       "nothing is evaluated: set val_set_size (e.g. 0.05), or remove metric_for_best_model.")
 
 
 # --- training length --------------------------------------------------------------------------------------
@@ -256,10 +286,15 @@ def _datasets(cfg: Config) -> Iterator[Problem]:
 
 
 @rule
+def _top_level_template(cfg: Config) -> Iterator[Problem]:
+    yield from _template_pair("", cfg.chat_template, cfg.chat_template_jinja)
+
+
+@rule
 def _chat_settings_unused(cfg: Config) -> Iterator[Problem]:
     if not cfg.datasets or any(ds.type == "chat_template" for ds in cfg.datasets):
         return
-    for key in ("chat_template", "eot_tokens"):
+    for key in ("chat_template", "chat_template_jinja", "eot_tokens"):
         if getattr(cfg, key) is not None:
             yield _warning(key, f"{key} is ignored: no dataset has type chat_template. Remove {key}, or set "
                            "type: chat_template on the datasets that hold conversations.")
@@ -282,8 +317,30 @@ def _chat_dataset(i: int, ds: DatasetConfig) -> Iterator[Problem]:
     if ds.field is not None:
         yield _warning(f"{at}.field", "field is ignored for type chat_template: name the messages column with "
                        "field_messages instead, and remove field.")
+    yield from _template_pair(f"{at}.", ds.chat_template, ds.chat_template_jinja)
     yield from _mappings(at, ds)
     yield from _roles(at, ds)
+
+
+def _is_jinja(text: str) -> bool:
+    return "{{" in text or "{%" in text
+
+
+def _template_pair(at: str, name: str | None, jinja: str | None) -> Iterator[Problem]:
+    """chat_template names a template; your own Jinja goes in chat_template_jinja with chat_template: jinja
+    (Axolotl's rule: jinja needs the template, and a template with chat_template empty implies jinja)."""
+    where = " in this dataset entry" if at else ""
+    if name is not None and _is_jinja(name):
+        yield _error(f"{at}chat_template", "chat_template holds a Jinja template, but it takes a template's name "
+                     "(Axolotl refuses a template here): set chat_template: jinja and move the template into "
+                     f"chat_template_jinja{where}.")
+    elif name == "jinja" and jinja is None:
+        yield _error(f"{at}chat_template", f"chat_template is jinja but chat_template_jinja is not set{where}: write "
+                     "your Jinja template (or the path of a .jinja file) in chat_template_jinja, or name a "
+                     "template such as chatml or tokenizer_default.")
+    elif jinja is not None and name not in (None, "jinja"):
+        yield _warning(f"{at}chat_template_jinja", f"chat_template_jinja is ignored because chat_template is {name}"
+                       f"{where}: set chat_template: jinja to use your template, or remove chat_template_jinja.")
 
 
 def _mappings(at: str, ds: DatasetConfig) -> Iterator[Problem]:

@@ -10,9 +10,11 @@ from .base import Section, knob
 
 S = Section.SCHEDULE
 
+# transformers' OptimizerNames that Axolotl accepts and tunedeck's stack can build (torch, bitsandbytes, torchao).
 Optimizer = Literal[
     "adamw_torch", "adamw_torch_fused", "adamw_8bit", "adamw_bnb_8bit", "paged_adamw_8bit", "paged_adamw_32bit",
-    "adafactor", "sgd", "lion_8bit", "paged_lion_8bit",
+    "adamw_torch_4bit", "adamw_torch_8bit", "ademamix", "ademamix_8bit", "paged_ademamix_32bit",
+    "paged_ademamix_8bit", "adafactor", "sgd", "lion_32bit", "lion_8bit", "paged_lion_32bit", "paged_lion_8bit",
 ]
 Scheduler = Literal[
     "cosine", "linear", "constant", "constant_with_warmup", "cosine_with_restarts", "polynomial",
@@ -56,8 +58,9 @@ class ScheduleKnobs(BaseModel):
         "adamw_torch", section=S,
         summary="The optimizer algorithm.",
         what="The rule that turns gradients into weight updates. adamw_* keep two running statistics per "
-        "trained weight; the 8bit variants (bitsandbytes) store those in 8 bits; paged_* can spill them to "
-        "CPU memory under pressure; adafactor keeps factored statistics; sgd keeps none.",
+        "trained weight; the 8bit variants (bitsandbytes) store those in 8 bits, adamw_torch_4bit/8bit "
+        "(torchao, installed separately) in 4 or 8; paged_* can spill them to CPU memory under pressure; "
+        "ademamix adds a slow third statistic, lion keeps one; adafactor keeps factored statistics; sgd none.",
         cost="AdamW in 32-bit costs 8 bytes of state per trained parameter (a big share of full fine-tuning "
         "memory); 8-bit variants cut that by ~4× with little quality loss. bitsandbytes optimizers need a "
         "GPU build of bitsandbytes for speed.",
