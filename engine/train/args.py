@@ -68,7 +68,11 @@ def save_schedule(cfg: Any, p: Plan, has_eval: bool) -> dict[str, Any]:
                 "save_strategy", "save_strategy: best saves when the validation loss improves, but there is no "
                 "validation set: set val_set_size (e.g. 0.05), or use save_strategy: steps or epoch.",
             )
-        out["metric_for_best_model"] = "eval_loss"
+    if has_eval and (strategy == "best" or cfg.metric_for_best_model):
+        # The best checkpoint is ranked by this metric (save_strategy best, and save_total_limit keeps it);
+        # greater_is_better left empty lets transformers derive it from the name (a loss: lower is better).
+        out["metric_for_best_model"] = cfg.metric_for_best_model or "eval_loss"
+        out["greater_is_better"] = cfg.greater_is_better
     return out
 
 

@@ -113,7 +113,9 @@ def lora_config(cfg: Any, new_token_ids: list[int] | None = None) -> Any:
     from peft import LoraConfig
 
     if cfg.lora_target_modules:
-        targets: Any = list(cfg.lora_target_modules)
+        # A list names layers by suffix; a single string is a regex over full module names (PEFT reads both).
+        targets: Any = cfg.lora_target_modules if isinstance(cfg.lora_target_modules, str) \
+            else list(cfg.lora_target_modules)
     elif cfg.lora_target_linear:
         targets = "all-linear"
     else:
