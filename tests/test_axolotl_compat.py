@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 
 from engine.axolotl_keys import AXOLOTL_DATASET_KEYS, AXOLOTL_TOP_LEVEL_KEYS
+from engine.errors import TunedeckError
 from engine.knobs.registry import dataset_knobs, top_level_knobs
 from engine.preset import load_preset
 from engine.preset.unknown_keys import dataset_names, top_level_names
@@ -42,11 +44,8 @@ EXPECTED_ERRORS: dict[str, dict[str, str]] = {
     "phi3-ft-fsdp.yml": {"datasets.0.type": "alpaca"},
     # Streaming pretraining (pretraining_dataset) is kept but not implemented: there is nothing to train on.
     "llama3-diffusion-pretrain-1b.yaml": {"datasets": "nothing to train on"},
-    # adamw_torch_4bit / adamw_torch_8bit (torchao) are outside tunedeck's optimizer list, and activation
-    # offloading for checkpointing ('offload') is not implemented: tunedeck names the values it supports.
-    "qwen3-32b-qlora.yaml": {"optimizer": "adamw_torch_4bit", "gradient_checkpointing": "offload"},
-    # A regex string for lora_target_modules (Axolotl passes it to PEFT); tunedeck takes a list of module names.
-    "gemma4-31b-qlora.yaml": {"optimizer": "adamw_torch_8bit", "lora_target_modules": "a list"},
+    # Activation offloading for checkpointing ('offload') is not implemented: tunedeck says so and names true.
+    "qwen3-32b-qlora.yaml": {"gradient_checkpointing": "offloading (gradient_checkpointing: offload"},
 }
 
 
@@ -129,6 +128,17 @@ def test_values_read_as_axolotl_means_them() -> None:
     assert phi3.get("wandb_project") == "phi3"
     assert phi3.get("adapter") is None and phi3.get("lora_r") is None  # blank in the file, so unset
     assert {"adam_beta2", "adam_epsilon", "fsdp", "resize_token_embeddings_to_32x"} <= set(phi3.kept_keys)
+
+    gemma4 = load_preset(FIXTURES / "gemma4-31b-qlora.yaml").config
+    assert gemma4.optimizer == "adamw_torch_8bit"
+    assert isinstance(gemma4.lora_target_modules, str)  # one regex over full module names, as PEFT reads it
+    assert re.fullmatch(gemma4.lora_target_modules, "model.language_model.layers.3.self_attn.q_proj")
+    assert not re.fullmatch(gemma4.lora_target_modules, "model.vision_tower.layers.3.self_attn.q_proj")
+
+    qwen3 = load_preset(FIXTURES / "qwen3-32b-qlora.yaml")
+    assert qwen3.get("optimizer") == "adamw_torch_4bit"
+    [offload] = [p.message for p in qwen3.errors]
+    assert "not supported by tunedeck yet" in offload and "gradient_checkpointing: true" in offload
 
     bigstral = load_preset(FIXTURES / "bigstral-ds-zero3.yaml")
     assert bigstral.get("deepspeed") == "deepspeed_configs/zero3_bf16_cpuoffload_params.json"
@@ -267,6 +277,7 @@ class _SFTDataset(BaseModel):
     ds_type: str | None = None
     field: str | None = None
     chat_template: str | None = None
+    chat_template_jinja: str | None = None
     field_messages: str | None = None
     message_field_role: str | None = None
     message_field_content: str | None = None
@@ -291,6 +302,7 @@ class _AxolotlMini(BaseModel):
     datasets: list[_SFTDataset]
     dataset_prepared_path: str | None = None
     chat_template: str | None = None
+    chat_template_jinja: str | None = None
     eot_tokens: list[str] | None = None
     train_on_inputs: bool | None = None
     special_tokens: _SpecialTokens | None = None
@@ -331,6 +343,8 @@ class _AxolotlMini(BaseModel):
     save_steps: int | float | None = None
     saves_per_epoch: int | None = None
     save_total_limit: int | None = None
+    metric_for_best_model: str | None = None
+    greater_is_better: bool | None = None
     logging_steps: int | None = None
     resume_from_checkpoint: str | None = None
     auto_resume_from_checkpoints: bool | None = None
@@ -383,6 +397,16 @@ def axolotl_problems(text: str) -> list[str]:
     if g("chat_template") and g("chat_template") not in _CHAT_TEMPLATES \
             and not str(g("chat_template")).startswith("tokenizer_default_fallback_"):
         out.append(f"chat_template: {g('chat_template')!r} is not one of Axolotl's template names")
+    templates = [("", data)] + [(f"datasets.{i}.", e) for i, e in enumerate(data.get("datasets") or [])]
+    for at, where in templates:  # check_chat_template_config (config.py and datasets.py)
+        if where.get("chat_template") == "jinja" and not where.get("chat_template_jinja"):
+            out.append(f"{at}chat_template_jinja is required when chat_template is set to jinja")
+    targets = g("lora_target_modules")
+    for pattern in targets if isinstance(targets, list) else []:  # check_lora_target_modules_regex
+        try:
+            re.compile(str(pattern))
+        except re.error:
+            out.append(f"lora_target_modules contains invalid regex pattern(s): {pattern}")
     if g("save_strategy") == "best" and not g("metric_for_best_model"):
         out.append("save_strategy: 'best' requires metric_for_best_model")
     if g("warmup_steps") and g("warmup_ratio"):
@@ -418,6 +442,10 @@ def test_the_mini_check_catches_what_axolotl_refuses() -> None:
         "lora_target_modules: {q: 1}\n": "lora_target_modules",
         "chat_template: '{% for m in messages %}{{ m.content }}{% endfor %}'\n": "template names",
         "save_strategy: best\n": "metric_for_best_model",
+        "greater_is_better: maybe\n": "greater_is_better",
+        "chat_template: jinja\n": "chat_template_jinja is required",
+        "datasets:\n  - path: d.jsonl\n    chat_template: jinja\n": "datasets.0.chat_template_jinja",
+        "lora_target_modules: ['q_proj', 'v_(']\n": "invalid regex",
         "warmup_steps: 5\nwarmup_ratio: 0.1\n": "mutually exclusive",
         "flash_attention: true\nattn_implementation: sdpa\n": "attention",
         "num_procs: 2\n": "not an Axolotl key",
@@ -428,18 +456,7 @@ def test_the_mini_check_catches_what_axolotl_refuses() -> None:
     assert any("two of" in p for p in axolotl_problems(good.replace("micro_batch_size: 2\n", "")))
 
 
-_MISSING_METRIC = pytest.mark.xfail(
-    strict=True,
-    reason="presets/mistral-7b-lora.yaml sets save_strategy: best without metric_for_best_model, which Axolotl "
-    "refuses (config.py check_save_strategy_best_requires_metric); tunedeck implies eval_loss. Needs a "
-    "metric_for_best_model knob or the line `metric_for_best_model: eval_loss` in the preset.",
-)
-
-
-@pytest.mark.parametrize(
-    "path", [pytest.param(p, marks=_MISSING_METRIC) if p.stem == "mistral-7b-lora" else p for p in PRESETS],
-    ids=lambda p: p.stem,
-)
+@pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
 def test_shipped_preset_is_valid_axolotl_yaml(path: Path) -> None:
     assert axolotl_problems(path.read_text()) == []
 
@@ -472,12 +489,101 @@ def test_preset_saved_after_edits_is_valid_axolotl_yaml(tmp_path: Path) -> None:
     assert data["special_tokens"] == {"pad_token": "<|im_end|>"} and data["gpus_per_node"] == 2
 
 
-@pytest.mark.xfail(strict=True, reason="tunedeck accepts a raw Jinja string in chat_template; Axolotl wants "
-                   "chat_template: jinja plus chat_template_jinja (a tunedeck-only spelling, engine/knobs)")
 def test_a_jinja_chat_template_is_written_the_axolotl_way(tmp_path: Path) -> None:
+    """Your own template is chat_template: jinja plus chat_template_jinja; Jinja in chat_template is refused
+    (Axolotl does not accept it) with the fix spelled out, on the key's line."""
+    template = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
     target = tmp_path / "jinja.yaml"
     target.write_text((ROOT / "presets" / "tiny-cpu-demo.yaml").read_text())
     preset = load_preset(target)
-    preset.set("chat_template", "{% for m in messages %}{{ m['content'] }}{% endfor %}")
+    preset.set("chat_template", template)
+    [error] = preset.errors
+    assert error.key == "chat_template" and error.line is not None
+    assert "chat_template: jinja" in error.message and "chat_template_jinja" in error.message
+    with pytest.raises(TunedeckError):
+        preset.save()
+
+    preset.set("chat_template", "jinja")
+    assert [p.key for p in preset.errors] == ["chat_template"]  # jinja without the template
+    assert "chat_template_jinja is not set" in preset.errors[0].message
+    preset.set("chat_template_jinja", template)
+    assert preset.errors == []
+    preset.save()
+    text = target.read_text()
+    assert axolotl_problems(text) == []
+    again = load_preset(target).config
+    assert (again.chat_template, again.chat_template_jinja) == ("jinja", template)
+
+
+def test_save_strategy_best_needs_a_metric_as_in_axolotl(tmp_path: Path) -> None:
+    target = tmp_path / "best.yaml"
+    target.write_text((ROOT / "presets" / "tiny-cpu-demo.yaml").read_text())
+    preset = load_preset(target)
+    preset.unset("saves_per_epoch")  # Axolotl refuses it beside save_strategy best
+    preset.set("save_strategy", "best")
+    errors = [p for p in preset.errors if p.key == "save_strategy"]
+    assert len(errors) == 1 and "metric_for_best_model: eval_loss" in errors[0].message
+    preset.set("metric_for_best_model", "eval_loss")
+    preset.set("greater_is_better", "false")
+    assert [p.format() for p in preset.errors] == []
     preset.save()
     assert axolotl_problems(target.read_text()) == []
+    cfg = load_preset(target).config
+    assert (cfg.metric_for_best_model, cfg.greater_is_better) == ("eval_loss", False)
+
+
+def test_lora_target_modules_regex_reaches_peft_unchanged(tiny_model_dir: Path) -> None:
+    """A string is handed to PEFT as one regex over full module names; a list by layer-name suffix."""
+    from peft import get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from engine.knobs import Config
+    from engine.train.model import lora_config
+
+    def adapted(targets: Any) -> set[str]:
+        cfg = Config(base_model=str(tiny_model_dir), adapter="lora", lora_target_modules=targets)
+        lora = lora_config(cfg)
+        assert lora.target_modules == (targets if isinstance(targets, str) else set(targets))
+        model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir), lora)
+        return {n.removeprefix("base_model.model.model.") for n, m in model.named_modules() if hasattr(m, "lora_A")}
+
+    assert adapted(r".*layers\.0\.self_attn\.(q|v)_proj") == {"layers.0.self_attn.q_proj", "layers.0.self_attn.v_proj"}
+    assert adapted(["q_proj", "v_proj"]) == {f"layers.{i}.self_attn.{m}_proj" for i in (0, 1) for m in "qv"}
+
+
+def test_knob_values_axolotl_types() -> None:
+    """lora_alpha is a whole number as in Axolotl; the new optimizers exist in transformers' OptimizerNames."""
+    from transformers.training_args import OptimizerNames
+
+    from engine.knobs import Config, get_knob
+
+    assert Config(lora_alpha=32.0).lora_alpha == 32 and type(Config(lora_alpha=32.0).lora_alpha) is int
+    with pytest.raises(ValidationError):
+        Config(lora_alpha=16.5)
+    with pytest.raises(ValidationError):
+        Config(lora_alpha=0)
+    offered = _literals(get_knob("optimizer").annotation)
+    assert {"adamw_torch_4bit", "adamw_torch_8bit", "ademamix", "paged_ademamix_8bit"} <= offered
+    assert offered <= {o.value for o in OptimizerNames}
+
+
+def test_metric_for_best_model_reaches_the_trainer_arguments(tmp_path: Path) -> None:
+    """The knob lands in SFTConfig (built for real, so transformers' own checks run); best alone means eval_loss."""
+    from engine.knobs import Config
+    from engine.train.args import build_sft_config, plan
+    from engine.train.hardware import resolve_precision
+
+    def args(**knobs: Any) -> Any:
+        c = Config(base_model="m", datasets=[{"path": "d.jsonl"}], val_set_size=0.1, output_dir=str(tmp_path),
+                   **knobs)
+        precision = resolve_precision(c, cuda=False, bf16_supported=False)
+        return build_sft_config(c, precision, plan(c, 100, 1), has_eval=True, preset_path=None)
+
+    best = args(save_strategy="best", metric_for_best_model="eval_mean_token_accuracy")
+    assert (best.metric_for_best_model, best.greater_is_better) == ("eval_mean_token_accuracy", True)
+    loss = args(save_strategy="best", metric_for_best_model="eval_loss", greater_is_better=False)
+    assert (loss.metric_for_best_model, loss.greater_is_better) == ("eval_loss", False)
+    assert args(save_strategy="best").metric_for_best_model == "eval_loss"  # a Config built without the rules
+    kept = args(saves_per_epoch=2, save_total_limit=1, metric_for_best_model="loss")
+    assert (kept.save_strategy, kept.metric_for_best_model, kept.greater_is_better) == ("steps", "loss", False)
+    assert args(saves_per_epoch=2).metric_for_best_model is None
