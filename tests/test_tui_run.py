@@ -237,6 +237,7 @@ async def test_scrolled_up_reader_keeps_their_place_until_end(tmp_path: Path) ->
         pane.scroll_to(y=2_000, animate=False, immediate=True)
         await pilot.pause()
         assert not pane.following
+        assert "scrolled up · End follows again" in screen_text(app)  # said where the reader looks
         watched = pane.lines[2_000]
         write_log(run_dir, "".join(f"more {i}\n" for i in range(300)))
         assert await wait_until(pilot, lambda: pane.lines[-1] == "more 299")
@@ -245,6 +246,7 @@ async def test_scrolled_up_reader_keeps_their_place_until_end(tmp_path: Path) ->
         await pilot.press("end")
         await pilot.pause()
         assert pane.following and pane.is_vertical_scroll_end
+        assert "scrolled up" not in screen_text(app)
 
 
 def test_the_run_screens_do_not_load_the_training_stack() -> None:

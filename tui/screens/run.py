@@ -91,7 +91,7 @@ class RunScreen(Screen[None]):
                 yield DetailsLine(id="details")
             with Vertical(id="charts"):
                 yield MetricChart("loss", id="loss")
-                yield MetricChart("lr", id="lr")
+                yield MetricChart("lr", mark="max", id="lr")
         yield LogPane(self.run_dir / folder.LOG_FILE, id="log")
         yield Footer()
 

@@ -19,6 +19,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
@@ -52,6 +53,9 @@ class LogPane(ScrollView, can_focus=True):
     }
     LogPane:focus { background-tint: $foreground 5%; }
     """
+    following: var[bool] = var(True)
+    """Stick to the end. Scrolling up releases it; End (or scrolling back down to the end) resumes it."""
+
     BINDINGS = [
         Binding("end", "follow", "Follow", show=False),
         Binding("home", "scroll_home", "Top", show=False),
@@ -80,10 +84,10 @@ class LogPane(ScrollView, can_focus=True):
         self._timer: Timer | None = None
         self.lines_received = 0  # every finished line ever appended (for benchmarks and tests)
         self.bytes_skipped = 0  # bytes jumped over (before the attach window, or far behind a flood)
-        self.following = True  # stick to the end; scrolling up releases it, End (or scrolling down to it) resumes
 
     # -- feeding -------------------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.watch_following(self.following)
         if self._tail is not None:
             self.poll()
             self._timer = self.set_interval(self.poll_interval, self.poll, name="log-tail")
@@ -101,13 +105,6 @@ class LogPane(ScrollView, can_focus=True):
         if chunk.more:  # a flood: read on soon, but through a timer so keys and repaints get their turn
             self.set_timer(0.005, self.poll, name="log-more")
         return chunk.changed
-
-    def stop_following_file(self) -> None:
-        """Read the file one last time and stop polling (the run ended)."""
-        self.poll()
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
 
     def append(self, lines: Iterable[str], live: Sequence[str] = (), *, received: int | None = None) -> None:
         """Add final lines, then show ``live`` under them (rows that may still change: the next call replaces them).
@@ -165,6 +162,10 @@ class LogPane(ScrollView, can_focus=True):
         super().watch_scroll_y(old_value, new_value)
         if self.size.height and self.max_scroll_y:  # before layout every offset looks like "not at the end"
             self.following = new_value >= self.max_scroll_y - 0.5
+
+    def watch_following(self, following: bool) -> None:
+        name = self._tail.path.name if self._tail is not None else "log"
+        self.border_title = name if following else f"{name} · scrolled up · End follows again"
 
     def on_resize(self) -> None:
         if self.following:

@@ -65,9 +65,11 @@ class MetricChart(Widget):
     MetricChart > Label { width: 1fr; height: 1; color: $text-muted; }
     MetricChart > Sparkline { height: 1; }
     """
-    def __init__(self, title: str, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, title: str, *, mark: str = "min", id: str | None = None, classes: str | None = None) -> None:
+        """``mark``: "min" (loss: the best so far) or "max" (learning rate: the peak) is shown beside the latest."""
         super().__init__(id=id, classes=classes)
         self.title = title
+        self.mark = mark
 
     def compose(self) -> ComposeResult:
         yield Label(f"{self.title} –")
@@ -76,7 +78,7 @@ class MetricChart(Widget):
     def show(self, values: Sequence[float], latest: float | None, extra: str = "") -> None:
         label = f"{self.title} {format_number(latest)}"
         if values:
-            label += f"  (min {format_number(min(values))})"
+            label += f"  ({self.mark} {format_number(min(values) if self.mark == 'min' else max(values))})"
         self.query_one(Label).update(label + extra)
         sparkline = self.query_one(Sparkline)
         sparkline.data = list(values)  # a fresh list, so the reactive sees a change
