@@ -129,7 +129,7 @@ def load_hub(hub_id: str, name: str | None, split: str, data_files: Any) -> Any:
             if offline else "Check the id (and name/split), your network, and that it is not a typo for a local path."
         )
         raise DataError(f"could not load dataset '{hub_id}' (split '{split}'): {type(err).__name__}: "
-                        f"{str(err).splitlines()[0] if str(err) else ''}. {hint}") from None
+                        f"{str(err).splitlines()[0].rstrip('.') if str(err) else ''}. {hint}") from None
 
 
 # --- readers: each returns Rows with 1-based line numbers where the format has lines ---------------------------

@@ -32,7 +32,7 @@ def prepare_tokenizer(cfg: Any, preset_path: str | os.PathLike[str] | None = Non
         offline = os.environ.get("HF_HUB_OFFLINE") == "1"
         hint = " Offline, only models already in the local Hugging Face cache load." if offline else ""
         raise DataError(f"could not load the tokenizer from '{source}': {type(err).__name__}: "
-                        f"{(str(err).splitlines() or [''])[0]}.{hint} Check {key}.", key=key) from None
+                        f"{(str(err).splitlines() or [''])[0].rstrip('.')}.{hint} Check {key}.", key=key) from None
     apply_tokens(tokenizer, cfg)
     if (cfg.chat_template or cfg.chat_template_jinja) and cfg.chat_template != "tokenizer_default":
         tokenizer.chat_template = resolve_template(cfg.chat_template, tokenizer, jinja=cfg.chat_template_jinja)
