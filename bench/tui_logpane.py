@@ -4,7 +4,7 @@ Prints the lines/s the pane consumed, how responsive the UI stayed (lateness of 
 round trips, both during the flood) and the TUI process's peak RSS (VmHWM). Targets: responsive (timer lateness
 well under 100 ms), peak RSS under 300 MB.
 
-    python bench/tui_logpane.py [--lines 200000] [--size 120x40]
+    python bench/tui_logpane.py [--lines 200000] [--size 120x40] [--rate LINES_PER_S]
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from tui.widgets.log_pane import LogPane
 
 WRITER = r"""
 import sys, time
-path, total = sys.argv[1], int(sys.argv[2])
+path, total, rate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+start = time.perf_counter()
 with open(path, "a", buffering=1 << 16) as fh:
     batch = []
     for i in range(total):
@@ -44,6 +45,9 @@ with open(path, "a", buffering=1 << 16) as fh:
         if len(batch) == 200:
             fh.write("\n".join(batch) + "\n")
             batch = []
+            if rate:  # a sustained flood instead of one burst: lines/s the writer keeps to
+                fh.flush()
+                time.sleep(max(0.0, start + (i + 1) / rate - time.perf_counter()))
     if batch:
         fh.write("\n".join(batch) + "\n")
     fh.write("FLOOD-END\n")
@@ -69,7 +73,7 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
-async def bench(total: int, size: tuple[int, int]) -> None:
+async def bench(total: int, size: tuple[int, int], rate: float = 0.0) -> None:
     run_dir = Path(tempfile.mkdtemp(prefix="tunedeck-bench-")) / "run"
     run_dir.mkdir()
     (run_dir / folder.COMMAND_FILE).write_text("accelerate launch -m engine.train RUN\n")
@@ -115,7 +119,7 @@ async def bench(total: int, size: tuple[int, int]) -> None:
 
         pane.action_follow = timed_follow  # type: ignore[method-assign]
         start = time.perf_counter()
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(run_dir / folder.LOG_FILE), str(total)],
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(run_dir / folder.LOG_FILE), str(total), str(rate)],
                                   start_new_session=True)
         folder.write_json_atomic(run_dir / folder.STATE_FILE, {"run_id": "bench", "status": "running",
                                                                "pid": writer.pid, "pgid": writer.pid})
@@ -137,7 +141,9 @@ async def bench(total: int, size: tuple[int, int]) -> None:
         await pilot.press("end")
         screen_text = "\n".join("".join(s.text for s in strip) for strip in app.screen._compositor.render_strips())
     size_mb = (run_dir / folder.LOG_FILE).stat().st_size / 1e6
-    print(f"flood: {total:,} lines ({size_mb:.1f} MB) from a writer process (rc {writer_rc}), screen {size[0]}x{size[1]}")
+    pace = f"at {rate:,.0f} lines/s" if rate else "as fast as it can write"
+    print(f"flood: {total:,} lines ({size_mb:.1f} MB) from a writer process {pace} (rc {writer_rc}),"
+          f" screen {size[0]}x{size[1]}")
     print(f"consumed: {pane.lines_received:,} lines read in {elapsed:.2f} s -> {pane.lines_received / elapsed:,.0f}"
           f" lines/s; {pane.bytes_skipped / 1e6:.1f} MB jumped over while far behind (older than the"
           f" {pane.max_lines:,} kept lines anyway); kept {pane.line_count:,}")
@@ -160,9 +166,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--size", default="120x40")
+    parser.add_argument("--rate", type=float, default=0.0, help="lines/s the writer keeps to (default: no limit)")
     args = parser.parse_args()
     width, height = (int(x) for x in args.size.split("x"))
-    asyncio.run(bench(args.lines, (width, height)))
+    asyncio.run(bench(args.lines, (width, height), args.rate))
 
 
 if __name__ == "__main__":
