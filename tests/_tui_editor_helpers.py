@@ -72,3 +72,30 @@ def plain(widget) -> str:
     console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
     console.print(widget.content)
     return console.export_text()
+
+
+async def show_section(pilot, index: int) -> None:
+    """Pick section ``index`` in the nav and wait until its fields are built (sections build on first show)."""
+    from engine.knobs.base import Section
+    from tui.widgets.section_nav import section_id
+
+    screen = pilot.app.screen
+    screen.query_one("#section-nav").highlighted = index
+    sid = section_id(list(Section)[index])
+    for _ in range(200):
+        await pilot.pause()
+        if sid in screen._built and screen.query_one("#sections").current == sid:
+            return
+    raise AssertionError(f"section {sid} was not shown")
+
+
+async def wait_until(pilot, predicate, tries: int = 200) -> None:
+    """Let the app process messages until ``predicate()`` holds (async handlers chain several messages)."""
+    for _ in range(tries):
+        await pilot.pause()
+        try:
+            if predicate():
+                return
+        except Exception:  # a widget not mounted yet
+            pass
+    raise AssertionError("condition not reached")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, OptionList, Select
 
-from _tui_editor_helpers import REPO, live_text, plain, sync, type_into, write_preset
+from _tui_editor_helpers import REPO, live_text, plain, show_section, sync, type_into, wait_until, write_preset
 from tui.app import TunedeckApp
 from tui.screens.confirm import ConfirmUnsaved
 from tui.screens.editor import EditorScreen
@@ -69,8 +69,7 @@ async def test_edit_micro_batch_updates_effective_batch(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert "2 × 2 × 1 = 4" in live_text(app)
-        app.screen.query_one("#section-nav", OptionList).highlighted = 2  # Sequence & batching
-        await pilot.pause()
+        await show_section(pilot, 2)
         await type_into(pilot, MBS, "8")
         assert "8 × 2 × 1 = 16" in live_text(app)
         assert "●" in app.sub_title
@@ -85,8 +84,7 @@ async def test_invalid_values_are_marked_and_valid_save_refused(tmp_path: Path) 
     app = app_for(path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.screen.query_one("#section-nav", OptionList).highlighted = 2
-        await pilot.pause()
+        await show_section(pilot, 2)
         for bad, words in (("abc", "not a whole number"), ("0", "greater than or equal to 1")):
             await type_into(pilot, MBS, bad)
             field = app.screen.query_one(MBS, KnobField)
@@ -112,8 +110,7 @@ async def test_save_round_trip_keeps_comments_and_other_lines(tmp_path: Path) ->
     app = app_for(path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.screen.query_one("#section-nav", OptionList).highlighted = 3  # Schedule & optimizer
-        await pilot.pause()
+        await show_section(pilot, 3)
         await type_into(pilot, "#knob-learning-rate", "0.0005")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -131,8 +128,7 @@ async def test_quit_with_unsaved_changes_asks(tmp_path: Path) -> None:
     app = app_for(path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        app.screen.query_one("#section-nav", OptionList).highlighted = 2
-        await pilot.pause()
+        await show_section(pilot, 2)
         await type_into(pilot, MBS, "3")
         await pilot.press("ctrl+q")
         await pilot.pause()
@@ -155,8 +151,7 @@ async def test_quit_discard_leaves_file(tmp_path: Path) -> None:
     app = app_for(path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        app.screen.query_one("#section-nav", OptionList).highlighted = 2
-        await pilot.pause()
+        await show_section(pilot, 2)
         await type_into(pilot, MBS, "3")
         await pilot.press("ctrl+q")
         await pilot.pause()
@@ -187,8 +182,7 @@ async def test_basic_and_all_views(tmp_path: Path) -> None:
     app = app_for(path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.screen.query_one("#section-nav", OptionList).highlighted = 3
-        await pilot.pause()
+        await show_section(pilot, 3)
         advanced = app.screen.query_one("#knob-weight-decay", KnobField)
         assert not advanced.display or advanced.styles.display == "none"
         await pilot.press("ctrl+b")
@@ -203,13 +197,14 @@ async def test_widgets_follow_types(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         screen = app.screen
+        await show_section(pilot, 3)
         assert isinstance(screen.query_one("#knob-optimizer", KnobField).control, Select)
+        await show_section(pilot, 2)
         assert type(screen.query_one("#knob-sample-packing", KnobField).control).__name__ == "Switch"
+        await pilot.press("ctrl+b")
+        await show_section(pilot, 4)
         lora_modules = screen.query_one("#knob-lora-target-modules", KnobField)
         assert "comma-separated" in lora_modules.control.placeholder
-        await pilot.press("ctrl+b")
-        app.screen.query_one("#section-nav", OptionList).highlighted = 4
-        await pilot.pause()
         await type_into(pilot, "#knob-lora-target-modules", "q_proj, v_proj")
         assert screen.state.raw("lora_target_modules") == ["q_proj", "v_proj"]
         await type_into(pilot, "#knob-lora-target-modules", "")
@@ -250,18 +245,18 @@ async def test_datasets_add_and_remove(tmp_path: Path) -> None:
     app = app_for(path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.screen.query_one("#section-nav", OptionList).highlighted = 1
-        await pilot.pause()
+        await show_section(pilot, 1)
         app.screen.query_one("#add-dataset").press()
-        await pilot.pause()
         state = app.screen.state
+        await wait_until(pilot, lambda: app.screen.query("#knob-datasets-1-path"))
         assert len(state.datasets()) == 2
-        assert app.screen.query_one("#knob-datasets-1-path", KnobField).has_class("-error")
+        await wait_until(pilot, lambda: app.screen.query_one("#knob-datasets-1-path", KnobField).has_class("-error"))
+        assert app.screen.focused is app.screen.query_one("#knob-datasets-1-path", KnobField).control
         await pilot.press("ctrl+s")  # an empty path is an error: refused
         await pilot.pause()
         assert "datasets:" in path.read_text() and path.read_text().count("- path") == 1
         app.screen.query_one("#remove-1").press()
-        await pilot.pause()
+        await wait_until(pilot, lambda: not app.screen.query("#dataset-1"))
         assert len(state.datasets()) == 1
         assert not app.screen.query("#dataset-1")
 
@@ -272,8 +267,7 @@ async def test_f1_opens_full_help_for_focused_knob(tmp_path: Path) -> None:
     app = app_for(path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.screen.query_one("#section-nav", OptionList).highlighted = 2
-        await pilot.pause()
+        await show_section(pilot, 2)
         app.screen.query_one(MBS, KnobField).control.focus()
         await pilot.press("f1")
         await pilot.pause()
@@ -310,8 +304,7 @@ async def test_dataset_preview_shows_trained_and_masked(tmp_path: Path) -> None:
     app = app_for(path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.screen.query_one("#section-nav", OptionList).highlighted = 1
-        await pilot.pause()
+        await show_section(pilot, 1)
         app.screen.query_one("#preview-0").press()
         view = app.screen.query_one("#preview-view-0")
         for _ in range(240):
@@ -336,8 +329,7 @@ async def test_dataset_preview_shows_bad_file_error(tmp_path: Path) -> None:
     app = app_for(path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.screen.query_one("#section-nav", OptionList).highlighted = 1
-        await pilot.pause()
+        await show_section(pilot, 1)
         app.screen.query_one("#preview-0").press()
         view = app.screen.query_one("#preview-view-0")
         for _ in range(240):
@@ -412,8 +404,7 @@ async def test_launch_saves_first_then_shows_the_run(tmp_path: Path, monkeypatch
     app = app_for(path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.screen.query_one("#section-nav", OptionList).highlighted = 3
-        await pilot.pause()
+        await show_section(pilot, 3)
         await type_into(pilot, "#knob-learning-rate", "0.0003")
         await pilot.press("f5")
         for _ in range(240):

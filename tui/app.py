@@ -179,8 +179,8 @@ class TunedeckApp(App[int]):
             self.pop_screen()
         self.call_later(self._focus_knob, message.key)
 
-    def _focus_knob(self, key: str) -> None:
-        if self.editor is not None and not self.editor.focus_knob(key):
+    async def _focus_knob(self, key: str) -> None:
+        if self.editor is not None and not await self.editor.focus_knob(key):
             self.notify(f"The run blamed '{key}', which the editor does not show; see the YAML view (f3).")
 
     # ---- quitting --------------------------------------------------------------------------------------------

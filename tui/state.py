@@ -151,7 +151,11 @@ class EditorState:
     def problems(self) -> list[Problem]:
         """What ``tunedeck validate`` would report (cached until the next edit)."""
         if self._problems is None:
-            self._problems = list(self.preset.problems)
+            try:
+                self._problems = list(self.preset.problems)
+            except Exception as exc:  # a validator bug must not take the editor (and the user's edits) down
+                self._problems = [Problem("", f"tunedeck could not check this preset ({type(exc).__name__}: "
+                                          f"{exc}); save a draft (f4) and report it.", "error")]
         return self._problems
 
     def errors(self) -> list[Problem]:

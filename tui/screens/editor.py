@@ -31,6 +31,7 @@ from ..widgets.live_panel import LivePanel, render_strip
 from ..widgets.preview_view import PreviewView
 from ..widgets.section_nav import SectionNav, section_id
 
+FIRST = Section.MODEL
 NARROW = 110  # below this width the side panel is a toggle and a one-line strip shows the live numbers
 COUNT_DEBOUNCE_S = 0.8
 PROBLEMS_DEBOUNCE_S = 0.15
@@ -60,6 +61,7 @@ class EditorScreen(Screen[None]):
         self._count_timer: Timer | None = None
         self._count_key: str | None = None
         self._focused_path: str | None = None
+        self._built: set[str] = set()
         self.last_live_seconds = 0.0
         self.last_problems_seconds = 0.0
         self.last_edit_seconds = 0.0  # a keystroke's whole synchronous cost: write, live numbers, title
@@ -71,20 +73,36 @@ class EditorScreen(Screen[None]):
             yield SectionNav()
             with Vertical(id="form-column"):
                 yield Static(id="problem-summary")
-                with ContentSwitcher(id="sections", initial=section_id(Section.MODEL)):
-                    for section, knobs in knobs_by_section().items():
+                with ContentSwitcher(id="sections", initial=section_id(FIRST)):
+                    for section in Section:
                         with VerticalScroll(id=section_id(section), classes="section-form"):
                             yield Static(section.value, classes="section-title")
-                            if section is Section.DATASETS:
-                                yield DatasetEditor(self.state)
-                            for knob in knobs:
-                                if knob.parent is None and knob.key != "datasets":
-                                    yield self._field(knob.key)
+                            if section is FIRST:
+                                yield from self._section_widgets(section)
             with Vertical(id="side"):
                 yield HelpPanel(id="help-panel")
                 yield LivePanel(id="live-panel")
         yield Static(id="live-strip")
         yield Footer()
+
+    def _section_widgets(self, section: Section) -> list[Widget]:
+        """A section's fields. Sections are built when first shown, so the editor opens fast."""
+        self._built.add(section_id(section))
+        widgets: list[Widget] = [DatasetEditor(self.state)] if section is Section.DATASETS else []
+        widgets += [self._field(k.key) for k in knobs_by_section()[section]
+                    if k.parent is None and k.key != "datasets"]
+        return widgets
+
+    async def build_section(self, sid: str) -> None:
+        if sid in self._built:
+            return
+        section = next(s for s in Section if section_id(s) == sid)
+        await self.query_one(f"#{sid}", VerticalScroll).mount_all(self._section_widgets(section))
+        self.refresh_problems()
+
+    async def show_section(self, sid: str) -> None:
+        await self.build_section(sid)
+        self.query_one("#sections", ContentSwitcher).current = sid
 
     def _field(self, path: str) -> KnobField:
         knob = get_knob(path)
@@ -194,12 +212,14 @@ class EditorScreen(Screen[None]):
         self.query_one("#live-panel", LivePanel).update_plan(self.state.live())
 
     @on(OptionList.OptionHighlighted, "#section-nav")
-    def _section_chosen(self, event: OptionList.OptionHighlighted) -> None:
+    async def _section_chosen(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_id:
-            self.query_one("#sections", ContentSwitcher).current = event.option_id
+            await self.show_section(event.option_id)
 
     @on(OptionList.OptionSelected, "#section-nav")
-    def _section_entered(self, event: OptionList.OptionSelected) -> None:
+    async def _section_entered(self, event: OptionList.OptionSelected) -> None:
+        assert event.option_id
+        await self.show_section(event.option_id)
         form = self.query_one(f"#{event.option_id}", VerticalScroll)
         self.set_focus(next((w for w in form.query("*") if w.focusable), None))
 
@@ -294,8 +314,8 @@ class EditorScreen(Screen[None]):
             self.notify("Type a target effective batch in the live panel first.", severity="warning")
             return
         self.state.set("gradient_accumulation_steps", plan.gradient_accumulation_steps)
-        self.query_one(f"#{field_id('gradient_accumulation_steps')}", KnobField).show(
-            plan.gradient_accumulation_steps)
+        for field in self.query(f"#{field_id('gradient_accumulation_steps')}").results(KnobField):
+            field.show(plan.gradient_accumulation_steps)  # only when its section has been built
         self.update_title()
         self.refresh_live()
         self.refresh_problems()
@@ -332,8 +352,12 @@ class EditorScreen(Screen[None]):
     def action_open(self) -> None:
         self.app.action_open()  # type: ignore[attr-defined]
 
-    def focus_knob(self, key: str) -> bool:
+    async def focus_knob(self, key: str) -> bool:
         """Show the section holding ``key`` ("lora_r", "datasets.0.type") and focus its field."""
+        knob = get_knob(key)
+        if knob is None:
+            return False
+        await self.build_section(section_id(knob.section))
         fields = self.query(f"#{field_id(key)}")
         if not fields:
             return False
