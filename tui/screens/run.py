@@ -107,7 +107,7 @@ class RunScreen(Screen[None]):
         view = RunView()
         view.apply_all(self._events.read_new())
         status, why = status_of(self.run_dir, view.ended_as, view.started_time is not None)
-        self.app.call_from_thread(self._history_loaded, view, status, why)
+        self._to_ui(self._history_loaded, view, status, why)
 
     def _history_loaded(self, view: RunView, status: str, why: str | None) -> None:
         self.view = view
@@ -116,6 +116,13 @@ class RunScreen(Screen[None]):
         self._apply_status(status, why)
         self.set_interval(self._events_interval, self.refresh_events, name="run-events")
         self.set_interval(self._status_interval, self._poll_status, name="run-status")
+
+    def _to_ui(self, callback: Any, *args: Any) -> None:
+        """Run ``callback`` on the UI thread from a worker thread; nothing if the app closed meanwhile."""
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:
+            pass
 
     # -- polling -------------------------------------------------------------------------------------------
     @property
@@ -148,7 +155,7 @@ class RunScreen(Screen[None]):
     def _status_in_thread(self) -> None:
         # run_status looks at /proc and re-reads the events: keep that off the UI thread.
         status, why = status_of(self.run_dir, self.view.ended_as, self.view.started_time is not None)
-        self.app.call_from_thread(self._apply_status, status, why)
+        self._to_ui(self._apply_status, status, why)
 
     def _apply_status(self, status: str, why: str | None = None) -> None:
         self.why = why
@@ -259,10 +266,7 @@ class RunScreen(Screen[None]):
             try:
                 request_stop(self.run_dir)
             except Exception as exc:  # TunedeckError and OS errors: say it, keep the screen
-                try:
-                    self.app.call_from_thread(self._stop_failed, str(exc))
-                except RuntimeError:  # the app has gone
-                    pass
+                self._to_ui(self._stop_failed, str(exc))
 
         threading.Thread(target=stop, name="tunedeck-stop", daemon=True).start()
 

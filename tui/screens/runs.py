@@ -51,7 +51,8 @@ class RunsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("[b]Runs[/b]  [dim]newest first · Enter attaches (live or finished)[/]", id="runs-title")
         table: DataTable[Any] = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
+        for name in COLUMNS:
+            table.add_column(name, key=name)
         yield table
         yield Static(id="runs-empty")
         yield Footer()
@@ -68,18 +69,29 @@ class RunsScreen(Screen[None]):
             error = None
         except Exception as exc:  # a broken index must not take the app down
             runs, error = [], str(exc)
-        self.app.call_from_thread(self.show_runs, runs, error)
+        try:
+            self.app.call_from_thread(self.show_runs, runs, error)
+        except RuntimeError:  # the app closed meanwhile
+            pass
 
     def show_runs(self, runs: list[RunSummary], error: str | None = None) -> None:
         table = self.query_one(DataTable)
         selected = self.selected_run_dir()
+        same_runs = [r.run_dir for r in runs] == [r.run_dir for r in self.runs]
+        old = {str(r.run_dir): run_row(r) for r in self.runs}
         self.runs = runs
-        table.clear()
-        for info in runs:
-            table.add_row(*run_row(info), key=str(info.run_dir))
-        if selected is not None:
+        if same_runs:  # update changed cells in place: no flicker, cursor and scroll stay
+            for info in runs:
+                key, row = str(info.run_dir), run_row(info)
+                for column, value, before in zip(COLUMNS, row, old[key]):
+                    if str(value) != str(before) or getattr(value, "style", None) != getattr(before, "style", None):
+                        table.update_cell(key, column, value)
+        else:
+            table.clear()
+            for info in runs:
+                table.add_row(*run_row(info), key=str(info.run_dir))
             keys = [str(info.run_dir) for info in runs]
-            if str(selected) in keys:
+            if selected is not None and str(selected) in keys:
                 table.move_cursor(row=keys.index(str(selected)), animate=False)
         empty = self.query_one("#runs-empty", Static)
         empty.display = not runs
