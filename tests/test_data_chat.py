@@ -154,5 +154,6 @@ def test_fast_path_matches_reference(tiny_model_dir, tmp_path, top, ds_extra):
 def test_template_that_rewrites_content_falls_back_to_reference(tiny_model_dir, tmp_path):
     upper = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] | upper"
              " + '<|im_end|>\\n' }}{% endfor %}")
-    tok, ids, labels = run(tiny_model_dir, tmp_path, [{"messages": CONV}], chat_template=upper)
+    tok, ids, labels = run(tiny_model_dir, tmp_path, [{"messages": CONV}], chat_template="jinja",
+                           chat_template_jinja=upper)
     assert trained_text(tok, ids[0], labels[0]) == ["I AM FINE", "STOZOR"]
