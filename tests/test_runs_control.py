@@ -269,3 +269,20 @@ def test_status_of_a_long_run_reads_only_the_ends_of_its_events(tmp_path):
     info = run_info(run_dir)
     assert (info.status, info.step, info.total_steps) == ("finished", 40000, 50000)
     assert info.loss == pytest.approx(1000.0 / 40000)
+
+
+def test_a_run_launched_on_another_machine_is_not_declared_dead_here(tmp_path):
+    run_dir = tmp_path / "remote"
+    run_dir.mkdir()
+    folder.update_state(run_dir, run_id="remote", status="running", pid=999999, pgid=999999,
+                        started_at=time.time() - 600, host="some-other-node")
+    folder.append_event(run_dir, "start", total_steps=10, num_epochs=1, steps_per_epoch=10,
+                        effective_batch_size=8, num_processes=16, command="x")
+    assert run_status(run_dir) == "running"
+    folder.append_event(run_dir, "finished", step=10, output_dir="/o", model_dir="/o")
+    assert run_status(run_dir) == "finished"
+    folder.update_state(run_dir, status="running")
+    (run_dir / "events.jsonl").write_text("")
+    t0 = time.monotonic()
+    assert stop_run(run_dir, timeout=1.5) == "running"  # no signal to a pid that means nothing here
+    assert (run_dir / "stop").exists() and time.monotonic() - t0 < 5

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +80,14 @@ def group_pids(pgid: int) -> list[int]:
     return run_pids({"pgid": pgid})
 
 
+def _remote(state: dict[str, Any]) -> bool:
+    """Launched on another machine (a shared folder): its processes cannot be seen or signalled from here."""
+    return bool(state.get("host")) and state["host"] != socket.gethostname()
+
+
 def run_alive(state: dict[str, Any]) -> bool:
+    if _remote(state):
+        return True  # not provably dead: the events will say when it ends
     return bool(state) and bool(run_pids(state))
 
 
@@ -277,8 +285,12 @@ def stop_run(run_dir: str | os.PathLike[str], timeout: float = 120.0, grace: flo
     if not state.get("pid"):  # launcher has not recorded the pid yet: give it a moment
         time.sleep(1.0)
         state = folder.read_state(run_dir)
+    if _remote(state):  # another machine's processes: the stop file is all we can do from here
+        while time.monotonic() < start + timeout and _final_event(edge_events(run_dir)) is None:
+            time.sleep(0.5)
+        return run_status(run_dir)
     forced = None
-    if state.get("pid") and not _wait_gone(state, start + grace):
+    if not _wait_gone(state, start + grace):
         forced = "SIGTERM"
         _signal_run(state, signal.SIGTERM)
         if not _wait_gone(state, start + timeout):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Sequence
@@ -165,6 +166,7 @@ def launch(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (), *
             run_dir, run_id=run_dir.name, status="starting", pid=None, pgid=None, started_at=time.time(),
             ended_at=None, preset=str(preset_path.absolute()), overrides=list(overrides), output_dir=str(out),
             num_processes=num_processes(cfg), cwd=os.getcwd(), marker=str(run_dir),
+            host=socket.gethostname(),
         )
         _register(run_dir)
         with open(run_dir / folder.LOG_FILE, "ab") as log:
