@@ -116,3 +116,18 @@ def test_preview_prints_examples_and_totals(tiny_model_dir, tmp_path, capsys):
     assert main(["preview", str(preset), "-n", "1"]) == 0
     out = capsys.readouterr().out
     assert "Question: Loruka?" in out and "Zorba" in out and "1 rows" in out and "learned" in out
+
+
+def test_prepare_tokenizer_adds_tokens_and_a_pad_token(tiny_model_dir, tmp_path):
+    from engine.data.tokenizer import apply_tokens
+
+    cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": "x"}], special_tokens={"eos_token": "<|im_end|>"},
+                   tokens=["<|tool|>"], chat_template="llama3")
+    tok = tokenizer_for(cfg)
+    assert tok.eos_token == "<|im_end|>" and len(enc(tok, "<|tool|>")) == 1
+    assert tok.chat_template.startswith("{{ bos_token }}")  # the preset's template, saved with the tokenizer
+    bare = tokenizer_for(make_cfg(tiny_model_dir, tmp_path, [{"path": "x"}]))
+    size = len(bare)
+    bare.pad_token = None
+    apply_tokens(bare, make_cfg(tiny_model_dir, tmp_path, [{"path": "x"}]))
+    assert bare.pad_token == bare.eos_token and len(bare) == size  # no new embedding row for padding

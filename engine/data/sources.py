@@ -2,6 +2,7 @@
 
 Local files are read here (not through ``datasets.load_dataset``) so every row keeps its file and line for
 error messages. A hub id is loaded with ``datasets.load_dataset``; offline, only what is in the local cache.
+``split`` and ``name`` apply to hub ids only (a local file or folder is all one split, as Axolotl reads it).
 """
 
 from __future__ import annotations
