@@ -36,11 +36,13 @@ with open(path, "a", buffering=1 << 16) as fh:
         if i % 1000 == 999:  # an evaluation: tqdm's nested bar, drawn a row down, cursor moved back up
             line = f"\r{p:3d}%|#####| {p}/100\x1b[A" if (p := (i // 1000) % 100) else "\r  0%|     | 0/100\x1b[A"
         elif i % 50 == 49:   # a tqdm bar rewritten in place, then ended
-            line = "".join(f"\r{p:3d}%|{'#' * (p // 10):10s}| {p}/100 [00:01<00:02, 3.1it/s]" for p in range(0, 101, 20))
+            line = "".join(f"\r{p:3d}%|{'#' * (p // 10):10s}| {p}/100 [00:01<00:02, 3.1it/s]"
+                           for p in range(0, 101, 20))
         elif i % 7 == 0:   # ANSI colour, as logging handlers print it
             line = f"\x1b[32mINFO\x1b[0m step {i}: loss=\x1b[1m{1.0 / (1 + i):.5f}\x1b[0m lr=2e-4 tokens/s=1234.5"
         else:
-            line = f"{{'loss': {1.0 / (1 + i):.5f}, 'grad_norm': 0.51, 'learning_rate': 0.0002, 'epoch': {i / total:.4f}}}"
+            line = (f"{{'loss': {1.0 / (1 + i):.5f}, 'grad_norm': 0.51, 'learning_rate': 0.0002,"
+                    f" 'epoch': {i / total:.4f}}}")
         batch.append(line)
         if len(batch) == 200:
             fh.write("\n".join(batch) + "\n")
@@ -64,6 +66,12 @@ class Host(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(RunScreen(self.run_dir))
+
+
+def ms(samples: list[float]) -> str:
+    if not samples:
+        return "no samples (the flood ended first)"
+    return f"median {statistics.median(samples) * 1000:.1f} ms, max {max(samples) * 1000:.1f} ms"
 
 
 def peak_rss_mb() -> float:
@@ -147,16 +155,11 @@ async def bench(total: int, size: tuple[int, int], rate: float = 0.0) -> None:
     print(f"consumed: {pane.lines_received:,} lines read in {elapsed:.2f} s -> {pane.lines_received / elapsed:,.0f}"
           f" lines/s; {pane.bytes_skipped / 1e6:.1f} MB jumped over while far behind (older than the"
           f" {pane.max_lines:,} kept lines anyway); kept {pane.line_count:,}")
-    print(f"timer lateness during the flood (20 Hz): median {statistics.median(lateness) * 1000:.1f} ms,"
-          f" max {max(lateness) * 1000:.1f} ms over {len(lateness)} ticks")
-    print(f"key press -> action: median {statistics.median(presses) * 1000:.1f} ms,"
-          f" max {max(presses) * 1000:.1f} ms over {len(presses)} presses;"
-          f" until idle again: median {statistics.median(settled) * 1000:.1f} ms"
-          f" (idle screen: {statistics.median(idle_presses) * 1000:.1f} ms)")
+    print(f"timer lateness during the flood (20 Hz): {ms(lateness)} over {len(lateness)} ticks")
+    print(f"key press -> action: {ms(presses)} over {len(presses)} presses; until idle again: {ms(settled)}"
+          f" (idle screen: {ms(idle_presses)})")
     busy = [p for p in polls if p[1] > 0.0005]
-    print(f"file reads with new data: {len(busy)}, each median {statistics.median(p[0] for p in busy) * 1000:.1f} ms"
-          f" wall / {statistics.median(p[1] for p in busy) * 1000:.1f} ms CPU, max"
-          f" {max(p[0] for p in busy) * 1000:.1f} ms wall / {max(p[1] for p in busy) * 1000:.1f} ms CPU"
+    print(f"file reads with new data: {len(busy)}, wall {ms([p[0] for p in busy])}, CPU {ms([p[1] for p in busy])}"
           f" (wall far above CPU = the machine was busy elsewhere; load average {os.getloadavg()[0]:.1f})")
     print(f"peak RSS of the TUI process: {peak_rss_mb():.0f} MB (target < 300 MB)")
     print(f"last line on screen: {'FLOOD-END' in screen_text}")

@@ -68,7 +68,8 @@ def finished_run(root: Path, steps: int = 20) -> Path:
                         eval_loss=round(3.2 / (1 + 0.25 * step), 4))
             write_event(run_dir, "checkpoint", FIXED_START + 3 * step, step=step, path=f"out/checkpoint-{step}")
     write_log(run_dir, "\n{'train_loss': 0.91, 'train_runtime': 60.0}\nsaved adapter to out/adapter\n")
-    write_event(run_dir, "finished", FIXED_START + 3 * steps + 1, step=steps, output_dir="out", adapter_dir="out/adapter")
+    write_event(run_dir, "finished", FIXED_START + 3 * steps + 1, step=steps, output_dir="out",
+                adapter_dir="out/adapter")
     return run_dir
 
 

@@ -11,11 +11,11 @@ import pytest
 from textual.widgets import Label, Static
 
 from _tui_run_helpers import (
-    loaded,
     HostApp,
     failed_run,
     finished_run,
     kill_group,
+    loaded,
     make_run_dir,
     pid_alive,
     screen_text,

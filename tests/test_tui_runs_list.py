@@ -8,11 +8,11 @@ import pytest
 from textual.widgets import DataTable
 
 from _tui_run_helpers import (
-    loaded,
     HostApp,
     failed_run,
     finished_run,
     kill_group,
+    loaded,
     make_run_dir,
     screen_text,
     start_fake_trainer,

@@ -43,3 +43,25 @@ def test_finished_run(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) 
 def test_failed_run(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     run_dir = failed_run(tmp_path)
     assert snap_compare(HostApp(lambda: RunScreen(run_dir)), terminal_size=size, run_before=settle)
+
+
+def test_runs_list(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.runs import folder
+    from engine.runs.index import register_run
+    from tui.screens.runs import RunsScreen
+
+    monkeypatch.setenv("TUNEDECK_HOME", str(tmp_path / "home"))
+    done = finished_run(tmp_path / "a", steps=20)
+    broken = failed_run(tmp_path / "b")
+    folder.update_state(broken, started_at=folder.read_state(done)["started_at"] + 3600)
+    register_run(done)
+    register_run(broken)
+
+    async def listed(pilot: Any) -> None:
+        from _tui_run_helpers import wait_until
+        from textual.widgets import DataTable
+
+        assert await wait_until(pilot, lambda: pilot.app.screen.query_one(DataTable).row_count == 2)
+        await pilot.pause(0.2)
+
+    assert snap_compare(HostApp(lambda: RunsScreen()), terminal_size=(80, 24), run_before=listed)

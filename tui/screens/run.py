@@ -97,7 +97,8 @@ class RunScreen(Screen[None]):
 
     def on_mount(self) -> None:
         command = read_command(self.run_dir)
-        self.query_one("#command", Static).update(f"[dim]$[/] {escape(command)}" if command else "[dim](no command.txt)[/]")
+        shown = f"[dim]$[/] {escape(command)}" if command else "[dim](no command.txt)[/]"
+        self.query_one("#command", Static).update(shown)
         self._show_title()
         self._load_history()
 

@@ -41,7 +41,8 @@ class LogChunk:
 class LogTail:
     """Follows ``path`` from a byte offset; call :meth:`read` as often as you like."""
 
-    def __init__(self, path: str | os.PathLike[str], *, start_bytes: int = START_BYTES, max_read: int = MAX_READ) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, start_bytes: int = START_BYTES,
+                 max_read: int = MAX_READ) -> None:
         self.path = Path(path)
         self.start_bytes = start_bytes
         self.max_read = max_read
