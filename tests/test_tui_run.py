@@ -281,3 +281,16 @@ async def test_a_run_stopped_by_force_says_so(tmp_path: Path) -> None:
         outcome = str(app.screen.query_one("#outcome", Static).render())
         assert "stopped at step 3" in outcome and "SIGKILL" in outcome and "no checkpoint saved" in outcome
         assert app.screen.check_action("stop", ()) is False
+
+
+async def test_attaching_to_a_big_log_reads_only_its_end(tmp_path: Path) -> None:
+    run_dir = make_run_dir(tmp_path)
+    write_log(run_dir, "".join(f"old line {i:08d} {'x' * 80}\n" for i in range(30_000)))  # ~3 MB
+    app = HostApp(lambda: RunScreen(run_dir))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        pane = log_pane(app)
+        assert "MB of train.log not shown here" in pane.plain_lines()[0]
+        assert pane.lines[-1].startswith("old line 00029999")
+        assert pane.line_count < 3_000  # ~200 KB of it, not the whole file
+        assert pane.bytes_skipped > 2_500_000

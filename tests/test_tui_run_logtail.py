@@ -157,3 +157,14 @@ def test_plain_lines_become_final_one_row_behind() -> None:
         assert screen.feed(["a", "b\rc"], may_move_up=not fast) == ["a"]
         assert screen.live() == ["c"]
         assert screen.feed(["d", "e"], may_move_up=not fast) == ["c", "d"] and screen.live("f") == ["e", "f"]
+
+
+def test_jumping_ahead_keeps_older_rows_before_the_gap(tmp_path: Path) -> None:
+    log = tmp_path / "train.log"
+    tail = LogTail(log, max_read=1000)
+    log.write_bytes(b"first\nsecond\n")
+    assert tail.read().live == ["second"]
+    append(log, b"".join(f"{i:09d}\n".encode() for i in range(10_000)))
+    chunk = tail.read()
+    assert chunk.skipped_bytes > 0 and chunk.lines[: chunk.skipped_at] == ["second"]  # then the gap, then new
+    assert all(len(line) == 9 for line in chunk.lines[chunk.skipped_at :] + chunk.live)

@@ -97,11 +97,14 @@ class LogPane(ScrollView, can_focus=True):
         if self._tail is None:
             return False
         chunk = self._tail.read(keep_last=self.max_lines)
+        lines = chunk.lines
         if chunk.skipped_bytes:
             self.bytes_skipped += chunk.skipped_bytes
-            self.append([f"\x1b[2m… {chunk.skipped_bytes / 1e6:.1f} MB of {self._tail.path.name} not shown …\x1b[0m"])
-        if chunk.changed:
-            self.append(chunk.lines, chunk.live, received=chunk.line_count)
+            marker = (f"\x1b[2m… {chunk.skipped_bytes / 1e6:.1f} MB of {self._tail.path.name} not shown here"
+                      " (the file has it all) …\x1b[0m")
+            lines = [*lines[: chunk.skipped_at], marker, *lines[chunk.skipped_at :]]
+        if chunk.changed or chunk.skipped_bytes:
+            self.append(lines, chunk.live, received=chunk.line_count)
         if chunk.more:  # a flood: read on soon, but through a timer so keys and repaints get their turn
             self.set_timer(0.005, self.poll, name="log-more")
         return chunk.changed

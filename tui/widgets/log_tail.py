@@ -34,6 +34,7 @@ class LogChunk:
     live: list[str] = field(default_factory=list)  # rows that may still change (the unfinished line, bars)
     line_count: int = 0  # finished lines found, including those dropped by ``keep_last``
     skipped_bytes: int = 0  # bytes never shown (before the attach window, or jumped over when far behind)
+    skipped_at: int = 0  # where in ``lines`` the skipped bytes were
     changed: bool = False
     more: bool = False  # the read was cut at max_read: more is waiting
 
@@ -72,6 +73,7 @@ class LogTail:
                     jump = size - self.max_read
                     chunk.skipped_bytes += jump - self.offset
                     chunk.lines = self._screen.flush()
+                    chunk.skipped_at = len(chunk.lines)
                     self.offset, self._pending, self._skip_partial = jump, b"", True
                 if size == self.offset:
                     return chunk
