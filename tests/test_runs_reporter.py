@@ -164,3 +164,21 @@ def test_attach_replays_history_without_a_line_per_past_step(tmp_path):
     assert out.count("step ") - out.count("eval  step") - out.count("at step") == 1  # only the latest
     assert "step 100/100" in out and out.count("eval_loss 0.5") == 2
     assert "old line 44" not in out and "old line 45" in out and "old line 49" in out
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_attach_detaches(tmp_path, monkeypatch):
+    use_fake_trainer(monkeypatch, step_seconds=0.2)
+    preset = write_preset(tmp_path, max_steps=1000)
+    subprocess.run([sys.executable, "-m", "engine.cli", "train", str(preset), "--detach", "--run-id", "ca"],
+                   cwd=REPO, check=True, capture_output=True, timeout=60)
+    run_dir = tmp_path / "out" / "runs" / "ca"
+    viewer = subprocess.Popen([sys.executable, "-m", "engine.cli", "attach", "ca"], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert wait_for(lambda: any(e["event"] == "step" for e in events(run_dir)), 60)
+    time.sleep(1.0)
+    viewer.send_signal(signal.SIGINT)
+    out, _ = viewer.communicate(timeout=30)
+    assert viewer.returncode == 130 and "still running" in out and "attached to ca" in out
+    assert run_status(run_dir) == "running"
+    assert stop_run(run_dir, timeout=30) == "stopped"
