@@ -122,3 +122,24 @@ def test_the_mapping_builds_a_real_sft_config(tmp_path: Path) -> None:
     assert args.gradient_checkpointing is True and args.bf16 is False and args.max_steps == 20
     assert args.get_warmup_steps(20) == 1 and args.lr_scheduler_kwargs == {"min_lr_rate": 0.1}
     assert args.output_dir == str(tmp_path / "out")
+
+
+def test_failures_become_one_paragraph_with_the_culprit_knob(tmp_path: Path) -> None:
+    import torch
+    from huggingface_hub.errors import OfflineModeIsEnabled
+
+    from engine.train.failures import describe, knob_error, log_tail
+
+    assert describe(knob_error("lora_r", "lora_r is odd.")) == ("lora_r is odd.", "lora_r")
+    message, key = describe(torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+    assert key == "micro_batch_size" and "gradient_checkpointing" in message and "sequence_len" in message
+    message, key = describe(RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate "
+                                         "memory: you tried to allocate 123 bytes"))
+    assert key == "micro_batch_size"
+    message, key = describe(OfflineModeIsEnabled("Cannot reach https://huggingface.co/api/repos/create: offline"))
+    assert key == "hub_model_id" and "HF_TOKEN" in message
+    message, key = describe(ValueError("shapes do not match\nsecond line"))
+    assert key is None and "ValueError: shapes do not match" in message and "second line" not in message
+    log = tmp_path / "train.log"
+    log.write_bytes(b"one\n 10%|#  \r 50%|#####  \rdone 100%\n\nlast line\n")
+    assert log_tail(log) == "one\ndone 100%\nlast line"

@@ -113,6 +113,10 @@ class EventsCallback(TrainerCallback):
             eta_seconds=eta, num_tokens=tokens,
         )
 
+    def on_evaluate(self, args, state, control, **kwargs):
+        self.last_time = time.time()  # the next step's tokens/s measures training, not the evaluation pass
+
     def on_save(self, args, state, control, **kwargs):
+        self.last_time = time.time()  # nor the checkpoint write
         path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         self._emit("checkpoint", step=state.global_step, path=str(path.resolve()))

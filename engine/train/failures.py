@@ -34,6 +34,14 @@ def describe(err: BaseException) -> tuple[str, str | None]:
             f"(adapter: qlora). ({type(err).__name__}: {str(err).splitlines()[0][:300] if str(err) else ''})",
             "micro_batch_size",
         )
+    if type(err).__module__.startswith("huggingface_hub"):
+        return (
+            f"The Hugging Face Hub refused or could not be reached ({type(err).__name__}: "
+            f"{str(err).strip().splitlines()[0][:300] if str(err).strip() else ''}). Check hub_model_id, that "
+            "HF_TOKEN holds a token with write access, and the network; or clear hub_model_id to train without "
+            "pushing.",
+            "hub_model_id",
+        )
     first = str(err).strip().splitlines()[0][:500] if str(err).strip() else ""
     return (
         f"Training failed: {type(err).__name__}: {first} (the full traceback is in train.log).",
