@@ -417,3 +417,26 @@ async def test_launch_saves_first_then_shows_the_run(tmp_path: Path, monkeypatch
         assert run_dir.parent == tmp_path / "out" / "runs"
     assert wait_for(lambda: run_status(run_dir) not in ("starting", "running"), timeout=120)
     assert run_status(run_dir) == "finished"
+
+
+@sync
+async def test_dataset_card_asks_what_its_type_reads(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await show_section(pilot, 1)
+        screen = app.screen
+        messages = screen.query_one("#knob-datasets-0-field-messages", KnobField)
+        column = screen.query_one("#knob-datasets-0-field", KnobField)
+        assert messages.styles.display == "block" and column.styles.display == "none"
+        await type_into(pilot, "#knob-datasets-0-message-property-mappings", "role: from, content: value")
+        assert screen.state.raw("datasets.0.message_property_mappings") == {"role": "from", "content": "value"}
+        await type_into(pilot, "#knob-datasets-0-roles", "user: [human], assistant: [gpt]")
+        assert screen.state.raw("datasets.0.roles") == {"user": ["human"], "assistant": ["gpt"]}
+        screen.query_one("#knob-datasets-0-type", KnobField).control.value = "completion"
+        await wait_until(pilot, lambda: column.styles.display == "block")
+        assert screen.state.raw("datasets.0.type") == "completion"
+        # set by the user, so still shown (and validate's rule about it lands on the field)
+        assert screen.query_one("#knob-datasets-0-roles", KnobField).styles.display == "block"
+        assert screen.query_one("#knob-datasets-0-train-on-eos", KnobField).styles.display == "none"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from _tui_editor_helpers import write_preset
+from _tui_editor_helpers import CHAT_PRESET, REPO, write_preset
 from tui.app import TunedeckApp
 
 FIXED = Path("/tmp/tunedeck-snapshots")  # fixed: the title shows the preset path
@@ -25,9 +25,13 @@ async def no_blink(pilot) -> None:
     await pilot.pause()
 
 
+SNAP_PRESET = CHAT_PRESET.replace(str(REPO) + "/", "")  # relative paths: the same text on every checkout
+
+
 @pytest.fixture
-def fixed_preset() -> Path:
-    return write_preset(FIXED / "presets", "chat.yaml")
+def fixed_preset(monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(REPO)  # where the relative paths resolve
+    return write_preset(FIXED / "presets", "chat.yaml", SNAP_PRESET)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
@@ -63,3 +67,26 @@ def test_editor_invalid_value_marked(snap_compare, fixed_preset: Path) -> None:
         await no_blink(pilot)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=type_bad)
+
+
+def test_editor_narrow_side_panel_toggled(snap_compare, fixed_preset: Path) -> None:
+    app = TunedeckApp(fixed_preset, count_data=False)
+
+    async def toggle(pilot) -> None:
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        await no_blink(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=toggle)
+
+
+def test_editor_datasets_light_theme(snap_compare, fixed_preset: Path) -> None:
+    app = TunedeckApp(fixed_preset, count_data=False)
+
+    async def light_datasets(pilot) -> None:
+        pilot.app.theme = "textual-light"
+        await pilot.pause()
+        await pilot.press("down", "enter")  # Datasets, focus the first dataset's path
+        await no_blink(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=light_datasets)

@@ -190,8 +190,10 @@ class EditorScreen(Screen[None]):
             self.schedule_count()
         if event.field.path == self._focused_path:
             self._show_help(event.field)
+        card = event.field.parent
+        if key == "type" and isinstance(card, DatasetCard):
+            card.apply_type()
         if key == "path" and event.field.path.startswith("datasets."):
-            card = event.field.parent
             if isinstance(card, DatasetCard):
                 card.border_title = f"datasets[{card.index}] · {event.value if isinstance(event.value, str) else ''}"
 

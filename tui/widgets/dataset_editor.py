@@ -9,12 +9,26 @@ from textual.widgets import Button
 
 from engine.knobs.registry import dataset_knobs
 
+from ..kinds import UNSET
 from ..state import EditorState
 from .knob_field import KnobField
 from .preview_view import PreviewView
 
 # Shown in the basic view too: what a newcomer needs to point tunedeck at their data.
 DATASET_BASICS = ("path", "type", "field", "field_messages", "message_property_mappings", "roles", "roles_to_train")
+# Knobs that only one type reads: hidden while the card's type is another one, so the card asks only what matters.
+TYPE_ONLY = {
+    "field": "completion",
+    "chat_template": "chat_template",
+    "field_messages": "chat_template",
+    "message_property_mappings": "chat_template",
+    "message_field_role": "chat_template",
+    "message_field_content": "chat_template",
+    "roles": "chat_template",
+    "roles_to_train": "chat_template",
+    "train_on_eos": "chat_template",
+    "train_on_eot": "chat_template",
+}
 
 
 class DatasetCard(Vertical):
@@ -37,6 +51,16 @@ class DatasetCard(Vertical):
     def on_mount(self) -> None:
         path = self.state.raw(f"datasets.{self.index}.path")
         self.border_title = f"datasets[{self.index}]" + (f" · {path}" if isinstance(path, str) and path else "")
+        self.apply_type()
+
+    def apply_type(self) -> None:
+        """Hide the knobs the dataset's type does not read (unless the preset sets them)."""
+        kind = self.state.value(f"datasets.{self.index}.type")
+        for field in self.query(KnobField).results(KnobField):
+            key = field.path.rsplit(".", 1)[-1]
+            only = TYPE_ONLY.get(key)
+            field.set_class(only is not None and only != kind and self.state.raw(field.path) is UNSET,
+                            "-other-type")
 
 
 class DatasetEditor(Vertical):
