@@ -67,3 +67,12 @@ def test_a_stop_request_saves_a_checkpoint_and_exits_cleanly(tiny_model_dir: Pat
     assert of_kind(run_dir, "checkpoint")[-1]["path"] == str(checkpoint)
     assert 2 <= stopped["step"] < 100_000 and not of_kind(run_dir, "finished")
     assert state(run_dir)["status"] == "stopped"
+
+
+def test_a_stop_asked_for_before_training_ends_the_run_without_training(tiny_model_dir: Path, tmp_path: Path) -> None:
+    run_dir = make_run_dir(tmp_path, base_preset(tiny_model_dir, tmp_path, max_steps=50))
+    (run_dir / "stop").write_text("")
+    assert run_train(run_dir).returncode == 0, log_text(run_dir)
+    assert [e["event"] for e in events(run_dir)] == ["stopped"]
+    assert events(run_dir)[0]["checkpoint"] is None and state(run_dir)["status"] == "stopped"
+    assert not list((tmp_path / "out").glob("checkpoint-*"))

@@ -28,6 +28,11 @@ class StopRequest:
         if not self.training:
             raise StoppedEarly()
 
+    def check(self) -> None:
+        """Between set-up stages: a stop asked for before training ends the process with nothing to save."""
+        if self.local():
+            raise StoppedEarly()
+
     def local(self) -> bool:
         return self.signalled or self.stop_file.exists()
 

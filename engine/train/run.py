@@ -120,6 +120,7 @@ def train(run_dir: Path, stop: Any) -> Outcome:
 
     tokenizer = load_tokenizer(cfg, preset_path)
     train_ds, eval_ds, collator = prepare_data(cfg, tokenizer, preset_path, world)
+    stop.check()
     p = plan(cfg, len(train_ds), world)
     set_seed(cfg.seed)  # LoRA's initial weights do not depend on how much randomness data preparation used
     model = load_model(cfg, tokenizer, precision, preset_path)
@@ -134,6 +135,7 @@ def train(run_dir: Path, stop: Any) -> Outcome:
         data_collator=collator, callbacks=[events_cb, stop_cb],
     )
     _keep_adapter_fp32(trainer, precision)
+    stop.check()
     trainer.train(resume_from_checkpoint=resume)
     step = trainer.state.global_step
     output_dir = Path(args.output_dir).resolve()
