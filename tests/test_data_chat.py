@@ -157,3 +157,76 @@ def test_template_that_rewrites_content_falls_back_to_reference(tiny_model_dir, 
     tok, ids, labels = run(tiny_model_dir, tmp_path, [{"messages": CONV}], chat_template="jinja",
                            chat_template_jinja=upper)
     assert trained_text(tok, ids[0], labels[0]) == ["I AM FINE", "STOZOR"]
+
+
+@pytest.fixture(scope="module")
+def metaspace_tokenizer(tmp_path_factory):
+    """A SentencePiece-style tokenizer (Metaspace '▁' words, BOS added by a post-processor, like Llama 2 and
+    Mistral): its offsets behave differently from byte-level BPE around spaces."""
+    import json as _json
+
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    from conftest import PRESETS
+
+    texts = [m["content"] for line in (PRESETS / "tiny" / "chat.jsonl").read_text().splitlines()
+             for m in _json.loads(line)["messages"]]
+    texts += [m["content"] for c in MORE + [CONV] for m in c] + ["[[dummy_message]] \n system user assistant"]
+    special = ["<unk>", "<s>", "</s>", IM_START, IM_END]
+    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
+    bpe.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first")
+    bpe.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="first")
+    bpe.train_from_iterator(texts, trainer=trainers.BpeTrainer(vocab_size=300, special_tokens=special,
+                                                               show_progress=False))
+    bpe.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
+    tok = PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+                                  additional_special_tokens=[IM_START, IM_END])
+    out = tmp_path_factory.mktemp("metaspace")
+    tok.save_pretrained(out)
+    return out
+
+
+@pytest.mark.parametrize("template, top, ds_extra", [
+    ("chatml", {"special_tokens": {"eos_token": IM_END}}, {}),
+    ("chatml", {}, {"roles_to_train": ["user", "assistant"], "train_on_eos": "all"}),
+    ("llama3", {}, {}),
+    ("mistral", {}, {"train_on_eos": "last"}),
+    ("gemma", {"train_on_inputs": True}, {}),
+])
+def test_fast_path_matches_reference_with_sentencepiece_style_tokenizer(metaspace_tokenizer, tmp_path, template,
+                                                                         top, ds_extra):
+    import json
+
+    from engine.data.chat_template import reference_tokenize, tokenize_chat
+    from engine.data.sources import Rows
+    from conftest import PRESETS
+
+    rows = [json.loads(line) for line in (PRESETS / "tiny" / "chat.jsonl").read_text().splitlines()][:30]
+    rows += [{"messages": c} for c in MORE] + [{"messages": CONV}]
+    cfg = make_cfg(metaspace_tokenizer, tmp_path, [{"path": "x", "type": "chat_template", **ds_extra}],
+                   chat_template=template, **top)
+    tok = tokenizer_for(cfg)
+    src = Rows(rows=rows, locs=[("x", i + 1, i) for i in range(len(rows))])
+    fast = tokenize_chat(src, cfg.datasets[0], cfg, tok)
+    ref = reference_tokenize(src, cfg.datasets[0], cfg, tok)
+    assert fast.input_ids == ref.input_ids
+    assert fast.labels == ref.labels
+    assert any(label != -100 for row in fast.labels for label in row)
+
+
+def test_content_edge_tokens_equal_to_the_dummy_are_trained(tiny_model_dir, tmp_path):
+    """Deliberate difference (see chat_template.py): Axolotl's diff against '[[dummy_message]]' cannot see content
+    tokens that equal the dummy's edge tokens, so it leaves them untrained; we train the whole content."""
+    from engine.data.chat_template import reference_tokenize, tokenize_chat
+    from engine.data.sources import Rows
+
+    conv = [{"role": "user", "content": "Give a nested list"}, {"role": "assistant", "content": "[[1, 2], [3]]"}]
+    cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": "x", "type": "chat_template"}])
+    tok = tokenizer_for(cfg)
+    src = Rows(rows=[{"messages": conv}], locs=[("x", 1, 0)])
+    fast = tokenize_chat(src, cfg.datasets[0], cfg, tok)
+    ref = reference_tokenize(src, cfg.datasets[0], cfg, tok)
+    assert fast.input_ids == ref.input_ids
+    assert trained_text(tok, fast.input_ids[0], fast.labels[0]) == ["[[1, 2], [3]]"]
+    assert trained_text(tok, ref.input_ids[0], ref.labels[0]) != ["[[1, 2], [3]]"]  # Axolotl trims the edges

@@ -25,6 +25,9 @@ Deliberate differences from Axolotl, each for a reason:
 * the turn locator uses the full conversation's render, not renders of the prefix up to the turn; they only
   differ for templates that render earlier turns differently once later turns exist (e.g. dropping old
   reasoning), where ours labels what the model actually sees.
+* Axolotl's diff against the dummy content '[[dummy_message]]' stops at content tokens equal to the dummy's
+  edge tokens (content starting with '[[' or ending with ']]', e.g. JSON or code; or any character both map
+  to <unk>), leaving them untrained. We train every content token: the diff's blind spot is an accident.
 * a turn whose content is empty (Axolotl: "could not find boundary") gets no labels and no EOS/EOT search;
   Axolotl then searches from index -1, which can label the conversation's very last token by accident.
 * role names the template is not told about (not system/user/assistant/tool, not a target of ``roles``, not in
