@@ -84,3 +84,20 @@ def test_a_crash_becomes_an_error_event_with_the_log_tail(tiny_model_dir: Path, 
     assert "missing.jsonl" in error["message"] and error.get("key", "").startswith("datasets")
     assert "\n" not in error["message"].strip()
     assert state(run_dir)["status"] == "failed"
+
+
+def test_packed_training_with_evaluation_counts_tokens_exactly(tiny_model_dir: Path, tmp_path: Path) -> None:
+    preset = base_preset(tiny_model_dir, tmp_path, num_epochs=2, micro_batch_size=2, sample_packing=True,
+                         sequence_len=96, val_set_size=4, evals_per_epoch=1)
+    run_dir = make_run_dir(tmp_path, preset)
+    assert run_train(run_dir).returncode == 0, log_text(run_dir)
+
+    start, steps = of_kind(run_dir, "start")[0], of_kind(run_dir, "step")
+    per_epoch = start["steps_per_epoch"]
+    assert start["train_rows"] < 12  # 12 training rows packed into fewer sequences
+    assert [e["step"] for e in of_kind(run_dir, "eval")] == [per_epoch, 2 * per_epoch]
+    assert all(e["eval_loss"] > 0 for e in of_kind(run_dir, "eval"))
+    # Every epoch trains on the same tokens; evaluation batches are not counted as training tokens.
+    assert steps[-1]["num_tokens"] == 2 * steps[per_epoch - 1]["num_tokens"] > 0
+    assert all(s["tokens_per_second"] > 0 for s in steps)
+    assert all(b["num_tokens"] > a["num_tokens"] for a, b in zip(steps, steps[1:]))

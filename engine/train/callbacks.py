@@ -71,10 +71,47 @@ class StopCallback(TrainerCallback):
         return control
 
 
-class EventsCallback(TrainerCallback):
-    """Writes start/step/eval/checkpoint events (main process only) with speed figures from trl's token count."""
+class TokenCounter:
+    """Real (unpadded) tokens of the training batches, counted as each training step runs (see trainer.py).
 
-    def __init__(self, run_dir: Path, plan: Any, command: str, enabled: bool) -> None:
+    trl's own ``num_tokens`` assumes packed batches are flattened into one row and would undercount our
+    (rows × length) packed batches; counting at the collator would run a prefetched batch ahead.
+    """
+
+    def __init__(self, pad_token_id: int | None) -> None:
+        self.pad_token_id = pad_token_id
+        self.tokens = 0
+
+    def add(self, inputs: dict[str, Any]) -> None:
+        if "attention_mask" in inputs:
+            self.tokens += int(inputs["attention_mask"].sum())
+        elif "position_ids" in inputs and self.pad_token_id is not None:
+            # Packed rows: padding is the pad id at position 0 (each pad is its own one-token row).
+            pad = (inputs["input_ids"] == self.pad_token_id) & (inputs["position_ids"] == 0)
+            self.tokens += int(inputs["input_ids"].numel() - pad.sum())
+        else:
+            self.tokens += int(inputs["input_ids"].numel())
+
+
+def _global_sum(value: float) -> float:
+    """Sum over processes (every rank logs at the same steps, so this collective is safe in on_log)."""
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return value
+    import torch
+
+    device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+    total = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(total)
+    return float(total.item())
+
+
+class EventsCallback(TrainerCallback):
+    """Writes start/step/eval/checkpoint events (main process only) with tokens/s and ETA."""
+
+    def __init__(self, run_dir: Path, plan: Any, command: str, enabled: bool, counter: TokenCounter) -> None:
+        self.counter = counter
         self.run_dir = run_dir
         self.plan = plan
         self.command = command
@@ -106,7 +143,7 @@ class EventsCallback(TrainerCallback):
             return
         if "loss" not in logs:
             return  # the end-of-training summary (train_runtime ...) is not a step
-        tokens = float(logs.get("num_tokens", 0.0))
+        tokens = _global_sum(float(self.counter.tokens))
         span = now - self.last_time
         tps = (tokens - self.last_tokens) / span if span > 0 and self.last_tokens <= tokens else None
         done = state.global_step - self.step_begin

@@ -4,7 +4,7 @@ Trainer choice: trl's ``SFTTrainer`` with ``skip_prepare_dataset``. Our datasets
 (-100 where not trained) from engine.data; with preparation skipped trl neither re-tokenizes, truncates, filters
 nor shuffles them, and its collator pads ``labels`` with -100 and otherwise keeps them as they are, so the trained
 tokens are exactly the ones ``tunedeck preview`` shows. Over a plain ``Trainer`` it adds the fused LM head (the
-loss only projects trained positions, without building full logits) and counts tokens, which feeds tokens/s.
+loss only projects trained positions, without building full logits).
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def prepare_data(cfg: Any, tokenizer: Any, preset_path: Path, world: int) -> tup
 
 def train(run_dir: Path, stop: Any) -> Outcome:
     from .args import build_sft_config, plan
-    from .callbacks import EventsCallback, StopCallback
+    from .callbacks import EventsCallback, StopCallback, TokenCounter
     from .hardware import resolve_precision
     from .model import load_model, load_tokenizer
     from .tracking import apply_env
@@ -126,13 +126,14 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     model = load_model(cfg, tokenizer, precision, preset_path)
     args = build_sft_config(cfg, precision, p, has_eval=eval_ds is not None, preset_path=preset_path)
 
-    from trl import SFTTrainer
+    from .trainer import TunedeckTrainer
 
     stop_cb = StopCallback(stop)
-    events_cb = EventsCallback(run_dir, p, command_line(run_dir), enabled=rank == 0)
-    trainer = SFTTrainer(
+    counter = TokenCounter(tokenizer.pad_token_id)
+    events_cb = EventsCallback(run_dir, p, command_line(run_dir), enabled=rank == 0, counter=counter)
+    trainer = TunedeckTrainer(
         model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
-        data_collator=collator, callbacks=[events_cb, stop_cb],
+        data_collator=collator, callbacks=[events_cb, stop_cb], token_counter=counter,
     )
     _keep_adapter_fp32(trainer, precision)
     stop.check()
