@@ -33,11 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     from .failures import describe, log_tail
     from .run import process_info, train
 
-    rank, _ = process_info()
+    rank, world = process_info()
     main_process = rank == 0
     if main_process:
         folder.update_state(run_dir, status="running")
-    stop = StopRequest(run_dir)
+    stop = StopRequest(run_dir, world)
     stop.install()
     try:
         outcome = train(run_dir, stop)

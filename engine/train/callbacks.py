@@ -15,7 +15,8 @@ from engine.runs import folder
 class StopRequest:
     """Set by SIGTERM or the run folder's stop file; every rank must agree before stopping (see ``agreed``)."""
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, world: int = 1) -> None:
+        self.world = world
         self.stop_file = run_dir / folder.STOP_FILE
         self.signalled = False
         self.training = False  # before training starts, SIGTERM ends the process at once
@@ -29,8 +30,10 @@ class StopRequest:
             raise StoppedEarly()
 
     def check(self) -> None:
-        """Between set-up stages: a stop asked for before training ends the process with nothing to save."""
-        if self.local():
+        """Between set-up stages: a stop asked for before training ends the process with nothing to save.
+        Only for a single process: ranks could see the file at different stages, and one leaving alone would hang
+        the others (with several processes the first training step stops them together)."""
+        if self.world == 1 and self.local():
             raise StoppedEarly()
 
     def local(self) -> bool:

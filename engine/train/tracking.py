@@ -27,7 +27,5 @@ def wandb_env(cfg: Any) -> dict[str, str]:
 
 def apply_env(cfg: Any) -> None:
     os.environ.update(wandb_env(cfg))
-    # The Trainer's W&B callback would otherwise record every TrainingArguments field, including paths only.
+    # Logging gradients/weights histograms (wandb.watch) slows every step; the user can still ask for it.
     os.environ.setdefault("WANDB_WATCH", "false")
-    if cfg.wandb_project and cfg.wandb_mode != "online" and os.environ.get("WANDB_MODE") == "offline":
-        os.environ.setdefault("WANDB_SILENT", "true")
