@@ -21,6 +21,15 @@ from tui.widgets.knob_field import KnobField
 MBS = "#knob-micro-batch-size"
 
 
+def preview_spans(view, *, trained: bool) -> str:
+    """The text of a preview drawn in the trained (or masked) style."""
+    from tui.widgets.preview_view import MASKED, TRAINED
+
+    text = view.content
+    style = TRAINED if trained else MASKED
+    return "".join(text.plain[span.start:span.end] for span in text.spans if str(span.style) == style)
+
+
 def app_for(path: Path | None, **kw) -> TunedeckApp:
     return TunedeckApp(path, count_data=kw.pop("count_data", False), **kw)
 
@@ -315,6 +324,11 @@ async def test_dataset_preview_shows_trained_and_masked(tmp_path: Path) -> None:
         assert "example 1:" in text and " trained" in text and " masked" in text
         assert "The capital of" in text  # a real row of chat.jsonl, rendered through the template
         assert "<|im_start|>" in text
+        trained = preview_spans(view, trained=True)
+        assert "The capital of" in trained and "What is the capital" not in trained
+        # the shown preview follows the knobs: train the user turns too
+        await type_into(pilot, "#knob-datasets-0-roles-to-train", "user, assistant")
+        await wait_until(pilot, lambda: "What is the capital" in preview_spans(view, trained=True), tries=2000)
 
 
 @pytest.mark.slow
@@ -440,3 +454,24 @@ async def test_dataset_card_asks_what_its_type_reads(tmp_path: Path) -> None:
         # set by the user, so still shown (and validate's rule about it lands on the field)
         assert screen.query_one("#knob-datasets-0-roles", KnobField).styles.display == "block"
         assert screen.query_one("#knob-datasets-0-train-on-eos", KnobField).styles.display == "none"
+
+
+@sync
+async def test_run_screen_can_send_the_user_to_the_blamed_knob(tmp_path: Path) -> None:
+    from tui.screens.run import RunScreen
+
+    path = write_preset(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.post_message(RunScreen.OpenKnob(path, "lora_dropout"))  # an advanced knob in another section
+        await wait_until(pilot, lambda: getattr(app.focused.parent, "path", None) == "lora_dropout")
+        assert not app.screen.has_class("-basic")
+        assert "lora_dropout" in str(app.screen.query_one("#help-panel").render())
+
+
+def test_run_app_refuses_a_missing_preset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tui.app import run_app
+
+    assert run_app(tmp_path / "missing.yaml") == 2
+    assert "no such preset file" in capsys.readouterr().err

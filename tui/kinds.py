@@ -80,10 +80,17 @@ def kind_of(annotation: Any) -> Kind:
     return Kind("text", optional)
 
 
-@cache
+_adapters: dict[str, TypeAdapter[Any]] = {}
+
+
 def _adapter(knob: KnobInfo) -> TypeAdapter[Any]:
-    meta = tuple(knob.field_info.metadata)
-    return TypeAdapter(Annotated[(knob.annotation, *meta)] if meta else knob.annotation)
+    """The knob's type with its range constraints, built once per knob (KnobInfo itself is not hashable)."""
+    adapter = _adapters.get(knob.path)
+    if adapter is None:
+        meta = tuple(knob.field_info.metadata)
+        adapter = TypeAdapter(Annotated[(knob.annotation, *meta)] if meta else knob.annotation)
+        _adapters[knob.path] = adapter
+    return adapter
 
 
 def to_text(value: Any, kind: Kind) -> str:

@@ -62,6 +62,9 @@ class EditorScreen(Screen[None]):
         self._count_key: str | None = None
         self._focused_path: str | None = None
         self._built: set[str] = set()
+        self._previewed: set[int] = set()  # datasets whose preview is shown (re-rendered after edits)
+        self._preview_timer: Timer | None = None
+        self._preview_gen: dict[int, int] = {}
         self.last_live_seconds = 0.0
         self.last_problems_seconds = 0.0
         self.last_edit_seconds = 0.0  # a keystroke's whole synchronous cost: write, live numbers, title
@@ -188,6 +191,7 @@ class EditorScreen(Screen[None]):
         _, key = split_path(event.field.path)
         if key in DATA_KNOBS or event.field.path.startswith("datasets."):
             self.schedule_count()
+            self.schedule_previews()
         if event.field.path == self._focused_path:
             self._show_help(event.field)
         card = event.field.parent
@@ -273,6 +277,7 @@ class EditorScreen(Screen[None]):
 
     async def on_dataset_editor_remove(self, event: DatasetEditor.Remove) -> None:
         self.state.remove_dataset(event.index)
+        self._previewed = {i - (i > event.index) for i in self._previewed if i != event.index}
         await self.query_one(DatasetEditor).rebuild()
         self._after_structure_change()
 
@@ -283,16 +288,35 @@ class EditorScreen(Screen[None]):
         self.schedule_count()
 
     def on_dataset_editor_preview(self, event: DatasetEditor.Preview) -> None:
-        view = self.query_one(f"#preview-view-{event.index}", PreviewView)
-        view.show_running()
-        self.preview_dataset(event.index, self._subset())
+        self._previewed.add(event.index)
+        self._run_preview(event.index)
+
+    def _run_preview(self, index: int) -> None:
+        views = self.query(f"#preview-view-{index}")
+        if not views:
+            self._previewed.discard(index)
+            return
+        views.first(PreviewView).show_running()
+        generation = self._preview_gen[index] = self._preview_gen.get(index, 0) + 1
+        self.preview_dataset(index, generation, self._subset())
+
+    def schedule_previews(self) -> None:
+        """Previews already on screen follow the data knobs (debounced like the counts)."""
+        if not self._previewed or self.state.field_errors:
+            return
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._preview_timer = self.set_timer(
+            COUNT_DEBOUNCE_S, lambda: [self._run_preview(i) for i in sorted(self._previewed)])
 
     @work(thread=True, group="preview")
-    def preview_dataset(self, index: int, subset: dict[str, Any]) -> None:
+    def preview_dataset(self, index: int, generation: int, subset: dict[str, Any]) -> None:
         result = run_preview(subset, n=3, dataset=index)
-        self.app.call_from_thread(self._previewed, index, result)
+        self.app.call_from_thread(self._preview_done, index, generation, result)
 
-    def _previewed(self, index: int, result: PreviewResult) -> None:
+    def _preview_done(self, index: int, generation: int, result: PreviewResult) -> None:
+        if generation != self._preview_gen.get(index):
+            return  # a newer preview of this dataset is on its way
         views = self.query(f"#preview-view-{index}")
         if views:
             views.first(PreviewView).show_result(result)

@@ -10,11 +10,27 @@ from rich.text import Text
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from engine.knobs.base import KnobInfo
 
 from ..kinds import UNSET, FieldError, Kind, kind_of, parse, to_text
+
+
+class KnobValidator(Validator):
+    """Textual's Input validator running the knob's own pydantic check (what ``tunedeck validate`` checks)."""
+
+    def __init__(self, knob: KnobInfo) -> None:
+        super().__init__()
+        self.knob = knob
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            parse(value, self.knob)
+        except FieldError as err:
+            return self.failure(str(err), value)
+        return self.success()
 
 
 EMPTY_SETTLE_S = 0.6  # an emptied field is unset only once it stays empty this long
@@ -77,7 +93,8 @@ class KnobField(Vertical):
         elif kind.optional:
             placeholder = "(unset)" + (f" · {placeholder}" if placeholder else "")
         self._shown = to_text(value, kind)
-        return Input(self._shown, placeholder=placeholder, classes="knob-control")
+        return Input(self._shown, placeholder=placeholder, classes="knob-control",
+                     validators=[KnobValidator(self.knob)], validate_on=["changed"], valid_empty=True)
 
     # ---- values --------------------------------------------------------------------------------------------
     @property

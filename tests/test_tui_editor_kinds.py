@@ -1,0 +1,42 @@
+"""Typed text ↔ knob values: every knob's widget kind, and text round trips through parse()."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.knobs.registry import all_knobs, get_knob
+from tui.kinds import UNSET, FieldError, kind_of, parse, to_text
+
+TEXT_KINDS = ("int", "float", "text", "list", "mapping", "text_or_list")
+
+
+@pytest.mark.parametrize("knob", all_knobs(), ids=lambda k: k.path)
+def test_default_round_trips_through_its_text(knob) -> None:
+    kind = kind_of(knob.annotation)
+    assert kind.name in (*TEXT_KINDS, "bool", "choice", "datasets")
+    if kind.name not in TEXT_KINDS or knob.default in (None, [], {}):
+        return
+    assert parse(to_text(knob.default, kind), knob) == knob.default
+
+
+@pytest.mark.parametrize(("path", "text", "message"), [
+    ("micro_batch_size", "abc", "not a whole number"),
+    ("micro_batch_size", "0", "greater than or equal to 1"),
+    ("learning_rate", "fast", "not a number"),
+    ("lora_dropout", "1.5", "less than 1"),
+    ("datasets.0.roles", "user: [human", "key: value"),
+])
+def test_bad_text_is_refused_with_what_to_type(path: str, text: str, message: str) -> None:
+    with pytest.raises(FieldError, match=message):
+        parse(text, get_knob(path))
+
+
+def test_typed_values() -> None:
+    assert parse("2e-4", get_knob("learning_rate")) == pytest.approx(2e-4)
+    assert parse("q_proj, v_proj", get_knob("lora_target_modules")) == ["q_proj", "v_proj"]
+    assert parse("a.jsonl", get_knob("datasets.0.data_files")) == "a.jsonl"
+    assert parse("a.jsonl, b.jsonl", get_knob("datasets.0.data_files")) == ["a.jsonl", "b.jsonl"]
+    assert parse("pad_token: <pad>", get_knob("special_tokens")) == {"pad_token": "<pad>"}
+    assert parse("  ", get_knob("max_steps")) is UNSET
+    assert kind_of(get_knob("bf16").annotation).choices == ("auto", True, False)
+    assert kind_of(get_knob("adapter").annotation).optional
