@@ -475,3 +475,19 @@ def test_run_app_refuses_a_missing_preset(tmp_path: Path, capsys: pytest.Capture
 
     assert run_app(tmp_path / "missing.yaml") == 2
     assert "no such preset file" in capsys.readouterr().err
+
+
+@sync
+async def test_live_panel_shows_mentor_warnings(tmp_path: Path) -> None:
+    path = write_preset(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        counts = app.screen.state.counts
+        counts.rows = counts.train_rows = 120  # as the background count reports for presets/tiny/chat.jsonl
+        counts.tokens = 5997
+        await show_section(pilot, 2)
+        await type_into(pilot, MBS, "64")
+        text = live_text(app)
+        assert "64 × 2 × 1 = 128" in text and "Steps per epoch 1" in text
+        assert "⚠" in text and "effective batch (128" in text

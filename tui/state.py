@@ -69,7 +69,7 @@ class Live:
     values: dict[str, Any]
     bad: list[str]  # live knobs whose current value is invalid
     derived: derive.Derived | None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # engine.advice's mentor notes
     seconds: float = 0.0
 
 
@@ -180,7 +180,7 @@ class EditorState:
             if key in self.field_errors or not _valid(key, values[key]):
                 bad.append(key)
         derived = None
-        warnings: list[str] = []
+        warnings: list[Problem] = []
         if not bad:
             cfg = SimpleNamespace(**values)
             c = self.counts
@@ -189,23 +189,19 @@ class EditorState:
                 rows = derive.split_rows(c.rows, float(values["val_set_size"] or 0))[0]
             tokens: Any = c.packed_sequences and c.packed_sequences * int(values["sequence_len"]) or c.tokens
             derived = derive.derive_all(cfg, num_rows=rows, num_tokens=tokens)
-            warnings = self.advice()
+            warnings = self.advice(rows, c.tokens)
         return Live(values, bad, derived, warnings, time.perf_counter() - start)
 
-    def advice(self) -> list[str]:
-        """Mentor warnings from engine.advice when the preset validates; [] otherwise."""
-        try:
-            from engine.advice import advise
-        except ImportError:
-            return []
+    def advice(self, train_rows: int | None, tokens: int | None) -> list[Problem]:
+        """Mentor notes from engine.advice when the preset validates; [] otherwise."""
+        from engine.advice import advise
+
         if self.errors() or self.field_errors:
             return []
         try:
-            cfg = self.preset.config
-            found = advise(cfg, self.counts.rows, self.counts.tokens)
+            return advise(self.preset.config, train_rows, tokens, known=self.problems)
         except Exception:  # advice must never break editing
             return []
-        return [getattr(w, "message", None) or str(w) for w in found]
 
 
 _TOP = {k.key: k for k in top_level_knobs()}

@@ -58,9 +58,11 @@ def render_live(live: Live, counts: DataCounts) -> Text:
     out.append("\nWarmup steps ")
     out.append(_n(d.warmup_steps), "bold")
     out.append("\n")
-    for warning in live.warnings:
-        out.append("⚠ ", "yellow")
-        out.append(f"{warning}\n")
+    for note in live.warnings:
+        out.append("\n⚠ " if note.severity == "warning" else "\nℹ ", "yellow" if note.severity == "warning" else "cyan")
+        out.append(f"{note.key}: ", "bold")
+        out.append(note.message)
+        out.append("\n")
     return out
 
 
@@ -75,8 +77,9 @@ def render_strip(live: Live) -> Text:
     text.append(f"batch {v['micro_batch_size']}×{v['gradient_accumulation_steps']}×{d.processes}=")
     text.append(str(d.effective_batch), "bold")
     text.append(f" · steps/epoch {_n(d.steps_per_epoch)} · total {_n(d.total_steps)} · warmup {_n(d.warmup_steps)}")
-    if live.warnings:
-        text.append(f" · ⚠ {len(live.warnings)}", "yellow")
+    warnings = [n for n in live.warnings if n.severity == "warning"]
+    if warnings:
+        text.append(f" · ⚠ {len(warnings)} (ctrl+t)", "yellow")
     return text
 
 
