@@ -114,32 +114,48 @@ TAIL_BYTES = 64 * 1024
 
 
 def edge_events(run_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The first and last events of a run, in order: enough for status, totals and the latest step.
+    """What status needs, in order: the start event, then everything from the newest step with a loss on.
 
     A long run's events.jsonl grows to megabytes and status is polled every second or so; the start event sits
-    at the head and the newest step and the final event at the tail, so only those two ends are read.
+    at the head and the newest step and the final event at the tail, so only those two ends are read, and only
+    the lines needed are parsed.
     """
     path = Path(run_dir) / folder.EVENTS_FILE
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             if size <= HEAD_BYTES + TAIL_BYTES:
-                chunks = [fh.read(size)]
+                head = tail = fh.read(size)
             else:
                 head = fh.read(HEAD_BYTES)
                 fh.seek(size - TAIL_BYTES)
                 tail = fh.read(TAIL_BYTES)
-                chunks = [head[: head.rfind(b"\n") + 1], tail[tail.find(b"\n") + 1:]]
+                tail = tail[tail.find(b"\n") + 1:]  # the first line is cut
     except FileNotFoundError:
         return []
-    events = []
-    for chunk in chunks:
-        for raw in chunk[: chunk.rfind(b"\n") + 1].splitlines():  # a half-written last line waits
-            try:
-                events.append(json.loads(raw))
-            except json.JSONDecodeError:
-                continue
-    return events
+    newest: list[dict[str, Any]] = []
+    for raw in reversed(tail[: tail.rfind(b"\n") + 1].splitlines()):  # a half-written last line waits
+        event = _parse(raw)
+        if event is not None:
+            newest.append(event)
+            if event.get("event") == "step" and event.get("loss") is not None:
+                break
+    newest.reverse()
+    if any(e.get("event") == "start" for e in newest):
+        return newest
+    for raw in head[: head.rfind(b"\n") + 1].splitlines():
+        event = _parse(raw)
+        if event is not None and event.get("event") == "start":
+            return [event, *newest]
+    return newest
+
+
+def _parse(raw: bytes) -> dict[str, Any] | None:
+    try:
+        event = json.loads(raw)
+    except json.JSONDecodeError:
+        return None
+    return event if isinstance(event, dict) else None
 
 
 def _final_event(events: list[dict[str, Any]]) -> dict[str, Any] | None:
