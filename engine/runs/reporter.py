@@ -217,7 +217,7 @@ class Reporter:
         final = self.final or {}
         if status == "finished":
             where = final.get("adapter_dir") or final.get("model_dir") or final.get("output_dir")
-            self.console.print(f"[bold green]finished[/] at step {final.get('step')}"
+            self.console.print(f"[bold green]finished[/] at step {final.get('step', info.step)}"
                                + (f": {escape(str(where))}" if where else ""))
             return 0
         if status == "stopped":
