@@ -1,7 +1,7 @@
 """Knowing and steering runs: truthful status, listing, stopping, and finding a run by id, path or "last".
 
 Status comes from the run folder, checked against the real processes: a run is "running" only while some process
-of its process group is alive. A run that claims to run but whose processes are gone died without its final event;
+of the run is alive. A run that claims to run but whose processes are gone died without its final event;
 it is "failed", and that verdict is written back to state.json. Import-light (no torch).
 """
 
@@ -267,25 +267,31 @@ def _wait_gone(state: dict[str, Any], until: float, poll: float = 0.2) -> bool:
 
 
 def _signal_run(state: dict[str, Any], sig: signal.Signals) -> None:
-    """Signal the launcher's group and every marked process (the ranks sit in sessions of their own)."""
+    """Signal every live process of the run (the ranks sit in sessions of their own), then the launcher's group
+    too, for children started since the scan: only while the group is seen to hold the run's processes."""
+    pgid = state.get("pgid") or state.get("pid")
+    in_group = False
     for pid in run_pids(state):
+        stat = _proc_stat(pid)
+        in_group |= bool(stat and pgid and stat[1] == int(pgid))
         try:
             os.kill(pid, sig)
         except ProcessLookupError:
             pass
-    try:
-        os.killpg(int(state.get("pgid") or state["pid"]), sig)
-    except (ProcessLookupError, PermissionError):
-        pass
+    if in_group:
+        try:
+            os.killpg(int(pgid), sig)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def stop_run(run_dir: str | os.PathLike[str], timeout: float = 120.0, grace: float | None = None) -> str:
     """Stop gracefully, then firmly; return the final status once every process of the run has ended.
 
     1. write RUN/stop: the trainer saves a checkpoint and exits with a "stopped" event;
-    2. after ``grace`` seconds (default: half of ``timeout``) SIGTERM the process group (the trainer treats it
+    2. after ``grace`` seconds (default: half of ``timeout``) SIGTERM the run's processes (the trainer treats it
        the same way);
-    3. after ``timeout`` seconds SIGKILL the group: no checkpoint, recorded as stopped by force.
+    3. after ``timeout`` seconds SIGKILL them: no checkpoint, recorded as stopped by force.
     """
     run_dir = Path(run_dir)
     state = folder.read_state(run_dir)
