@@ -23,6 +23,8 @@ def run(args: argparse.Namespace) -> int:
 
     runs = list_runs(scan=args.scan)
     console = Console(highlight=False)
+    if not console.is_terminal:  # a pipe or a file: full rows, whatever the width
+        console = Console(highlight=False, width=250)
     if args.json:
         rows = [{"run_id": r.run_id, "run_dir": str(r.run_dir), "status": r.status, "step": r.step,
                  "total_steps": r.total_steps, "loss": r.loss, "started_at": r.started_at, "preset": r.preset,
@@ -33,13 +35,32 @@ def run(args: argparse.Namespace) -> int:
         console.print("No runs yet. Start one with `tunedeck train PRESET`.")
         return 0
     colors = {"running": "cyan", "starting": "cyan", "finished": "green", "stopped": "yellow", "failed": "red"}
-    table = Table(box=None, header_style="bold")
-    for col in ("id", "status", "step", "loss", "started", "preset"):
-        table.add_column(col, no_wrap=col != "preset")
+    rows = []
     for r in runs:
         step = f"{r.step if r.step is not None else '-'}/{r.total_steps if r.total_steps else '?'}"
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)) if r.started_at else "-"
-        table.add_row(r.run_id, f"[{colors.get(r.status, 'white')}]{r.status}[/]", step,
-                      f"{r.loss:.4f}" if r.loss is not None else "-", started, r.preset or "-")
+        rows.append((r.run_id, r.status, step, f"{r.loss:.4f}" if r.loss is not None else "-", started,
+                     _short(r.preset)))
+    table = Table(box=None, header_style="bold")
+    for n, col in enumerate(("id", "status", "step", "loss", "started", "preset")):
+        if col == "preset":  # the one column that wraps on a narrow terminal; the others keep their width
+            table.add_column(col, overflow="fold")
+        else:
+            table.add_column(col, no_wrap=True, min_width=max(len(col), *(len(row[n]) for row in rows)))
+    for row in rows:
+        table.add_row(row[0], f"[{colors.get(row[1], 'white')}]{row[1]}[/]", *row[2:])
     console.print(table)
     return 0
+
+
+def _short(path: str | None) -> str:
+    """A preset path as short as it can be while still findable: relative to here, else with ~ for home."""
+    import os
+
+    if not path:
+        return "-"
+    rel = os.path.relpath(path)
+    if not rel.startswith(".."):
+        return rel
+    home = os.path.expanduser("~")
+    return "~" + path[len(home):] if path.startswith(home + os.sep) else path
