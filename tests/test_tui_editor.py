@@ -467,7 +467,7 @@ async def test_run_screen_can_send_the_user_to_the_blamed_knob(tmp_path: Path) -
         app.post_message(RunScreen.OpenKnob(path, "lora_dropout"))  # an advanced knob in another section
         await wait_until(pilot, lambda: getattr(app.focused.parent, "path", None) == "lora_dropout")
         assert not app.screen.has_class("-basic")
-        assert "lora_dropout" in str(app.screen.query_one("#help-panel").render())
+        await wait_until(pilot, lambda: "lora_dropout" in str(app.screen.query_one("#help-panel").render()))
 
 
 def test_run_app_refuses_a_missing_preset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
