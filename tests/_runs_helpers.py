@@ -85,6 +85,7 @@ def _fake_train(run_dir: Path) -> int:
     (run_dir / f"rank-{rank}.json").write_text(json.dumps({
         "pid": os.getpid(), "rank": rank, "world_size": world,
         "accelerate_use_cpu": os.environ.get("ACCELERATE_USE_CPU"),
+        "unbuffered": os.environ.get("PYTHONUNBUFFERED"), "marker": os.environ.get("TUNEDECK_RUN_DIR"),
     }))
     cfg = YAML(typ="safe").load((run_dir / "preset.yaml").read_text())
     total = int(cfg.get("max_steps") or 5)

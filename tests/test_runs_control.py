@@ -64,6 +64,7 @@ def test_two_cpu_processes_really_run(tmp_path, monkeypatch):
     assert {r["world_size"] for r in ranks} == {2}
     assert ranks[0]["pid"] != ranks[1]["pid"]
     assert {r["accelerate_use_cpu"] for r in ranks} == {"true"}
+    assert {r["unbuffered"] for r in ranks} == {"1"} and {r["marker"] for r in ranks} == {str(handle.run_dir)}
     start = next(e for e in events(handle.run_dir) if e["event"] == "start")
     assert start["num_processes"] == 2 and start["effective_batch_size"] == 2 * 2
 
@@ -286,3 +287,14 @@ def test_a_run_launched_on_another_machine_is_not_declared_dead_here(tmp_path):
     t0 = time.monotonic()
     assert stop_run(run_dir, timeout=1.5) == "running"  # no signal to a pid that means nothing here
     assert (run_dir / "stop").exists() and time.monotonic() - t0 < 5
+
+
+def test_list_runs_can_scan_a_folder_the_index_does_not_know(tmp_path):
+    run_dir = tmp_path / "out" / "runs" / "copied-from-elsewhere"
+    run_dir.mkdir(parents=True)
+    folder.update_state(run_dir, run_id=run_dir.name, status="running", pid=None, started_at=time.time() - 999)
+    folder.append_event(run_dir, "finished", step=7, output_dir="/o", model_dir="/o")
+    assert run_dir not in [r.run_dir for r in list_runs()]
+    found = [r for r in list_runs(scan=tmp_path / "out") if r.run_dir == run_dir]
+    assert len(found) == 1 and found[0].status == "finished" and found[0].step == 7
+    assert run_dir in [r.run_dir for r in list_runs(scan=run_dir)]  # a run folder itself can be scanned too
