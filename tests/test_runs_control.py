@@ -43,7 +43,7 @@ def test_launch_writes_the_run_folder_and_finishes(tmp_path, monkeypatch):
     assert state["pid"] == handle.pid == state["pgid"] and state["preset"] == str(preset)
     assert "learning_rate: 0.0005" in (handle.run_dir / "preset.yaml").read_text()
     assert "-m _runs_helpers" in handle.command
-    assert wait_for(lambda: run_status(handle.run_dir) == "finished", 90)
+    assert wait_for(lambda: run_status(handle.run_dir) == "finished", 180)
     assert folder.read_state(handle.run_dir)["status"] == "finished"  # persisted
     info = run_info(handle.run_dir)
     assert (info.step, info.total_steps) == (4, 4) and info.loss == pytest.approx(0.5)
@@ -71,12 +71,12 @@ def test_two_cpu_processes_really_run(tmp_path, monkeypatch):
 
 def test_run_survives_its_launcher_being_killed_and_attach_sees_it_finish(tmp_path, monkeypatch):
     use_fake_trainer(monkeypatch, step_seconds=0.3)
-    preset = write_preset(tmp_path, max_steps=12)
+    preset = write_preset(tmp_path, max_steps=20)
     # `tunedeck train` in the foreground, in a session of its own like a terminal's shell.
     fg = subprocess.Popen([sys.executable, "-m", "engine.cli", "train", str(preset)], cwd=REPO,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     runs_root = tmp_path / "out" / "runs"
-    assert wait_for(lambda: any(_has_event(d, "step") for d in runs_root.glob("*")), 60)
+    assert wait_for(lambda: any(_has_event(d, "step") for d in runs_root.glob("*")), 180)
     run_dir = next(runs_root.glob("*"))
     os.killpg(fg.pid, signal.SIGHUP)  # the terminal goes away...
     os.killpg(fg.pid, signal.SIGKILL)  # ...and the launcher is killed outright
@@ -85,7 +85,7 @@ def test_run_survives_its_launcher_being_killed_and_attach_sees_it_finish(tmp_pa
     out = subprocess.run([sys.executable, "-m", "engine.cli", "attach", run_dir.name[:15]], cwd=REPO,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "finished" in out.stdout and "step 12/12" in out.stdout
+    assert "finished" in out.stdout and "step 20/20" in out.stdout
     assert run_status(run_dir) == "finished"
 
 
@@ -107,7 +107,7 @@ def test_stop_saves_a_checkpoint_and_leaves_no_process(tmp_path, monkeypatch):
     use_fake_trainer(monkeypatch, step_seconds=0.2)
     preset = write_preset(tmp_path, max_steps=1000, gpus_per_node=2)
     handle = launch(preset)
-    assert wait_for(lambda: _has_event(handle.run_dir, "step"), 60)
+    assert wait_for(lambda: _has_event(handle.run_dir, "step"), 180)
     pids = _rank_pids(handle.run_dir) + [handle.pid]
     assert len(pids) == 3 and all(pid_alive(p) for p in pids)
     assert stop_run(handle.run_dir, timeout=60) == "stopped"
@@ -121,7 +121,7 @@ def test_stop_saves_a_checkpoint_and_leaves_no_process(tmp_path, monkeypatch):
 def test_stop_escalates_to_sigkill_when_the_trainer_ignores_it(tmp_path, monkeypatch):
     use_fake_trainer(monkeypatch, step_seconds=0.2, FAKE_IGNORE_STOP="1")
     handle = launch(write_preset(tmp_path, max_steps=1000))
-    assert wait_for(lambda: _has_event(handle.run_dir, "step"), 60)
+    assert wait_for(lambda: _has_event(handle.run_dir, "step"), 180)
     pids = _rank_pids(handle.run_dir)
     t0 = time.monotonic()
     assert stop_run(handle.run_dir, timeout=4, grace=1) == "stopped"
@@ -134,7 +134,7 @@ def test_stop_escalates_to_sigkill_when_the_trainer_ignores_it(tmp_path, monkeyp
 def test_killed_run_is_failed_not_running(tmp_path, monkeypatch):
     use_fake_trainer(monkeypatch, step_seconds=0.2)
     handle = launch(write_preset(tmp_path, max_steps=1000))
-    assert wait_for(lambda: _has_event(handle.run_dir, "step"), 60)
+    assert wait_for(lambda: _has_event(handle.run_dir, "step"), 180)
     assert run_status(handle.run_dir) == "running"
     os.killpg(handle.pid, signal.SIGKILL)
     assert wait_for(lambda: run_status(handle.run_dir) != "running", 20)
@@ -149,7 +149,7 @@ def test_killed_run_is_failed_not_running(tmp_path, monkeypatch):
 def test_crash_mid_run_is_failed(tmp_path, monkeypatch):
     use_fake_trainer(monkeypatch, step_seconds=0.05, FAKE_CRASH_AT="3")
     handle = launch(write_preset(tmp_path, max_steps=10))
-    assert wait_for(lambda: run_status(handle.run_dir) not in ("starting", "running"), 60)
+    assert wait_for(lambda: run_status(handle.run_dir) not in ("starting", "running"), 180)
     assert run_status(handle.run_dir) == "failed"
 
 
@@ -168,13 +168,13 @@ def test_launch_from_a_killed_parent_process(tmp_path, monkeypatch):
     run_dir = Path(parent.stdout.readline().strip())
     parent.kill()
     parent.wait(10)
-    assert wait_for(lambda: run_status(run_dir) == "finished", 90), (run_dir / "train.log").read_text()
+    assert wait_for(lambda: run_status(run_dir) == "finished", 180), (run_dir / "train.log").read_text()
 
 
 def test_runs_table_is_truthful(tmp_path, monkeypatch):
     use_fake_trainer(monkeypatch, step_seconds=0.05)
     handle = launch(write_preset(tmp_path, max_steps=3), run_id="tabled")
-    assert wait_for(lambda: run_status(handle.run_dir) == "finished", 60)
+    assert wait_for(lambda: run_status(handle.run_dir) == "finished", 180)
     out = subprocess.run([sys.executable, "-m", "engine.cli", "runs"], cwd=REPO, capture_output=True, text=True,
                          timeout=60)
     line = next(x for x in out.stdout.splitlines() if "tabled" in x)
@@ -219,7 +219,7 @@ def test_orphaned_ranks_are_still_the_run(tmp_path, monkeypatch):
     """
     use_fake_trainer(monkeypatch, step_seconds=0.2)
     handle = launch(write_preset(tmp_path, max_steps=1000, gpus_per_node=2))
-    assert wait_for(lambda: _has_event(handle.run_dir, "step") and len(_rank_pids(handle.run_dir)) == 2, 60)
+    assert wait_for(lambda: _has_event(handle.run_dir, "step") and len(_rank_pids(handle.run_dir)) == 2, 180)
     ranks = _rank_pids(handle.run_dir)
     assert all(os.getpgid(p) != handle.pid for p in ranks)  # really outside the launcher's group
     os.kill(handle.pid, signal.SIGKILL)
@@ -233,7 +233,7 @@ def test_orphaned_ranks_are_still_the_run(tmp_path, monkeypatch):
 def test_killing_every_process_of_a_multi_process_run_is_failed(tmp_path, monkeypatch):
     use_fake_trainer(monkeypatch, step_seconds=0.2)
     handle = launch(write_preset(tmp_path, max_steps=1000, gpus_per_node=2))
-    assert wait_for(lambda: _has_event(handle.run_dir, "step") and len(_rank_pids(handle.run_dir)) == 2, 60)
+    assert wait_for(lambda: _has_event(handle.run_dir, "step") and len(_rank_pids(handle.run_dir)) == 2, 180)
     for pid in run_pids(folder.read_state(handle.run_dir)):
         os.kill(pid, signal.SIGKILL)
     assert wait_for(lambda: run_status(handle.run_dir) != "running", 20)

@@ -104,7 +104,7 @@ def test_ctrl_c_in_train_detaches_and_the_run_goes_on(tmp_path, monkeypatch):
     fg = subprocess.Popen([sys.executable, "-m", "engine.cli", "train", str(preset), "--run-id", "cc"], cwd=REPO,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     run_dir = tmp_path / "out" / "runs" / "cc"
-    assert wait_for(lambda: any(e["event"] == "step" for e in events(run_dir)), 60)
+    assert wait_for(lambda: any(e["event"] == "step" for e in events(run_dir)), 180)
     fg.send_signal(signal.SIGINT)
     out, _ = fg.communicate(timeout=30)
     assert fg.returncode == 130
@@ -121,7 +121,7 @@ def test_ctrl_c_with_stop_on_interrupt_stops_the_run(tmp_path, monkeypatch):
                            "--stop-on-interrupt"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True)
     run_dir = tmp_path / "out" / "runs" / "cs"
-    assert wait_for(lambda: any(e["event"] == "step" for e in events(run_dir)), 60)
+    assert wait_for(lambda: any(e["event"] == "step" for e in events(run_dir)), 180)
     fg.send_signal(signal.SIGINT)
     out, _ = fg.communicate(timeout=60)
     assert "stopped" in out
@@ -136,7 +136,7 @@ def test_stop_command(tmp_path, monkeypatch):
     subprocess.run([sys.executable, "-m", "engine.cli", "train", str(preset), "--detach", "--run-id", "st"],
                    cwd=REPO, check=True, capture_output=True, timeout=60)
     run_dir = tmp_path / "out" / "runs" / "st"
-    assert wait_for(lambda: any(e["event"] == "step" for e in events(run_dir)), 60)
+    assert wait_for(lambda: any(e["event"] == "step" for e in events(run_dir)), 180)
     out = subprocess.run([sys.executable, "-m", "engine.cli", "stop", "st"], cwd=REPO, capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0 and "st: stopped" in out.stdout
@@ -175,7 +175,7 @@ def test_ctrl_c_in_attach_detaches(tmp_path, monkeypatch):
     run_dir = tmp_path / "out" / "runs" / "ca"
     viewer = subprocess.Popen([sys.executable, "-m", "engine.cli", "attach", "ca"], cwd=REPO,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert wait_for(lambda: any(e["event"] == "step" for e in events(run_dir)), 60)
+    assert wait_for(lambda: any(e["event"] == "step" for e in events(run_dir)), 180)
     time.sleep(1.0)
     viewer.send_signal(signal.SIGINT)
     out, _ = viewer.communicate(timeout=30)
