@@ -491,3 +491,25 @@ async def test_live_panel_shows_mentor_warnings(tmp_path: Path) -> None:
         text = live_text(app)
         assert "64 × 2 × 1 = 128" in text and "Steps per epoch 1" in text
         assert "⚠" in text and "effective batch (128" in text
+
+
+@pytest.mark.parametrize("shipped", sorted((REPO / "presets").glob("*.yaml")), ids=lambda p: p.name)
+@sync
+async def test_every_shipped_preset_opens_clean_in_every_section(shipped: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.knobs.base import Section
+
+    monkeypatch.chdir(REPO)
+    app = app_for(shipped)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+b")  # all knobs
+        for index in range(len(Section)):
+            await show_section(pilot, index)
+        await pilot.pause(0.3)
+        state = app.screen.state
+        assert "●" not in app.sub_title and not state.dirty  # showing values never edits them
+        assert not state.field_errors
+        error_keys = {p.key for p in state.errors()}
+        marked = {f.path for f in app.screen.query(KnobField) if f.has_class("-error")}
+        assert marked <= error_keys
+        assert state.preset.to_yaml() == shipped.read_text()
