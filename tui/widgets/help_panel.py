@@ -15,7 +15,8 @@ from ..kinds import UNSET, kind_of, to_text
 def render_help(knob: KnobInfo, path: str, value: Any, *, full: bool = False) -> Text:
     kind = kind_of(knob.annotation)
     out = Text()
-    out.append(f"{path}\n", "bold")
+    out.append(path, "bold")
+    out.append("  Axolotl key\n" if knob.axolotl else "  tunedeck's own key (Axolotl ignores it)\n", "dim")
     out.append(f"{knob.summary}\n", "italic")
     shown = "(unset)" if value is UNSET or value is None else to_text(value, kind)
     default = "(unset)" if knob.default is None else to_text(knob.default, kind)
@@ -24,8 +25,6 @@ def render_help(knob: KnobInfo, path: str, value: Any, *, full: bool = False) ->
     out.append("  default ", "dim")
     out.append(default)
     out.append("\n")
-    if not knob.axolotl:
-        out.append("tunedeck's own knob (Axolotl ignores it)\n", "dim")
     for title, body in (("What", knob.what), ("Cost", knob.cost), ("Typical", knob.typical)):
         if body:
             out.append(f"\n{title}: ", "bold")
