@@ -151,6 +151,7 @@ def test_invalid_preset_exits_2_with_the_problem(tmp_path):
 def test_launch_modules_stay_import_light():
     code = (
         "import sys, engine.runs.launch, engine.runs.command, engine.runs.control, engine.runs.index\n"
+        "import engine.runs.processes\n"
         "import engine.runs.reporter\n"
         "import engine.commands.train, engine.commands.runs, engine.commands.attach, engine.commands.stop\n"
         "heavy = [m for m in ('torch', 'transformers', 'trl', 'peft', 'datasets', 'accelerate') if m in sys.modules]\n"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,76 +18,14 @@ from typing import Any
 from engine.errors import TunedeckError
 from engine.runs import folder
 from engine.runs.index import indexed_run_dirs, scan_run_dirs
+from engine.runs.processes import RUN_ENV, group_pids, remote, run_alive, run_pids, signal_run, wait_gone
+
+__all__ = ["FINAL_STATUSES", "RUN_ENV", "RunInfo", "edge_events", "group_pids", "list_runs", "resolve_run",
+           "run_alive", "run_info", "run_pids", "run_status", "stop_run"]
 
 FINAL_EVENTS = {"finished": "finished", "stopped": "stopped", "error": "failed"}
 FINAL_STATUSES = ("finished", "failed", "stopped")
 STARTING_GRACE = 30.0  # seconds a fresh run may have no pid yet before it counts as failed
-
-
-# --- processes ------------------------------------------------------------------------------------------------
-#
-# A run's processes are not all in one process group: torch's elastic launcher (behind accelerate's multi-process
-# launch) starts every rank in a session of its own. So the launcher puts a marker in the environment, which every
-# descendant inherits whatever its session: TUNEDECK_RUN_DIR=<run folder>. A run's processes are the live ones
-# carrying the marker, plus the launcher's own process group (for runs without a marker).
-
-RUN_ENV = "TUNEDECK_RUN_DIR"
-
-
-def _proc_stat(pid: int) -> tuple[str, int] | None:
-    """(state letter, process group) of a pid from /proc, or None when it is gone."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return None
-    fields = raw[raw.rfind(")") + 2:].split()  # the command name may hold spaces and parentheses
-    return fields[0], int(fields[2])
-
-
-def _has_marker(pid: int, marker: bytes) -> bool:
-    try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return False
-    return marker in environ.split(b"\0")
-
-
-def run_pids(state: dict[str, Any]) -> list[int]:
-    """Live (non-zombie) processes of the run that ``state`` (its state.json) describes."""
-    pgid = state.get("pgid") or state.get("pid")
-    marker = f"{RUN_ENV}={state['marker']}".encode() if state.get("marker") else None
-    if not Path("/proc/self/stat").exists():  # no /proc: ask the kernel whether the group has anyone
-        try:
-            os.killpg(int(pgid), 0)
-            return [int(pgid)]
-        except (ProcessLookupError, PermissionError, TypeError):
-            return []
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        stat = _proc_stat(int(entry))
-        if stat is None or stat[0] in ("Z", "X"):
-            continue
-        if (pgid and stat[1] == int(pgid)) or (marker and _has_marker(int(entry), marker)):
-            pids.append(int(entry))
-    return pids
-
-
-def group_pids(pgid: int) -> list[int]:
-    """Live processes of one process group."""
-    return run_pids({"pgid": pgid})
-
-
-def _remote(state: dict[str, Any]) -> bool:
-    """Launched on another machine (a shared folder): its processes cannot be seen or signalled from here."""
-    return bool(state.get("host")) and state["host"] != socket.gethostname()
-
-
-def run_alive(state: dict[str, Any]) -> bool:
-    if _remote(state):
-        return True  # not provably dead: the events will say when it ends
-    return bool(state) and bool(run_pids(state))
 
 
 # --- status ---------------------------------------------------------------------------------------------------
@@ -258,33 +195,6 @@ def resolve_run(id_or_path: str) -> Path:
 
 # --- stopping -------------------------------------------------------------------------------------------------
 
-def _wait_gone(state: dict[str, Any], until: float, poll: float = 0.2) -> bool:
-    while time.monotonic() < until:
-        if not run_alive(state):
-            return True
-        time.sleep(poll)
-    return not run_alive(state)
-
-
-def _signal_run(state: dict[str, Any], sig: signal.Signals) -> None:
-    """Signal every live process of the run (the ranks sit in sessions of their own), then the launcher's group
-    too, for children started since the scan: only while the group is seen to hold the run's processes."""
-    pgid = state.get("pgid") or state.get("pid")
-    in_group = False
-    for pid in run_pids(state):
-        stat = _proc_stat(pid)
-        in_group |= bool(stat and pgid and stat[1] == int(pgid))
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-    if in_group:
-        try:
-            os.killpg(int(pgid), sig)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
 def stop_run(run_dir: str | os.PathLike[str], timeout: float = 120.0, grace: float | None = None) -> str:
     """Stop gracefully, then firmly; return the final status once every process of the run has ended.
 
@@ -307,18 +217,18 @@ def stop_run(run_dir: str | os.PathLike[str], timeout: float = 120.0, grace: flo
     if not state.get("pid"):  # launcher has not recorded the pid yet: give it a moment
         time.sleep(1.0)
         state = folder.read_state(run_dir)
-    if _remote(state):  # another machine's processes: the stop file is all we can do from here
+    if remote(state):  # another machine's processes: the stop file is all we can do from here
         while time.monotonic() < start + timeout and _final_event(edge_events(run_dir)) is None:
             time.sleep(0.5)
         return run_status(run_dir)
     forced = None
-    if not _wait_gone(state, start + grace):
+    if not wait_gone(state, start + grace):
         forced = "SIGTERM"
-        _signal_run(state, signal.SIGTERM)
-        if not _wait_gone(state, start + timeout):
+        signal_run(state, signal.SIGTERM)
+        if not wait_gone(state, start + timeout):
             forced = "SIGKILL"
-            _signal_run(state, signal.SIGKILL)
-            _wait_gone(state, time.monotonic() + 30)
+            signal_run(state, signal.SIGKILL)
+            wait_gone(state, time.monotonic() + 30)
     final = _final_event(edge_events(run_dir))
     if final is not None:
         return run_status(run_dir)

@@ -21,7 +21,7 @@ from engine.errors import TunedeckError
 from engine.paths import resolve_path
 from engine.runs import folder
 from engine.runs.command import build_command, format_command, num_processes
-from engine.runs.control import RUN_ENV
+from engine.runs.processes import RUN_ENV
 
 __all__ = ["RunHandle", "Resolved", "build_command", "dry_run", "format_command", "launch", "preset_warnings",
            "resolve"]
