@@ -513,3 +513,17 @@ async def test_every_shipped_preset_opens_clean_in_every_section(shipped: Path, 
         marked = {f.path for f in app.screen.query(KnobField) if f.has_class("-error")}
         assert marked <= error_keys
         assert state.preset.to_yaml() == shipped.read_text()
+
+
+@sync
+async def test_unknown_keys_are_reported_on_top(tmp_path: Path) -> None:
+    from _tui_editor_helpers import CHAT_PRESET
+
+    path = write_preset(tmp_path, text=CHAT_PRESET + "learning_rat: 0.1  # a typo\n")
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        summary = app.screen.query_one("#problem-summary")
+        assert summary.display
+        text = str(summary.render())
+        assert "learning_rat" in text and f"{path}:" in text

@@ -160,16 +160,21 @@ class EditorScreen(Screen[None]):
         errors = [p for p in self.state.problems if p.severity == "error"]
         loose = [p for p in errors if p.key not in placed]
         count = len(errors) + len([p for p in self.state.field_errors if p not in {e.key for e in errors}])
+        # keys no field shows (typos, keys neither tunedeck nor Axolotl knows): their warnings go on top too
+        stray = [p for p in self.state.problems if p.severity == "warning" and p.key and get_knob(p.key) is None]
         summary = self.query_one("#problem-summary", Static)
+        text = Text()
         if count:
-            text = Text(f"{count} error{'s' if count > 1 else ''}: ", "bold red")
+            text.append(f"{count} error{'s' if count > 1 else ''}: ", "bold red")
             keys = list(self.state.field_errors) + [p.key for p in errors if p.key not in self.state.field_errors]
             text.append(", ".join(k or "(file)" for k in keys[:6]))
             text.append(" — fix before saving, or f4 to save a draft.")
             for p in loose[:3]:
                 text.append(f"\n{p.format()}", "red")
-            summary.update(text)
-        summary.display = bool(count)
+        for p in stray[:3]:
+            text.append(("\n" if text else "") + p.format(), "yellow")
+        summary.update(text)
+        summary.display = bool(text)
         self.last_problems_seconds = time.perf_counter() - start
 
     def on_knob_field_edited(self, event: KnobField.Edited) -> None:
