@@ -55,12 +55,12 @@ def resolve_dtype(name: str) -> Any:
 def merge_adapter(source: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
                   dtype: str = "float32", trust_remote_code: bool | None = None) -> Path:
     """Write base + adapter merged into ``out`` (default: ``<adapter folder>/merged``) and return it."""
+    adapter_dir, preset = find_adapter(source)  # before the heavy imports: a wrong folder fails at once
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from .model import resize_embeddings
 
-    adapter_dir, preset = find_adapter(source)
     info = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8"))
     base = info.get("base_model_name_or_path")
     if not base:

@@ -153,9 +153,9 @@ def train(run_dir: Path, stop: Any) -> Outcome:
 
 
 def _keep_adapter_fp32(trainer: Any, precision: Any) -> None:
-    """trl casts a quantized model's trainable LoRA weights to bf16 (QLoRA paper). On CPU we train in fp32:
-    bf16 adapter weights there only lose precision and speed, so they go back to fp32."""
-    if precision.device != "cpu":
+    """trl casts a quantized model's trainable LoRA weights to bf16 (QLoRA paper). That suits bf16 training only:
+    in fp32 (CPU) they would just lose precision and speed, and fp16's loss scaler wants fp32 master weights."""
+    if precision.bf16:
         return
     import torch
 
