@@ -41,3 +41,12 @@ def test_wandb_offline_run_and_no_secret_is_ever_written(tiny_model_dir: Path, t
              if HF_SECRET.encode() in p.read_bytes() or WANDB_SECRET.encode() in p.read_bytes()]
     assert not leaks, leaks
     assert os.environ.get("HF_TOKEN") != HF_SECRET  # the test did not leak it into its own process either
+
+
+def test_an_unreachable_hub_fails_with_hub_model_id_as_culprit(tiny_model_dir: Path, tmp_path: Path) -> None:
+    # The tests run with HF_HUB_OFFLINE=1: creating the Hub repository fails before training starts.
+    run_dir = make_run_dir(tmp_path, base_preset(tiny_model_dir, tmp_path, max_steps=2, hub_model_id="me/tiny"))
+    assert run_train(run_dir, env={"HF_TOKEN": HF_SECRET, "HF_HUB_OFFLINE": "1"}).returncode == 1
+    error = of_kind(run_dir, "error")[0]
+    assert error["key"] == "hub_model_id" and "HF_TOKEN" in error["message"] and not of_kind(run_dir, "step")
+    assert not [p for p in _files(run_dir) if HF_SECRET.encode() in p.read_bytes()]
