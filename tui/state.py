@@ -167,6 +167,12 @@ class EditorState:
             out.setdefault(p.key, []).append(p)
         return out
 
+    def kept_keys(self) -> list[str]:
+        try:
+            return list(self.preset.kept_keys)
+        except Exception:  # same guard as problems
+            return []
+
     def can_save_valid(self) -> bool:
         return not self.field_errors and not self.errors()
 

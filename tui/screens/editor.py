@@ -161,7 +161,9 @@ class EditorScreen(Screen[None]):
         loose = [p for p in errors if p.key not in placed]
         count = len(errors) + len([p for p in self.state.field_errors if p not in {e.key for e in errors}])
         # keys no field shows (typos, keys neither tunedeck nor Axolotl knows): their warnings go on top too
-        stray = [p for p in self.state.problems if p.severity == "warning" and p.key and get_knob(p.key) is None]
+        kept = set(self.state.kept_keys())  # Axolotl keys kept on purpose: the YAML view lists them instead
+        stray = [p for p in self.state.problems
+                 if p.severity == "warning" and p.key and get_knob(p.key) is None and p.key not in kept]
         summary = self.query_one("#problem-summary", Static)
         text = Text()
         if count:

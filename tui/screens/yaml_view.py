@@ -50,6 +50,10 @@ class YamlScreen(ModalScreen[None]):
         path: Path | None = self.state.path
         on_disk = path.read_text(encoding="utf-8") if path is not None and path.exists() else ""
         name = str(path) if path else "new preset"
+        kept = self.state.kept_keys()
+        if kept:
+            yield Static(Text("Axolotl keys kept as they are (tunedeck does not use them): " + ", ".join(kept),
+                              "dim"), id="yaml-kept")
         with TabbedContent(id="yaml-dialog", initial="yaml-diff"):
             with TabPane("Diff vs disk", id="yaml-diff"):
                 with VerticalScroll():
