@@ -48,6 +48,7 @@ class OpenScreen(Screen[Choice]):
         Binding("escape", "cancel", "Back"),
         Binding("ctrl+n", "new", "New preset"),
         Binding("ctrl+l", "focus_path", "Type a path"),
+        Binding("f6", "app.runs", "Runs"),
     ]
 
     def __init__(self, *, can_cancel: bool = False, folder: Path | None = None) -> None:
