@@ -12,16 +12,30 @@ import pytest
 
 from _tui_editor_helpers import CHAT_PRESET, REPO, write_preset
 from tui.app import TunedeckApp
+from tui.screens.editor import PROBLEMS_DEBOUNCE_S
+from tui.widgets.knob_field import EMPTY_SETTLE_S
 
 FIXED = Path("/tmp/tunedeck-snapshots")  # fixed: the title shows the preset path
 
 
-async def no_blink(pilot) -> None:
-    """A blinking cursor is drawn or not depending on timing: keep it steady for the snapshot."""
+async def no_blink(pilot, focused: str | None = None) -> None:
+    """Let the screen settle before the picture: the expected field has focus, debounced work has run, and no
+    cursor blinks (a blinking cursor is drawn or not depending on timing). A loaded CI machine is slow, so wait
+    for the state rather than for a fixed time alone."""
     from textual.widgets import Input
 
+    if focused is not None:
+        for _ in range(100):
+            widget = pilot.app.focused
+            if widget is not None and any(a.id == focused for a in [widget, *widget.ancestors]):
+                break
+            await pilot.pause(0.05)
+        else:
+            raise AssertionError(f"#{focused} never got focus (focused: {pilot.app.focused!r})")
+    await pilot.pause(PROBLEMS_DEBOUNCE_S + EMPTY_SETTLE_S)  # debounced problem refresh and unset timers fired
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False
+    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
 
@@ -48,7 +62,7 @@ def test_editor_batching_section(snap_compare, fixed_preset: Path, size: tuple[i
     async def go_to_batching(pilot) -> None:
         await pilot.pause()
         await pilot.press("down", "down", "enter")  # Sequence & batching, focus its first field
-        await no_blink(pilot)
+        await no_blink(pilot, focused="knob-sequence-len")
 
     assert snap_compare(app, terminal_size=size, run_before=go_to_batching)
 
@@ -63,8 +77,7 @@ def test_editor_invalid_value_marked(snap_compare, fixed_preset: Path) -> None:
         field.control.focus()
         field.control.value = ""
         await pilot.press("a", "b", "c")
-        await pilot.pause(0.3)
-        await no_blink(pilot)
+        await no_blink(pilot, focused="knob-micro-batch-size")
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=type_bad)
 
@@ -87,6 +100,6 @@ def test_editor_datasets_light_theme(snap_compare, fixed_preset: Path) -> None:
         pilot.app.theme = "textual-light"
         await pilot.pause()
         await pilot.press("down", "enter")  # Datasets, focus the first dataset's path
-        await no_blink(pilot)
+        await no_blink(pilot, focused="knob-datasets-0-path")
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=light_datasets)
