@@ -51,7 +51,10 @@ def _finished_run(tmp_path: Path) -> Path:
     run_dir.mkdir()
     folder.update_state(run_dir, run_id="run", status="running", pid=None)
     (run_dir / "train.log").write_text("warming up\r 50%|#|\r100%|##|\n{'loss': '1.5', 'grad_norm': '2', 'epoch': '0.5'}\n"
-                                       "{'train_runtime': '1.2', 'train_loss': '1.1', 'epoch': '1'}\nsaved\n")
+                                       "{'train_runtime': '1.2', 'train_loss': '1.1', 'epoch': '1'}\nsaved\n"
+                                       "train step 1/2  loss 1.5  lr 2e-04  grad_norm 2  epoch 0.5\n"
+                                       "eval step 2/2  eval_loss 0.9  eval_runtime 0.1  epoch 1\n"
+                                       "done step 2/2  train_loss 1.1  train_runtime 1.2  epoch 1\n")
     folder.append_event(run_dir, "start", total_steps=2, num_epochs=1, steps_per_epoch=2, effective_batch_size=8,
                         num_processes=1, command="x")
     for step in (1, 2):
@@ -72,6 +75,8 @@ def test_reporter_plain_output_when_not_a_terminal(tmp_path):
     assert "\r" not in out and "\x1b[" not in out  # no bar redraws in a pipe
     assert "100%|##|" in out and "warming up" not in out
     assert "'grad_norm'" not in out and "'train_runtime': '1.2'" in out  # per-step dicts are the events' job
+    assert "train step 1/2" not in out and "eval step 2/2" not in out  # nor the trainer's own step lines
+    assert "done step 2/2  train_loss 1.1" in out
     assert "step 2/2  ep 1.00  loss 0.75  lr 2.0e-04  321 tok/s  ETA 0:05" in out
     assert "eval_loss 0.9" in out and "checkpoint  step 2  /x/checkpoint-2" in out
     assert "finished at step 2: /x/adapter" in out

@@ -143,3 +143,18 @@ def test_failures_become_one_paragraph_with_the_culprit_knob(tmp_path: Path) -> 
     log = tmp_path / "train.log"
     log.write_bytes(b"one\n 10%|#  \r 50%|#####  \rdone 100%\n\nlast line\n")
     assert log_tail(log) == "one\ndone 100%\nlast line"
+
+
+def test_log_lines_are_plain_and_match_what_followers_leave_out() -> None:
+    from engine.runs.folder import METRIC_LINE
+    from engine.train.callbacks import log_line
+
+    step = log_line(12, 456, {"loss": 3.7561, "grad_norm": 8.734, "learning_rate": 0.00099481, "epoch": 0.2105})
+    assert step == "train step 12/456  loss 3.756  lr 9.948e-04  grad_norm 8.734  epoch 0.2105"
+    evaluation = log_line(57, 456, {"epoch": 1.0, "eval_loss": 2.7791, "eval_runtime": 1.087})
+    assert evaluation == "eval step 57/456  eval_loss 2.779  epoch 1  eval_runtime 1.087"
+    done = log_line(456, 456, {"train_runtime": 4.97, "train_loss": 1.897, "total_flos": 1e12, "epoch": 8.0})
+    assert done == "done step 456/456  train_loss 1.897  epoch 8  train_runtime 4.97"
+    assert METRIC_LINE.match(step) and METRIC_LINE.match(evaluation) and not METRIC_LINE.match(done)
+    assert log_line(1, 2, {"total_flos": 1.0}) is None
+    assert METRIC_LINE.match("saved checkpoint-57 in /runs/out")

@@ -24,6 +24,9 @@ def test_full_finetune_memorises_and_reports(tiny_model_dir: Path, tmp_path: Pat
     assert steps[-1]["loss"] < 0.4 * steps[0]["loss"]  # memorised: the loss has fallen by more than half
     assert all(s["tokens_per_second"] > 0 and s["eta_seconds"] >= 0 and s["grad_norm"] > 0 for s in steps)
     assert steps[-1]["eta_seconds"] == 0 and steps[-1]["epoch"] == pytest.approx(30)
+    log = log_text(run_dir)
+    assert "train step 1/60  loss " in log and "done step 60/60  train_loss " in log  # plain lines for people
+    assert "/60 [" not in log  # no tqdm training bar redrawn between them
 
     finished = events(run_dir)[-1]
     out = Path(finished["model_dir"])

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,10 @@ STOP_FILE = "stop"
 
 EVENT_KINDS = ("start", "step", "eval", "checkpoint", "finished", "stopped", "error")
 STATUSES = ("starting", "running", "finished", "failed", "stopped")
+# train.log lines the trainer prints for a step, an eval or a checkpoint ("train step 12/456  loss 3.7 …",
+# "saved checkpoint-57 in …"): the same facts arrive as events, so followers that show the events (attach,
+# train) leave these lines out.
+METRIC_LINE = re.compile(r"^((train|eval) step \d+/\d+  |saved checkpoint-\d+ in )")
 
 
 def append_event(run_dir: str | os.PathLike[str], event: str, **fields: Any) -> dict[str, Any]:

@@ -22,7 +22,8 @@ from engine.runs import folder
 from engine.runs.control import FINAL_EVENTS, run_alive, run_info
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-# transformers prints each logging step as a dict; the same numbers arrive as step/eval events, shown once.
+# The trainer prints each step and eval (folder.METRIC_LINE; older runs: transformers' dicts); the same numbers
+# arrive as step/eval events, shown once.
 _METRICS_DICT = re.compile(r"^\{'(loss|eval_loss)': .*\}$")
 _LAUNCHER_NOISE = re.compile(r"^Traceback \(most recent call last\)|^E\d{4} .*elastic|ChildFailedError|^=+$")
 
@@ -153,7 +154,9 @@ class Reporter:
             elif not quiet:
                 self._print(describe_step(ev))
         elif kind == "eval":
-            self._print(f"eval  step {ev.get('step')}  eval_loss {ev.get('eval_loss')}", "cyan")
+            loss = ev.get("eval_loss")
+            shown = f"{loss:.4g}" if isinstance(loss, (int, float)) else loss
+            self._print(f"eval  step {ev.get('step')}  eval_loss {shown}", "cyan")
         elif kind == "checkpoint":
             self._print(f"checkpoint  step {ev.get('step')}  {ev.get('path')}", "green")
         elif kind in FINAL_EVENTS:
@@ -166,7 +169,7 @@ class Reporter:
                 if self.final is not None and (self.omitted or _LAUNCHER_NOISE.search(line)):
                     self.omitted += 1
                     continue
-                if not _METRICS_DICT.match(line):
+                if not (_METRICS_DICT.match(line) or folder.METRIC_LINE.match(line)):
                     self._print(line, "dim")
         new = self.events.read_new()
         replay, self.replaying = self.replaying, False

@@ -141,6 +141,7 @@ def sft_kwargs(cfg: Any, precision: Precision, p: Plan, *, has_eval: bool, prese
         tf32=precision.tf32,
         logging_steps=cfg.logging_steps,
         logging_first_step=True,
+        disable_tqdm=True,  # callbacks.LogLinesCallback prints plain lines instead (train.log is read by people)
         # Our data is tokenized, labelled, truncated (and packed) by engine.data: trl must not touch it.
         dataset_kwargs={"skip_prepare_dataset": True},
         max_length=None,

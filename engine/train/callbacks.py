@@ -165,3 +165,41 @@ class EventsCallback(TrainerCallback):
         self.last_time = time.time()  # nor the checkpoint write
         path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         self._emit("checkpoint", step=state.global_step, path=str(path.resolve()))
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3e}" if value and abs(value) < 1e-3 else f"{value:.4g}"
+    return str(value)
+
+
+def log_line(state_step: int, max_steps: int, logs: dict[str, Any]) -> str | None:
+    """One readable train.log line for a log (the same numbers go to events.jsonl; see folder.METRIC_LINE).
+
+    "train step 12/456  loss 3.756  lr 9.948e-04  grad_norm 8.73  epoch 0.21 …",
+    "eval step 57/456  eval_loss 2.8 …", or "done step 456/456  train_loss 1.897 …" at the end of training.
+    """
+    shown = {k: v for k, v in logs.items() if k != "total_flos"}
+    if not shown:
+        return None
+    kind = "eval" if "eval_loss" in shown else "train" if "loss" in shown else "done"
+    first = [k for k in ("loss", "eval_loss", "train_loss", "learning_rate", "grad_norm", "epoch") if k in shown]
+    rest = [k for k in shown if k not in first]
+    names = {"learning_rate": "lr"}
+    parts = [f"{names.get(k, k)} {_number(shown[k])}" for k in first + rest]
+    return f"{kind} step {state_step}/{max_steps}  " + "  ".join(parts)
+
+
+class LogLinesCallback(TrainerCallback):
+    """Prints each log as one plain line. It replaces transformers' tqdm bar and dict printing: train.log is read
+    by people (log pane, ``attach``), and a bar redrawn between interleaved prints garbles the lines it shares."""
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if state.is_world_process_zero and logs:
+            line = log_line(state.global_step, state.max_steps, logs)
+            if line:
+                print(line, flush=True)
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:
+            print(f"saved checkpoint-{state.global_step} in {args.output_dir}", flush=True)

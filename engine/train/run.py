@@ -105,7 +105,7 @@ def prepare_data(cfg: Any, tokenizer: Any, preset_path: Path, world: int) -> tup
 
 def train(run_dir: Path, stop: Any) -> Outcome:
     from .args import build_sft_config, plan
-    from .callbacks import EventsCallback, StopCallback, TokenCounter
+    from .callbacks import EventsCallback, LogLinesCallback, StopCallback, TokenCounter
     from .hardware import resolve_precision
     from .model import load_model, load_tokenizer
     from .tracking import apply_env
@@ -135,6 +135,10 @@ def train(run_dir: Path, stop: Any) -> Outcome:
         model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
         data_collator=collator, callbacks=[events_cb, stop_cb], token_counter=counter,
     )
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # raw dicts: LogLinesCallback prints them readably
+    trainer.add_callback(LogLinesCallback())
     _keep_adapter_fp32(trainer, precision)
     stop.check()
     trainer.train(resume_from_checkpoint=resume)
