@@ -72,6 +72,27 @@ async def test_open_missing_file_shows_error(tmp_path: Path) -> None:
 
 
 @sync
+async def test_opening_a_preset_with_recovered_edits_says_where_they_are(tmp_path: Path) -> None:
+    """A session that lost its terminal left run.unsaved.yaml (tui.hangup): the next open points to it."""
+    path = write_preset(tmp_path, "run.yaml")
+    recovered = tmp_path / "run.unsaved.yaml"
+    recovered.write_text(path.read_text().replace("sequence_len: 128", "sequence_len: 256"))
+    app = app_for(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any(str(recovered) in m and "lost its terminal" in m for m in messages), messages
+    older = write_preset(tmp_path, "old.yaml")
+    (tmp_path / "old.unsaved.yaml").write_text("base_model: x\n")
+    import os
+    os.utime(tmp_path / "old.unsaved.yaml", (1, 1))  # older than the preset: saved since, nothing to say
+    app = app_for(older)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not any("lost its terminal" in n.message for n in app._notifications)
+
+
+@sync
 async def test_edit_micro_batch_updates_effective_batch(tmp_path: Path) -> None:
     path = write_preset(tmp_path)
     app = app_for(path)

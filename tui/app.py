@@ -6,6 +6,9 @@ hold their own widgets. Never imports torch/transformers/trl/peft/datasets: the 
 
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from textual.binding import Binding
 
 from engine.errors import TunedeckError
 
+from .hangup import CHECK_INTERVAL_S, HangupGuard, newer_recovery, save_unsaved
 from .palette import EditorCommands
 from .screens.confirm import ConfirmUnsaved
 from .screens.editor import EditorScreen
@@ -41,6 +45,10 @@ class TunedeckApp(App[int]):
         self.count_data = count_data
 
     def on_mount(self) -> None:
+        self._hangup = HangupGuard(self._terminal_lost)
+        if self._hangup.active:
+            self._hangup.install_signal(asyncio.get_running_loop())
+            self.set_interval(CHECK_INTERVAL_S, self._hangup.check, name="terminal-check")
         if self.preset_path is not None:
             self.open_path(self.preset_path)
         else:
@@ -62,6 +70,11 @@ class TunedeckApp(App[int]):
             self.push_screen(OpenScreen(can_cancel=self.editor is not None, folder=self.presets_dir), self._opened)
             return False
         state = EditorState(preset, path=path)
+        recovered = newer_recovery(path) if path is not None else None
+        if recovered is not None:
+            self.notify(f"Unsaved edits from a session that lost its terminal are in {recovered}: open it with "
+                        "ctrl+o to compare or keep them (delete it once done).", title="Recovered edits",
+                        severity="warning", timeout=20)
         if path is None:
             state.dirty = True  # a new preset exists only in memory until saved
         if self.editor is not None:
@@ -198,6 +211,14 @@ class TunedeckApp(App[int]):
                 self.save(editor.state, then=proceed)
 
         self.push_screen(ConfirmUnsaved(what), answered)
+
+    def _terminal_lost(self) -> None:
+        """The terminal is gone: keep unsaved edits in a recovery file and leave (runs go on by themselves)."""
+        editor = self.editor
+        save_unsaved(editor.state if editor is not None else None)
+        # Restoring a terminal that is gone can fail or block; make sure the process really ends.
+        threading.Timer(2.0, os._exit, args=(0,)).start()
+        self.exit(0)
 
     async def action_quit(self) -> None:
         self._unless_unsaved("quitting", lambda: self.exit(0))
