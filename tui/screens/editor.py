@@ -37,6 +37,11 @@ COUNT_DEBOUNCE_S = 0.8
 PROBLEMS_DEBOUNCE_S = 0.15
 
 
+class SectionForm(VerticalScroll, can_focus=False):
+    """One section's fields. Not a Tab stop of its own: Tab goes from field to field, and the focused field
+    scrolls into view."""
+
+
 class EditorScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
@@ -78,7 +83,7 @@ class EditorScreen(Screen[None]):
                 yield Static(id="problem-summary")
                 with ContentSwitcher(id="sections", initial=section_id(FIRST)):
                     for section in Section:
-                        with VerticalScroll(id=section_id(section), classes="section-form"):
+                        with SectionForm(id=section_id(section), classes="section-form"):
                             yield Static(section.value, classes="section-title")
                             if section is FIRST:
                                 yield from self._section_widgets(section)
