@@ -7,7 +7,7 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "explain", help="Explain a knob (or list them all).",
+        "explain", help="explain a knob: what it does, what it costs, typical values (no knob: list them all)",
         description="With no KNOB, list every knob by section. With a KNOB (a key such as micro_batch_size, an "
         "alias, or a dataset key such as datasets[].type), show what it does, what changing it costs, typical "
         "values and the knobs it interacts with.",

@@ -41,7 +41,7 @@ _PATH_KEYS = ("base_model", "base_model_config", "tokenizer_config")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "new", help="Create a preset from a working example (or from another preset).",
+        "new", help="create a preset from a working example (or from another preset)",
         description="Write a new preset to OUT: a copy of --from PRESET (default: the bundled CPU demo), with "
         "relative data and model paths adjusted so they still work from OUT's folder. Refuses to overwrite "
         "an existing OUT unless --force is given.",

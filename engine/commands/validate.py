@@ -7,7 +7,7 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "validate", help="Check presets: typos, types, ranges and combinations, with file:line for each.",
+        "validate", help="check presets: typos, types, ranges and combinations, with file:line for each",
         description="Check one or more presets without running anything. Every problem is printed as "
         "file:line: key: message (errors in red, warnings in yellow); Axolotl keys tunedeck keeps but does not "
         "use are listed. Exit status 0 when every preset is valid, 2 otherwise.",
