@@ -97,6 +97,10 @@ def test_preprocess_export_and_preview_json(tiny_model_dir, tmp_path):
     assert "".join(s["text"] for s in first["segments"]) == \
         "<|im_start|>user\nQuestion 0?<|im_end|>\n<|im_start|>assistant\nAnswer 0.<|im_end|>\n"
     assert first["num_tokens"] == len(lines[0]["input_ids"])
+    trained = sum(lab != -100 for lab in lines[0]["labels"])
+    assert (first["num_trained"], first["num_masked"]) == (trained, first["num_tokens"] - trained)
+    assert sum(s["num_tokens"] for s in first["segments"]) == first["num_tokens"]
+    assert sum(s["num_tokens"] for s in first["segments"] if s["trained"]) == trained
 
 
 def _env(repo):

@@ -342,7 +342,7 @@ async def test_dataset_preview_shows_trained_and_masked(tmp_path: Path) -> None:
             if "example 1" in str(view.render()) or "Cannot" in str(view.render()):
                 break
         text = str(view.render())
-        assert "example 1:" in text and " trained" in text and " masked" in text
+        assert "example 1:" in text and " trained" in text and " masked tokens" in text  # counted in tokens
         assert "The capital of" in text  # a real row of chat.jsonl, rendered through the template
         assert "<|im_start|>" in text
         trained = preview_spans(view, trained=True)

@@ -60,7 +60,7 @@ def _print_rich(result) -> None:
 
     console = Console(highlight=False)
     for n, ex in enumerate(result.examples, 1):
-        console.rule(f"example {n} · dataset {ex.dataset} · {ex.num_tokens} tokens")
+        console.rule(f"example {n} · dataset {ex.dataset} · {ex.num_tokens} tokens, {ex.num_trained} learned")
         text = Text()
         for chunk, trained in ex.segments:
             text.append(chunk, style="bold green" if trained else "dim")

@@ -14,10 +14,17 @@ class Example:
     segments: list[tuple[str, bool]]  # (text, trained), consecutive tokens with the same flag decoded together
     num_tokens: int
     dataset: int = 0
+    segment_tokens: list[int] = field(default_factory=list)  # tokens in each segment
+
+    @property
+    def num_trained(self) -> int:
+        return sum(n for n, (_, trained) in zip(self.segment_tokens, self.segments) if trained)
 
     def to_json(self) -> dict[str, Any]:
-        return {"segments": [{"text": t, "trained": tr} for t, tr in self.segments], "num_tokens": self.num_tokens,
-                "dataset": self.dataset}
+        return {"segments": [{"text": t, "trained": tr, "num_tokens": n}
+                             for (t, tr), n in zip(self.segments, self.segment_tokens)],
+                "num_tokens": self.num_tokens, "num_trained": self.num_trained,
+                "num_masked": self.num_tokens - self.num_trained, "dataset": self.dataset}
 
 
 @dataclass
@@ -29,16 +36,20 @@ class PreviewResult:
         return {"stats": self.stats, "examples": [e.to_json() for e in self.examples]}
 
 
-def segments(input_ids: list[int], labels: list[int], tokenizer: Any) -> list[tuple[str, bool]]:
-    out: list[tuple[str, bool]] = []
+def runs(labels: list[int]) -> list[tuple[int, int, bool]]:
+    """(start, end, trained) of each run of consecutive tokens that are all trained or all masked."""
+    out: list[tuple[int, int, bool]] = []
     start = 0
-    for i in range(1, len(input_ids) + 1):
-        if i == len(input_ids) or (labels[i] != IGNORE) != (labels[start] != IGNORE):
-            text = tokenizer.decode(input_ids[start:i], skip_special_tokens=False,
-                                    clean_up_tokenization_spaces=False)
-            out.append((text, labels[start] != IGNORE))
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or (labels[i] != IGNORE) != (labels[start] != IGNORE):
+            out.append((start, i, labels[start] != IGNORE))
             start = i
     return out
+
+
+def segments(input_ids: list[int], labels: list[int], tokenizer: Any) -> list[tuple[str, bool]]:
+    return [(tokenizer.decode(input_ids[a:b], skip_special_tokens=False, clean_up_tokenization_spaces=False), t)
+            for a, b, t in runs(labels)]
 
 
 def examples_from(prepared: Any, tokenizer: Any, n: int, dataset: int | None = None) -> list[Example]:
@@ -46,7 +57,8 @@ def examples_from(prepared: Any, tokenizer: Any, n: int, dataset: int | None = N
     picked = []
     for ids, labels, which in zip(rows["input_ids"], rows["labels"], rows["dataset"]):
         if dataset is None or which == dataset:
-            picked.append(Example(segments(ids, labels, tokenizer), len(ids), which))
+            picked.append(Example(segments(ids, labels, tokenizer), len(ids), which,
+                                  [b - a for a, b, _ in runs(labels)]))
             if len(picked) >= n:
                 break
     return picked

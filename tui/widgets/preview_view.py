@@ -13,32 +13,14 @@ TRAINED = "bold green"
 MASKED = "dim"
 
 
-def _tokens(segment: dict[str, Any]) -> int | None:
-    for key in ("num_tokens", "tokens", "n_tokens"):
-        value = segment.get(key)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, list):
-            return len(value)
-    return None
-
-
 def example_counts(example: dict[str, Any]) -> tuple[int, int, str]:
-    """(trained, masked, unit): token counts when the preview gives them, else characters."""
-    for t_key, m_key in (("num_trained", "num_masked"), ("trained_tokens", "masked_tokens")):
-        if isinstance(example.get(t_key), int) and isinstance(example.get(m_key), int):
-            return example[t_key], example[m_key], "tokens"
-    segments = example.get("segments") or []
-    counts = [_tokens(s) for s in segments]
-    if segments and all(c is not None for c in counts):
-        trained = sum(c for c, s in zip(counts, segments) if s.get("trained"))  # type: ignore[misc]
-        return trained, sum(counts) - trained, "tokens"  # type: ignore[arg-type]
-    trained = sum(len(s.get("text", "")) for s in segments if s.get("trained"))
-    total = sum(len(s.get("text", "")) for s in segments)
-    if isinstance(example.get("num_tokens"), int) and total:
-        # the preview gave only the total: split it by characters, and say so
-        return trained, total - trained, "characters"
-    return trained, total - trained, "characters"
+    """(trained, masked, unit) of one example: tokens, as the engine's preview counts them."""
+    trained, masked = example.get("num_trained"), example.get("num_masked")
+    if isinstance(trained, int) and isinstance(masked, int):
+        return trained, masked, "tokens"
+    segments = example.get("segments") or []  # no counts given: say what is shown, in characters
+    learned = sum(len(s.get("text", "")) for s in segments if s.get("trained"))
+    return learned, sum(len(s.get("text", "")) for s in segments) - learned, "characters"
 
 
 def render_preview(result: PreviewResult) -> Text:
@@ -71,10 +53,7 @@ def render_preview(result: PreviewResult) -> Text:
         trained, masked, unit = example_counts(example)
         out.append(f"\nexample {i}: ", "bold")
         out.append(f"{trained} trained", TRAINED)
-        out.append(f", {masked} masked {unit}")
-        if isinstance(example.get("num_tokens"), int):
-            out.append(f" ({example['num_tokens']} tokens)")
-        out.append("\n")
+        out.append(f", {masked} masked {unit}\n")
         for segment in example.get("segments") or []:
             out.append(str(segment.get("text", "")), TRAINED if segment.get("trained") else MASKED)
         out.append("\n")
