@@ -37,6 +37,25 @@ def mount_and_exit(preset: str | None) -> None:
     asyncio.run(main())
 
 
+def mount_minimal_and_exit() -> None:
+    """Child mode: the smallest Textual app (a header, a label, a footer) mounted the same way: what any Textual
+    app pays before its own code runs."""
+    from textual.app import App
+    from textual.widgets import Footer, Header, Label
+
+    class Minimal(App[None]):
+        def compose(self):
+            yield Header()
+            yield Label("hello")
+            yield Footer()
+
+    async def main() -> None:
+        async with Minimal().run_test(headless=True, size=(120, 40)) as pilot:
+            await pilot.pause()
+
+    asyncio.run(main())
+
+
 def timed(argv: list[str], runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -53,7 +72,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7, help="processes per measurement (median is reported)")
     parser.add_argument("--preset", default=str(REPO / "presets" / "tiny-cpu-demo.yaml"))
     parser.add_argument("--headless", metavar="PRESET", help=argparse.SUPPRESS)
+    parser.add_argument("--minimal", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.minimal:
+        mount_minimal_and_exit()
+        return 0
     if args.headless is not None:
         mount_and_exit(args.headless or None)
         return 0
@@ -71,6 +94,7 @@ def main() -> int:
     else:
         imported = timed([py, "-c", "import tui.app"], args.runs)
         mounted = timed([py, __file__, "--headless", args.preset], args.runs)
+        minimal = timed([py, __file__, "--minimal"], args.runs)
 
     print(f"median of {args.runs} runs each")
     print(f"  python -c 'import textual'     {baseline * 1000:7.0f} ms   (1.00x)")
@@ -79,8 +103,10 @@ def main() -> int:
         print(f"  python -c 'import tui.app'     {imported * 1000:7.0f} ms   ({imported / baseline:.2f}x)")
         ratio = mounted / baseline
         verdict = "OK" if ratio < TARGET_RATIO else "OVER TARGET"
+        print(f"  minimal Textual app mounted    {minimal * 1000:7.0f} ms   ({minimal / baseline:.2f}x)")
         print(f"  TUI mounted on {Path(args.preset).name:<14}  {mounted * 1000:7.0f} ms   ({ratio:.2f}x)   "
               f"target < {TARGET_RATIO}x: {verdict}")
+        print(f"  TUI mounted / minimal Textual app mounted: {mounted / minimal:.2f}x (tunedeck's own share)")
     return 0
 
 

@@ -16,8 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.preset.atomic import atomic_write_text
-
 CHECK_INTERVAL_S = 1.0
 UNSAVED_SUFFIX = ".unsaved.yaml"
 
@@ -43,6 +41,8 @@ def save_unsaved(state: Any) -> Path | None:
     """Write an editor state's YAML to its recovery file (atomic); None when nothing was unsaved or it failed."""
     if state is None or not state.dirty:
         return None
+    from engine.preset.atomic import atomic_write_text
+
     target = recovery_path(state.path)
     try:
         atomic_write_text(target, state.preset.to_yaml())
