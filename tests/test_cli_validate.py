@@ -57,7 +57,7 @@ def test_validate_broken_yaml_and_missing_file(tmp_path: Path, capsys: pytest.Ca
 
 
 def test_validate_shipped_presets() -> None:
-    presets = sorted(str(p) for p in (REPO / "presets").glob("*.yaml"))
+    presets = sorted(str(p) for p in (REPO / "presets").glob("*.yaml") if not p.name.endswith(".unsaved.yaml"))
     assert presets
     assert main(["validate", *presets]) == 0
 

@@ -11,7 +11,7 @@ from engine.knobs.rules import check_rules
 from engine.paths import resolve_path
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
-SHIPPED = sorted(PRESETS.glob("*.yaml"))
+SHIPPED = sorted(p for p in PRESETS.glob("*.yaml") if not p.name.endswith(".unsaved.yaml"))  # not recovery files
 DEMO = PRESETS / "tiny-cpu-demo.yaml"
 
 

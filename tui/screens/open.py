@@ -40,7 +40,11 @@ def describe(path: Path) -> str:
 
 
 def shipped_presets(folder: Path = PRESETS_DIR) -> list[Path]:
-    return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    """The presets to pick from; recovery files of unsaved edits (tui.hangup) are not presets of their own."""
+    from ..hangup import UNSAVED_SUFFIX
+
+    found = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    return [p for p in found if not p.name.endswith(UNSAVED_SUFFIX)]
 
 
 class OpenScreen(Screen[Choice]):
