@@ -11,6 +11,7 @@ from _preset_helpers import COMMENTED, line_of, write
 
 from engine.cli import main
 from engine.preset import load_preset
+from tui.screens.open import shipped_presets
 
 REPO = Path(__file__).resolve().parent.parent
 TUNEDECK = [sys.executable, "-m", "tui.cli"]
@@ -57,7 +58,7 @@ def test_validate_broken_yaml_and_missing_file(tmp_path: Path, capsys: pytest.Ca
 
 
 def test_validate_shipped_presets() -> None:
-    presets = sorted(str(p) for p in (REPO / "presets").glob("*.yaml") if not p.name.endswith(".unsaved.yaml"))
+    presets = [str(p) for p in shipped_presets(REPO / "presets")]
     assert presets
     assert main(["validate", *presets]) == 0
 

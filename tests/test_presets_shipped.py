@@ -9,9 +9,10 @@ import pytest
 from engine.knobs import Config, Problem
 from engine.knobs.rules import check_rules
 from engine.paths import resolve_path
+from tui.screens.open import shipped_presets
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
-SHIPPED = sorted(p for p in PRESETS.glob("*.yaml") if not p.name.endswith(".unsaved.yaml"))  # not recovery files
+SHIPPED = shipped_presets(PRESETS)  # recovery files of unsaved edits left out
 DEMO = PRESETS / "tiny-cpu-demo.yaml"
 
 

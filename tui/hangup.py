@@ -24,8 +24,7 @@ def recovery_path(preset_path: Path | None) -> Path:
     """Where unsaved edits of ``preset_path`` go ("run.yaml" → "run.unsaved.yaml"; a new preset: ./untitled…)."""
     if preset_path is None:
         return Path.cwd() / f"untitled{UNSAVED_SUFFIX}"
-    stem = preset_path.name.removesuffix(preset_path.suffix) if preset_path.suffix else preset_path.name
-    return preset_path.with_name(stem + UNSAVED_SUFFIX)
+    return preset_path.with_name(preset_path.stem + UNSAVED_SUFFIX)
 
 
 def newer_recovery(preset_path: Path) -> Path | None:
