@@ -103,7 +103,7 @@ async def test_past_run_shows_its_whole_history(tmp_path: Path) -> None:
         assert len(screen.view.losses.values) == 20
         assert screen.view.eval_losses[-1][0] == 20 and len(screen.view.checkpoints) == 2
         text = screen_text(app)
-        assert "eval loss" in text and "2 checkpoints (last @ 20)" in text
+        assert "eval loss" in text and "last checkpoint @ 20" in text
         assert "100%|##########| 20/20" in log_pane(app).lines  # the bar shows only its last state
 
 

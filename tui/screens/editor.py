@@ -49,7 +49,7 @@ class EditorScreen(Screen[None]):
         Binding("ctrl+r", "launch", "Launch", show=False),
         Binding("f1", "knob_help", "Help"),
         Binding("ctrl+b", "toggle_basic", "All/basic"),
-        Binding("ctrl+t", "toggle_side", "Live panel"),
+        Binding("ctrl+t", "toggle_side", "Panel"),
         Binding("f3", "show_yaml", "YAML/diff"),
         Binding("f6", "runs", "Runs"),
         Binding("ctrl+g", "apply_target", "Apply batch", show=False),
@@ -91,7 +91,7 @@ class EditorScreen(Screen[None]):
                 yield HelpPanel(id="help-panel")
                 yield LivePanel(id="live-panel")
         yield Static(id="live-strip")
-        yield Footer()
+        yield Footer(compact=True)  # 80 columns hold every shown key
 
     def _section_widgets(self, section: Section) -> list[Widget]:
         """A section's fields. Sections are built when first shown, so the editor opens fast."""

@@ -72,7 +72,7 @@ class OpenScreen(Screen[Choice]):
             yield Label("…or type the path of a preset file and press enter:")
             yield Input(placeholder="path/to/preset.yaml", id="open-path")
             yield Static(id="open-error")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.app.sub_title = "open"

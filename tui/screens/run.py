@@ -93,7 +93,7 @@ class RunScreen(Screen[None]):
                 yield MetricChart("loss", id="loss")
                 yield MetricChart("lr", mark="max", id="lr")
         yield LogPane(self.run_dir / folder.LOG_FILE, id="log")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         command = read_command(self.run_dir)
@@ -196,9 +196,8 @@ class RunScreen(Screen[None]):
         if view.eval_losses:
             step, loss = view.eval_losses[-1]
             details.append(f"eval loss {format_number(loss)} @ {step}")
-        if view.checkpoints:
-            count = len(view.checkpoints)
-            details.append(f"{count} checkpoint{'s' * (count != 1)} (last @ {view.checkpoints[-1][0]})")
+        if view.checkpoints:  # not a count: save_total_limit deletes older ones as it goes
+            details.append(f"last checkpoint @ {view.checkpoints[-1][0]}")
         if view.grad_norm is not None:
             details.append(f"grad norm {format_number(view.grad_norm, 3)}")
         self.query_one(DetailsLine).show(details)

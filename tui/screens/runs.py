@@ -55,7 +55,7 @@ class RunsScreen(Screen[None]):
             table.add_column(name, key=name)
         yield table
         yield Static(id="runs-empty")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.action_reload()
