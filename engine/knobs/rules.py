@@ -152,10 +152,10 @@ def _eval_needs_data(cfg: Config) -> Iterator[Problem]:
     if cfg.val_set_size > 0:
         return
     fix = "set val_set_size (e.g. 0.05 for 5% of the rows) to hold out data, or remove"
-    for key in ("eval_steps", "evals_per_epoch"):
+    for key in ("eval_steps", "evals_per_epoch"):  # a warning: Axolotl's own examples ship this way
         if getattr(cfg, key) is not None:
-            yield _error(key, f"{key} asks for evaluation but val_set_size is 0, so there is nothing to evaluate "
-                         f"on: {fix} {key}.")
+            yield _warning(key, f"{key} is ignored: val_set_size is 0, so there is nothing to evaluate on and no "
+                           f"evaluation runs: {fix} {key}.")
     if cfg.eval_strategy in ("steps", "epoch"):
         yield _error("eval_strategy", f"eval_strategy is {cfg.eval_strategy} but val_set_size is 0, so there is "
                      f"nothing to evaluate on: {fix} eval_strategy.")
@@ -307,7 +307,8 @@ def _plain_dataset(i: int, ds: DatasetConfig) -> Iterator[Problem]:
                            f"chat_template datasets: remove it, or set type: chat_template if the rows are "
                            "conversations.")
     if ds.type != "completion" and ds.field is not None:
-        hint = "the rows must hold a segments list" if ds.type == "input_output" else "use field_messages"
+        hint = {"input_output": "the rows must hold a segments list",
+                "alpaca": "the rows must hold instruction, input and output"}.get(ds.type, "use field_messages")
         yield _warning(f"datasets.{i}.field", f"field is ignored for type {ds.type}; it only names the text "
                        f"column of completion datasets ({hint}): remove it.")
 
