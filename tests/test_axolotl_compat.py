@@ -36,12 +36,6 @@ PRESETS = sorted((ROOT / "presets").glob("*.yaml"))
 
 # Errors tunedeck is right to report on Axolotl's examples, by file: {key: why it is correct}.
 EXPECTED_ERRORS: dict[str, dict[str, str]] = {
-    # alpaca is an Axolotl prompt format tunedeck does not implement (it has completion, input_output and
-    # chat_template); training such a file would silently format data differently, so refusing is right.
-    "llama3-qlora.yml": {"datasets.0.type": "alpaca"},
-    "mistral-lora.yml": {"datasets.0.type": "alpaca"},
-    "bigstral-ds-zero3.yaml": {"datasets.0.type": "alpaca"},
-    "phi3-ft-fsdp.yml": {"datasets.0.type": "alpaca"},
     # Streaming pretraining (pretraining_dataset) is kept but not implemented: there is nothing to train on.
     "llama3-diffusion-pretrain-1b.yaml": {"datasets": "nothing to train on"},
     # Activation offloading for checkpointing ('offload') is not implemented: tunedeck says so and names true.
@@ -238,7 +232,7 @@ def _axolotl_value_sets() -> dict[str, set[str]]:
         "wandb_log_model": {"false", "checkpoint", "end"},
         "adapter": {"lora", "qlora", "llama-adapter"},  # peft.py
         "bf16": {"auto", True, False},
-        "datasets.type": {"completion", "input_output", "chat_template"},  # Axolotl prompt strategies
+        "datasets.type": {"completion", "input_output", "alpaca", "chat_template"},  # Axolotl prompt strategies
         "datasets.train_on_eos": {"all", "turn", "last", "none"},  # chat_template strategy
         "datasets.train_on_eot": {"all", "turn", "last", "none"},
         "datasets.ds_type": {"json", "parquet", "csv", "text", "arrow"},  # datasets.load_dataset builders

@@ -42,6 +42,14 @@ def _io_data(tmp_path: Path) -> Path:
     return path
 
 
+def _alpaca_data(tmp_path: Path) -> Path:
+    path = tmp_path / "alpaca.jsonl"
+    rows = [{"instruction": "Name the capital.", "input": "Onmelvel" if i % 2 else "", "output": f"Stozor {i}."}
+            for i in range(12)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
 def _train(preset: Path, *extra: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "engine.cli", "train", str(preset), *extra], cwd=REPO,
                           capture_output=True, text=True, timeout=timeout)
@@ -52,17 +60,20 @@ def _only_run(tmp_path: Path) -> Path:
     return run_dir
 
 
-@pytest.mark.parametrize("kind", ["completion", "input_output", "chat_template"])
+@pytest.mark.parametrize("kind", ["completion", "input_output", "alpaca", "chat_template"])
 def test_train_each_dataset_type(tmp_path, tiny_model_dir, kind):
     dataset = {
         "completion": {"path": str(TINY / "facts.jsonl"), "type": "completion"},
         "input_output": {"path": str(_io_data(tmp_path)), "type": "input_output"},
+        "alpaca": {"path": str(_alpaca_data(tmp_path)), "type": "alpaca"},
         "chat_template": {"path": str(TINY / "chat.jsonl"), "type": "chat_template", "field_messages": "messages",
                           "roles_to_train": ["assistant"]},
     }[kind]
     knobs = {"adapter": "lora", "lora_r": 4, "lora_alpha": 8, "lora_target_linear": True} if kind == "chat_template" else {}
     if kind == "chat_template":
         knobs["chat_template"] = "tokenizer_default"
+    if kind == "alpaca":
+        knobs["sequence_len"] = 256  # the Alpaca preamble alone is ~100 tokens of the tiny tokenizer
     out = _train(_preset(tmp_path, tiny_model_dir, dataset, **knobs))
     assert out.returncode == 0, out.stdout + out.stderr
     run_dir = _only_run(tmp_path)

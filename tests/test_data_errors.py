@@ -71,6 +71,15 @@ def test_bad_segments(tiny_model_dir, tmp_path):
     assert err.line == 1 and "segment 1" in str(err) and "'label'" in str(err)
 
 
+def test_alpaca_row_without_output_or_with_a_number(tiny_model_dir, tmp_path):
+    rows = [{"instruction": "Name it.", "output": "Stozor"}, {"instruction": "Name it.", "response": "Stozor"}]
+    err = fails(tiny_model_dir, tmp_path, [{"path": str(write_jsonl(tmp_path / "a.jsonl", rows)), "type": "alpaca"}])
+    assert err.line == 2 and "missing field 'output'" in str(err) and "'instruction', 'response'" in str(err)
+    rows = [{"instruction": "Count.", "input": 3, "output": "3"}]
+    err = fails(tiny_model_dir, tmp_path, [{"path": str(write_jsonl(tmp_path / "b.jsonl", rows)), "type": "alpaca"}])
+    assert err.line == 1 and "field 'input' must be text, got int" in str(err)
+
+
 def test_missing_path_and_uncached_hub_id(tiny_model_dir, tmp_path):
     err = fails(tiny_model_dir, tmp_path, [{"path": "./nope/data.jsonl"}])
     assert "does not exist" in str(err) and err.key == "datasets.0.path"

@@ -1,4 +1,4 @@
-"""completion and input_output: exact input_ids and labels with the tiny tokenizer."""
+"""completion, input_output and alpaca: exact input_ids and labels with the tiny tokenizer."""
 
 from __future__ import annotations
 
@@ -51,6 +51,36 @@ def test_input_output_train_on_inputs(tiny_model_dir, tmp_path):
     ids = enc(tok, segs[0]["text"]) + enc(tok, segs[1]["text"])
     rows = prepare(cfg).rows
     assert rows["labels"] == [ids] and rows["input_ids"] == [ids]
+
+
+ALPACA_WITH_INPUT = ("Below is an instruction that describes a task, paired with an input that provides further "
+                     "context. Write a response that appropriately completes the request.\n\n### Instruction:\n"
+                     "Name the capital.\n\n### Input:\nOnmelvel\n\n### Response:\n")
+ALPACA_NO_INPUT = ("Below is an instruction that describes a task. Write a response that appropriately completes the "
+                   "request.\n\n### Instruction:\nName the capital.\n\n### Response:\n")
+
+
+def test_alpaca_prompt_is_context_and_the_output_ends_with_eos(tiny_model_dir, tmp_path):
+    rows = [{"instruction": "Name the capital.", "input": "Onmelvel", "output": "Stozor"},
+            {"instruction": "Name the capital.", "input": "", "output": "Stozor"},
+            {"instruction": "Name the capital.", "output": "Stozor"}]  # no input: the shorter prompt
+    data = write_jsonl(tmp_path / "a.jsonl", rows)
+    cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": str(data), "type": "alpaca"}])
+    tok = tokenizer_for(cfg)
+    answer = enc(tok, "Stozor") + [tok.eos_token_id]
+    prompts = [tok(ALPACA_WITH_INPUT)["input_ids"]] + [tok(ALPACA_NO_INPUT)["input_ids"]] * 2
+    got = prepare(cfg).rows
+    assert got["input_ids"] == [p + answer for p in prompts]
+    assert got["labels"] == [[-100] * len(p) + answer for p in prompts]
+
+
+def test_alpaca_train_on_inputs_learns_the_prompt_too(tiny_model_dir, tmp_path):
+    data = write_jsonl(tmp_path / "a.jsonl", [{"instruction": "Name the capital.", "output": "Stozor"}])
+    cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": str(data), "type": "alpaca"}], train_on_inputs=True)
+    tok = tokenizer_for(cfg)
+    ids = tok(ALPACA_NO_INPUT)["input_ids"] + enc(tok, "Stozor") + [tok.eos_token_id]
+    got = prepare(cfg).rows
+    assert got["input_ids"] == [ids] and got["labels"] == [ids]
 
 
 def test_val_split_fraction_and_count(tiny_model_dir, tmp_path):

@@ -36,8 +36,8 @@ API (heavy imports happen inside the functions; importing ``engine.data`` is lig
     Examples as segments of (text, trained) plus the stats; ``PreviewResult.to_json()`` is the
     ``tunedeck preview --json`` object.
 
-Types (``datasets[].type``): completion (completion.py), input_output (input_output.py), chat_template
-(chat_template.py, label semantics of Axolotl's ChatTemplateStrategy). Named templates: templates.py.
+Types (``datasets[].type``): completion (completion.py), input_output (input_output.py), alpaca (alpaca.py),
+chat_template (chat_template.py, label semantics of Axolotl's ChatTemplateStrategy). Named templates: templates.py.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from .base import Section, knob
 
 S = Section.DATASETS
 
-DatasetType = Literal["completion", "input_output", "chat_template"]
+DatasetType = Literal["completion", "input_output", "alpaca", "chat_template"]
 TrainOnEos = Literal["all", "turn", "last", "none"]
 
 _EOS_OPTIONS = (
@@ -36,16 +36,19 @@ class DatasetConfig(BaseModel):
     )
     type: DatasetType = knob(
         "completion", section=S, basic=True,
-        summary="How rows become tokens: completion, input_output or chat_template.",
+        summary="How rows become tokens: completion, input_output, alpaca or chat_template.",
         what="completion: each row's text column is trained on as a whole (raw text, documents, facts). "
         "input_output: each row is a list of segments {text, label}; only segments with label true are "
         "learned, and NO BOS/EOS tokens are added for you, so write them into the text yourself. "
+        "alpaca: each row has instruction, an optional input and output, set in the Stanford Alpaca prompt "
+        "(### Instruction: / ### Input: / ### Response:); the output and an EOS are learned. "
         "chat_template: each row holds a list of messages rendered through a chat template; by default "
         "only the assistant's turns are learned.",
-        cost="completion learns every token (good for facts, worse for teaching a reply style); chat_template "
-        "spends the learning only on answers. The wrong type for the data fails at preprocessing.",
-        typical="chat_template for conversations, completion for raw text and factual learning, input_output "
-        "for custom prompt formats such as RAG where you choose exactly what is learned.",
+        cost="completion learns every token (good for facts, worse for teaching a reply style); alpaca and "
+        "chat_template spend the learning only on answers. The wrong type for the data fails at preprocessing.",
+        typical="chat_template for conversations, completion for raw text and factual learning, alpaca for "
+        "instruction datasets in that shape (many on the Hub), input_output for custom prompt formats such as "
+        "RAG where you choose exactly what is learned.",
         interacts=("datasets.field", "datasets.field_messages", "datasets.roles", "train_on_inputs", "chat_template"),
     )
     split: str = knob(
@@ -223,8 +226,8 @@ class DatasetKnobs(BaseModel):
     datasets: list[DatasetConfig] = knob(
         default_factory=list, section=S, basic=True,
         summary="The training data: one or more sources, each with a type that says how to read it.",
-        what="A list of data sources. Each entry names a path and a type (completion, input_output or "
-        "chat_template) plus that type's settings; all sources are tokenized and mixed into one training set.",
+        what="A list of data sources. Each entry names a path and a type (completion, input_output, alpaca "
+        "or chat_template) plus that type's settings; all sources are tokenized and mixed into one training set.",
         cost="Data decides the result more than any other setting. More rows mean more optimizer steps per "
         "epoch and a longer run.",
         typical="One or two sources to start with; preview them (tunedeck preview) to see exactly which "
@@ -275,8 +278,8 @@ class DatasetKnobs(BaseModel):
         False, section=S,
         summary="Learn the prompt/input tokens too, not only the responses.",
         what="When false, prompt tokens (user turns in chat data) are masked so only responses are learned. "
-        "When true every token is learned. completion data always learns every token; input_output "
-        "follows each segment's label.",
+        "When true every token is learned. With false, completion data still learns every token, "
+        "input_output follows each segment's label, and alpaca learns only the output.",
         cost="True gives many more trained tokens per row, which helps memorizing facts but also teaches the "
         "model to imitate prompts.",
         typical="false for chat assistants; true when the goal is absorbing knowledge from the text.",
