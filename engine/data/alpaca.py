@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .completion import _fields
-from .errors import row_error
+from .errors import fields_of, row_error
 from .sources import Rows
 from .tokenized import IGNORE, Tokenized, batched
 
@@ -34,7 +33,7 @@ def _text(row: dict, loc: Any, name: str, required: bool) -> str:
     if value is None and not required:
         return ""
     if name not in row:
-        raise row_error(loc, f"missing field '{name}' for an alpaca dataset; the row has {_fields(row)}. Each row "
+        raise row_error(loc, f"missing field '{name}' for an alpaca dataset; the row has {fields_of(row)}. Each row "
                         "must be {\"instruction\": \"...\", \"input\": \"...\" (optional), \"output\": \"...\"}.")
     if not isinstance(value, str):
         raise row_error(loc, f"field '{name}' must be text, got {type(value).__name__}.")

@@ -44,8 +44,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-from .completion import _fields
-from .errors import DataError, row_error
+from .errors import DataError, fields_of, row_error
 from .sources import Loc, Rows
 from .templates import dataset_template
 from .tokenized import IGNORE, Tokenized, batched
@@ -127,7 +126,7 @@ def conversation(row: dict, loc: Loc, s: ChatSettings) -> list[dict]:
     messages = row.get(s.field_messages)
     if messages is None:
         raise row_error(loc, f"missing field '{s.field_messages}' (the messages) for a chat_template dataset; the "
-                        f"row has {_fields(row)}. Set field_messages: to the column holding the conversation.",
+                        f"row has {fields_of(row)}. Set field_messages: to the column holding the conversation.",
                         key="field_messages")
     if not isinstance(messages, list) or not messages:
         raise row_error(loc, f"field '{s.field_messages}' must be a non-empty list of messages.", key="field_messages")
@@ -141,12 +140,12 @@ def conversation(row: dict, loc: Loc, s: ChatSettings) -> list[dict]:
             raise row_error(loc, f"message {n} is a {type(msg).__name__}, not an object.", key="field_messages")
         turn = {k: msg[src] for k, src in s.mappings.items() if msg.get(src) is not None}
         if "role" not in turn:
-            raise row_error(loc, f"message {n} has no role field '{role_key}'; it has {_fields(msg)}. Map the role "
+            raise row_error(loc, f"message {n} has no role field '{role_key}'; it has {fields_of(msg)}. Map the role "
                             "with message_property_mappings: {role: <field>} (ShareGPT data: {role: from, content: "
                             "value}).", key="message_property_mappings")
         if not isinstance(turn.get("content"), str):
             what = "has no content field" if "content" not in turn else "has non-text content in"
-            raise row_error(loc, f"message {n} {what} '{content_key}'; it has {_fields(msg)}. Map the content "
+            raise row_error(loc, f"message {n} {what} '{content_key}'; it has {fields_of(msg)}. Map the content "
                             "with message_property_mappings: {content: <field>}.", key="message_property_mappings")
         role = s.role_map.get(turn["role"], turn["role"])
         if role not in s.known_roles:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import row_error
+from .errors import fields_of, row_error
 from .sources import Rows
 from .tokenized import Tokenized, batched
 
@@ -21,7 +21,7 @@ def tokenize_completion(rows: Rows, ds: Any, cfg: Any, tokenizer: Any) -> Tokeni
     for row, loc in zip(rows.rows, rows.locs):
         if field not in row:
             raise row_error(loc, f"missing field '{field}' for a completion dataset; the row has "
-                            f"{_fields(row)}. Set field: to the column holding the text.", key="field")
+                            f"{fields_of(row)}. Set field: to the column holding the text.", key="field")
         value = row[field]
         if not isinstance(value, str):
             raise row_error(loc, f"field '{field}' must be text, got {type(value).__name__}.", key="field")
@@ -38,7 +38,3 @@ def tokenize_completion(rows: Rows, ds: Any, cfg: Any, tokenizer: Any) -> Tokeni
                 chunk = ids[i:i + seq]
                 out.add(chunk, list(chunk), start + offset)
     return out
-
-
-def _fields(row: dict) -> str:
-    return ", ".join(f"'{k}'" for k in row) or "no fields"

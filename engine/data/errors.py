@@ -41,3 +41,8 @@ def row_error(loc: tuple[str, int | None, int], message: str, key: str | None = 
     if line is None:
         message = f"row {index + 1}: {message}"
     return DataError(message, file=file, line=line, key=key)
+
+
+def fields_of(row: dict) -> str:
+    """The keys a row (or message) has, quoted, for errors that say what was found instead."""
+    return ", ".join(f"'{k}'" for k in row) or "no fields"

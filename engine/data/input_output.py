@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .completion import _fields
-from .errors import row_error
+from .errors import fields_of, row_error
 from .sources import Rows
 from .tokenized import IGNORE, Tokenized, batched
 
@@ -22,12 +21,12 @@ def tokenize_input_output(rows: Rows, ds: Any, cfg: Any, tokenizer: Any) -> Toke
         segments = row.get("segments")
         if not isinstance(segments, list):
             what = "missing field 'segments'" if "segments" not in row else "field 'segments' is not a list"
-            raise row_error(loc, f"{what} for an input_output dataset; the row has {_fields(row)}. Each row must "
+            raise row_error(loc, f"{what} for an input_output dataset; the row has {fields_of(row)}. Each row must "
                             "be {\"segments\": [{\"label\": true|false, \"text\": \"...\"}, ...]}.")
         first = len(texts)
         for n, seg in enumerate(segments, 1):
             if not isinstance(seg, dict) or not isinstance(seg.get("text"), str) or "label" not in seg:
-                has = _fields(seg) if isinstance(seg, dict) else type(seg).__name__
+                has = fields_of(seg) if isinstance(seg, dict) else type(seg).__name__
                 raise row_error(loc, f"segment {n} must have 'label' (true/false) and 'text' (a string); it has "
                                 f"{has}.")
             texts.append(seg["text"])
