@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 
 from engine.paths import looks_local, resolve_path
 
+from .encoding import read_utf8
 from .errors import DataError
 
 Loc = tuple[str, "int | None", int]  # (file, line or None, row index within the file)
@@ -138,7 +140,7 @@ def load_hub(hub_id: str, name: str | None, split: str, data_files: Any) -> Any:
 def read_json(path: Path) -> Rows:
     """JSONL (one object per line, any extension), or for .json a whole-file list of objects or a dict of
     equal-length columns (the layouts datasets' json loader reads)."""
-    text = path.read_text(encoding="utf-8")
+    text = read_utf8(path)
     if path.suffix.lower() == ".json" and text.lstrip().startswith(("[", "{")):
         try:
             data = json.loads(text)
@@ -180,13 +182,12 @@ def read_json(path: Path) -> Rows:
 def read_csv(path: Path) -> Rows:
     rows: list[dict] = []
     locs: list[Loc] = []
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        start = 2
-        for row in reader:
-            locs.append((str(path), start, len(rows)))
-            rows.append(dict(row))
-            start = reader.line_num + 1
+    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
+    start = 2
+    for row in reader:
+        locs.append((str(path), start, len(rows)))
+        rows.append(dict(row))
+        start = reader.line_num + 1
     return Rows(rows=rows, locs=locs)
 
 
@@ -194,7 +195,7 @@ def read_text(path: Path) -> Rows:
     """One row {"text": line} per non-blank line (blank lines are skipped, unlike datasets' text loader)."""
     rows: list[dict] = []
     locs: list[Loc] = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, line in enumerate(read_utf8(path).splitlines(), 1):
         if line.strip():
             locs.append((str(path), lineno, len(rows)))
             rows.append({"text": line})
