@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
-
 from _tui_run_helpers import (
     HostApp,
     failed_run,
@@ -19,6 +17,8 @@ from _tui_run_helpers import (
     wait_until,
     write_event,
 )
+from textual.widgets import DataTable
+
 from engine.runs import folder
 from engine.runs.index import register_run
 from tui.screens.run import RunScreen
@@ -135,3 +135,28 @@ def test_lister_rereads_only_runs_that_changed(home: Path, monkeypatch: pytest.M
     write_event(done, "checkpoint", step=20, path="out/extra")
     lister.list()
     assert len(calls) == 2
+
+
+async def test_a_damaged_state_json_is_listed_as_unreadable_beside_the_others(home: Path) -> None:
+    done = finished_run(home / "a")
+    damaged = make_run_dir(home / "b", "20260101-100000-damaged")
+    (damaged / folder.STATE_FILE).write_text("[1, 2]")  # valid JSON, not a state: reading .get() on it crashed
+    register_run(done)
+    register_run(damaged)
+    app = HostApp(lambda: RunsScreen())
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.screen.query_one(DataTable)
+        assert await wait_until(pilot, lambda: table.row_count == 2)
+        rows = {str(table.get_row_at(i)[0]): table.get_row_at(i) for i in range(2)}
+        assert str(rows["20260101-100000-chat"][1]) == "finished"
+        assert str(rows["20260101-100000-damaged"][1]) == "unreadable"
+
+        def shown() -> str:
+            return " ".join(screen_text(app).split())  # the note wraps at 120 columns
+
+        assert await wait_until(pilot, lambda: "holds a JSON list, not an object" in shown())
+        assert f"unreadable: {damaged / folder.STATE_FILE}" in shown()
+        keys = [str(table.get_row_at(i)[0]) for i in range(2)]
+        await pilot.press(*["down"] * keys.index("20260101-100000-damaged"), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen)  # nothing to follow: it says what is wrong and stays

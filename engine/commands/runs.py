@@ -17,9 +17,10 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    from engine.runs.control import list_runs
+    from engine.runs.control import UNREADABLE, list_runs
 
     runs = list_runs(scan=args.scan)
     console = Console(highlight=False)
@@ -34,9 +35,13 @@ def run(args: argparse.Namespace) -> int:
     if not runs:
         console.print("No runs yet. Start one with `tunedeck train PRESET`.")
         return 0
-    colors = {"running": "cyan", "starting": "cyan", "finished": "green", "stopped": "yellow", "failed": "red"}
+    colors = {"running": "cyan", "starting": "cyan", "finished": "green", "stopped": "yellow", "failed": "red",
+              UNREADABLE: "bold red"}
     rows = []
     for r in runs:
+        if r.status == UNREADABLE:  # its folder in the preset column; what is wrong below the table
+            rows.append((r.run_id, r.status, "-", "-", "-", str(r.run_dir)))
+            continue
         step = f"{r.step if r.step is not None else '-'}/{r.total_steps if r.total_steps else '?'}"
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)) if r.started_at else "-"
         rows.append((r.run_id, r.status, step, f"{r.loss:.4f}" if r.loss is not None else "-", started,
@@ -50,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         table.add_row(row[0], f"[{colors.get(row[1], 'white')}]{row[1]}[/]", *row[2:])
     console.print(table)
+    for r in runs:
+        if r.status == UNREADABLE:
+            console.print(f"[bold red]unreadable[/] {escape(r.message or str(r.run_dir))}")
     return 0
 
 

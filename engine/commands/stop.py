@@ -16,11 +16,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from engine.runs.control import FINAL_STATUSES, resolve_run, run_info, run_status, stop_run
+    from engine.errors import TunedeckError
+    from engine.runs.control import FINAL_STATUSES, UNREADABLE, resolve_run, run_info, run_status, stop_run
 
     run_dir = resolve_run(args.run)
     console = Console(highlight=False)
     before = run_status(run_dir)
+    if before == UNREADABLE:  # its processes are named in the damaged state.json: nothing to signal
+        raise TunedeckError(str(run_info(run_dir).message))
     if before in FINAL_STATUSES:
         console.print(f"{run_dir.name} already ended: {before}")
         return 0

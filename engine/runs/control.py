@@ -7,7 +7,6 @@ it is "failed", and that verdict is written back to state.json. Import-light (no
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -20,11 +19,12 @@ from engine.runs import folder
 from engine.runs.index import indexed_run_dirs, scan_run_dirs
 from engine.runs.processes import RUN_ENV, group_pids, remote, run_alive, run_pids, signal_run, wait_gone
 
-__all__ = ["FINAL_STATUSES", "RUN_ENV", "RunInfo", "edge_events", "group_pids", "list_runs", "resolve_run",
+__all__ = ["FINAL_STATUSES", "RUN_ENV", "UNREADABLE", "RunInfo", "edge_events", "group_pids", "list_runs", "resolve_run",
            "run_alive", "run_info", "run_pids", "run_status", "stop_run"]
 
 FINAL_EVENTS = {"finished": "finished", "stopped": "stopped", "error": "failed"}
 FINAL_STATUSES = ("finished", "failed", "stopped")
+UNREADABLE = "unreadable"  # state.json is damaged: listed with its folder and what is wrong, never guessed at
 STARTING_GRACE = 30.0  # seconds a fresh run may have no pid yet before it counts as failed
 
 
@@ -72,7 +72,7 @@ def edge_events(run_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
         return []
     newest: list[dict[str, Any]] = []
     for raw in reversed(tail[: tail.rfind(b"\n") + 1].splitlines()):  # a half-written last line waits
-        event = _parse(raw)
+        event = folder.parse_event(raw)
         if event is not None:
             newest.append(event)
             if event.get("event") == "step" and event.get("loss") is not None:
@@ -81,18 +81,10 @@ def edge_events(run_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     if any(e.get("event") == "start" for e in newest):
         return newest
     for raw in head[: head.rfind(b"\n") + 1].splitlines():
-        event = _parse(raw)
+        event = folder.parse_event(raw)
         if event is not None and event.get("event") == "start":
             return [event, *newest]
     return newest
-
-
-def _parse(raw: bytes) -> dict[str, Any] | None:
-    try:
-        event = json.loads(raw)
-    except json.JSONDecodeError:
-        return None
-    return event if isinstance(event, dict) else None
 
 
 def _final_event(events: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -109,7 +101,10 @@ def run_status(run_dir: str | os.PathLike[str]) -> str:
 
 def run_info(run_dir: str | os.PathLike[str]) -> RunInfo:
     run_dir = Path(run_dir)
-    state = folder.read_state(run_dir)
+    try:
+        state = folder.load_state(run_dir)
+    except folder.UnreadableState as err:
+        return RunInfo(run_id=run_dir.name, run_dir=run_dir, status=UNREADABLE, message=str(err))
     events = edge_events(run_dir)
     status, message = _status_from(run_dir, state, events)
     info = RunInfo(
@@ -147,15 +142,23 @@ def _status_from(run_dir: Path, state: dict[str, Any], events: list[dict[str, An
             if not state:
                 return "failed", "no state.json: not a run folder or it was never started"
             message = "the training processes ended without a final event (killed, or crashed hard); see train.log"
-            folder.update_state(run_dir, status="failed", ended_at=state.get("ended_at") or time.time(),
-                                message=message)
+            _record(run_dir, status="failed", ended_at=state.get("ended_at") or time.time(), message=message)
             return "failed", message
     status = FINAL_EVENTS[final["event"]]
     message = final.get("message")
     if state.get("status") != status and state:
-        folder.update_state(run_dir, status=status, ended_at=state.get("ended_at") or final.get("time"),
-                            **({"message": message} if message else {}))
+        _record(run_dir, status=status, ended_at=state.get("ended_at") or final.get("time"),
+                **({"message": message} if message else {}))
     return status, message
+
+
+def _record(run_dir: Path, **fields: Any) -> None:
+    """Write a verdict back to state.json, best effort: on a full disk (or a read-only folder) the verdict still
+    stands, computed again on each look, and listing runs must not fail over it."""
+    try:
+        folder.update_state(run_dir, **fields)
+    except (OSError, folder.UnreadableState):
+        pass
 
 
 # --- listing and finding --------------------------------------------------------------------------------------
@@ -204,16 +207,19 @@ def stop_run(run_dir: str | os.PathLike[str], timeout: float = 120.0, grace: flo
     3. after ``timeout`` seconds SIGKILL them: no checkpoint, recorded as stopped by force.
     """
     run_dir = Path(run_dir)
-    state = folder.read_state(run_dir)
+    state = folder.load_state(run_dir)  # a damaged state.json says so (UnreadableState) instead of guessing
     if not state:
         raise TunedeckError(f"{run_dir} is not a run folder (no {folder.STATE_FILE}).")
     status = run_status(run_dir)
     if status in FINAL_STATUSES:
         return status
-    (run_dir / folder.STOP_FILE).touch()
-    folder.update_state(run_dir, stop_requested_at=time.time())
     start = time.monotonic()
     grace = timeout / 2 if grace is None else min(grace, timeout)
+    try:
+        (run_dir / folder.STOP_FILE).touch()
+    except OSError:  # a full disk or a read-only folder: no stop file, so SIGTERM (the trainer saves the same way)
+        grace = 0.0
+    _record(run_dir, stop_requested_at=time.time())
     if not state.get("pid"):  # launcher has not recorded the pid yet: give it a moment
         time.sleep(1.0)
         state = folder.read_state(run_dir)
@@ -233,7 +239,7 @@ def stop_run(run_dir: str | os.PathLike[str], timeout: float = 120.0, grace: flo
     if final is not None:
         return run_status(run_dir)
     # No final event: the trainer never got to write one. It ended because we asked, so it is stopped.
-    folder.update_state(
+    _record(
         run_dir, status="stopped", ended_at=time.time(), stopped_by=forced or "stop file",
         message=f"stopped by {forced or 'request'} before the trainer wrote a final event; no checkpoint saved",
     )

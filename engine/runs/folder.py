@@ -36,6 +36,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from engine.errors import TunedeckError
+
 PRESET_FILE = "preset.yaml"
 COMMAND_FILE = "command.txt"
 LOG_FILE = "train.log"
@@ -81,13 +83,17 @@ class EventTail:
         if end < 0:
             return []
         self.offset += end + 1
-        events = []
-        for raw in chunk[: end + 1].splitlines():
-            try:
-                events.append(json.loads(raw))
-            except json.JSONDecodeError:
-                continue
-        return events
+        return [event for raw in chunk[: end + 1].splitlines() if (event := parse_event(raw)) is not None]
+
+
+def parse_event(raw: bytes) -> dict[str, Any] | None:
+    """One events.jsonl line, or None for a line that is not an event (cut short, garbled, not an object):
+    a damaged line must not take a viewer down, and the lines around it still count."""
+    try:
+        event = json.loads(raw)
+    except ValueError:  # JSONDecodeError, and UnicodeDecodeError for bytes that are not UTF-8
+        return None
+    return event if isinstance(event, dict) else None
 
 
 def read_events(run_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
@@ -104,16 +110,56 @@ def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
     os.replace(tmp, path)
 
 
-def read_state(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
+class UnreadableState(TunedeckError):
+    """state.json is there but cannot be read as a run's state (cut short, garbled, not an object)."""
+
+    def __init__(self, run_dir: Path, what: str) -> None:
+        self.run_dir = run_dir
+        self.what = what
+        super().__init__(f"{run_dir / STATE_FILE}: {what}. This run's status cannot be known; look at its "
+                         f"train.log and events.jsonl, and delete the folder {run_dir} once it is of no use.")
+
+
+_NUMERIC_FIELDS = ("started_at", "ended_at", "pid", "pgid")
+
+
+def load_state(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """state.json as a dict ({} when there is none); raises UnreadableState when it is there but damaged."""
+    run_dir = Path(run_dir)
     try:
-        with open(Path(run_dir) / STATE_FILE, encoding="utf-8") as fh:
-            return json.load(fh)
-    except (FileNotFoundError, json.JSONDecodeError):
+        raw = (run_dir / STATE_FILE).read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as err:
+        raise UnreadableState(run_dir, f"cannot be read ({err.strerror})") from None
+    try:
+        state = json.loads(raw)
+    except UnicodeDecodeError:
+        raise UnreadableState(run_dir, "is not UTF-8 text") from None
+    except json.JSONDecodeError as err:
+        what = "is empty" if not raw.strip() else \
+            f"is cut short or garbled, not valid JSON ({err.msg}: line {err.lineno} column {err.colno})"
+        raise UnreadableState(run_dir, what) from None
+    if not isinstance(state, dict):
+        raise UnreadableState(run_dir, f"holds a JSON {type(state).__name__}, not an object")
+    for key in _NUMERIC_FIELDS:
+        value = state.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise UnreadableState(run_dir, f"its {key} is {value!r}, not a number")
+    return state
+
+
+def read_state(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """state.json as a dict, {} when it is missing or damaged (for viewers that only want what is there)."""
+    try:
+        return load_state(run_dir)
+    except UnreadableState:
         return {}
 
 
 def update_state(run_dir: str | os.PathLike[str], **fields: Any) -> dict[str, Any]:
-    state = read_state(run_dir)
+    """Merge ``fields`` into state.json. A damaged state.json is refused (UnreadableState), never overwritten."""
+    state = load_state(run_dir)
     state.update(fields)
     write_json_atomic(Path(run_dir) / STATE_FILE, state)
     return state

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from engine.runs import folder
-from engine.runs.control import FINAL_EVENTS, run_alive, run_info
+from engine.runs.control import FINAL_EVENTS, UNREADABLE, run_alive, run_info
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # The trainer prints each step and eval (folder.METRIC_LINE; older runs: transformers' dicts); the same numbers
@@ -207,7 +207,7 @@ class Reporter:
                 self._drain(flush=True)
                 return run_info(self.run_dir).status
             status = run_info(self.run_dir).status
-            if status in ("failed", "stopped", "finished"):
+            if status in ("failed", "stopped", "finished", UNREADABLE):
                 # Gone without a final event (or already over): a last read, then say so.
                 dead_since = dead_since or time.monotonic()
                 if time.monotonic() - dead_since > self.poll:
@@ -227,6 +227,9 @@ class Reporter:
             ckpt = final.get("checkpoint")
             self.console.print(f"[bold yellow]stopped[/] at step {final.get('step', info.step)}"
                                + (f"; checkpoint {escape(str(ckpt))}" if ckpt else "; no checkpoint saved"))
+            return 1
+        if status == UNREADABLE:
+            self.console.print(f"[bold red]unreadable[/]: {escape(str(info.message))}")
             return 1
         if self.omitted:
             self.console.print(f"[dim]({self.omitted} lines of the launcher's traceback left out; they are in "

@@ -14,10 +14,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from tui.screens.run_state import format_number
-from tui.screens.runs_summary import RunLister, RunSummary
+from tui.screens.runs_summary import UNREADABLE, RunLister, RunSummary
 
 COLUMNS = ("id", "status", "step", "loss", "started", "preset")
-STATUS_STYLE = {"running": "cyan", "starting": "cyan", "finished": "green", "stopped": "yellow", "failed": "red"}
+STATUS_STYLE = {"running": "cyan", "starting": "cyan", "finished": "green", "stopped": "yellow", "failed": "red",
+                UNREADABLE: "bold red"}
 
 
 def run_row(info: RunSummary) -> tuple[Text | str, ...]:
@@ -25,7 +26,7 @@ def run_row(info: RunSummary) -> tuple[Text | str, ...]:
     total = f"/{info.total_steps}" if info.total_steps else ""
     step = f"{info.step if info.step is not None else '–'}{total}"
     started = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.started_at)) if info.started_at else "–"
-    preset = Path(str(info.preset)).name if info.preset else "–"
+    preset = Path(str(info.preset)).name if info.preset else str(info.run_dir) if info.problem else "–"
     status = Text(info.status, style=STATUS_STYLE.get(info.status, ""))
     return (info.run_id, status, step, format_number(info.loss), started, preset)
 
@@ -55,6 +56,7 @@ class RunsScreen(Screen[None]):
             table.add_column(name, key=name)
         yield table
         yield Static(id="runs-empty")
+        yield Static(id="runs-unreadable")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -99,6 +101,10 @@ class RunsScreen(Screen[None]):
             empty.update(f"[red]Could not list runs:[/] {error}")
         elif not runs:
             empty.update("No runs yet. Launch one from the editor, or `tunedeck train PRESET`.")
+        problems = [r.problem for r in runs if r.problem]
+        unreadable = self.query_one("#runs-unreadable", Static)
+        unreadable.display = bool(problems)
+        unreadable.update(Text("\n".join(f"unreadable: {p}" for p in problems), style="red"))
 
     def selected_run_dir(self) -> Path | None:
         table = self.query_one(DataTable)
@@ -114,8 +120,13 @@ class RunsScreen(Screen[None]):
         from tui.screens.run import RunScreen
 
         run_dir = self.selected_run_dir()
-        if run_dir is not None:
-            self.app.push_screen(RunScreen(run_dir))
+        if run_dir is None:
+            return
+        problem = self.runs[self.query_one(DataTable).cursor_row].problem
+        if problem:  # nothing to follow: say what is wrong instead of a screen guessing at the run
+            self.notify(problem, title="Run unreadable", severity="error", timeout=15)
+            return
+        self.app.push_screen(RunScreen(run_dir))
 
     def action_back(self) -> None:
         below = self.app.screen_stack[:-1]

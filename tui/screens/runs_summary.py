@@ -7,13 +7,13 @@ Status is the same truthful answer the run screen uses (run_status.status_of).
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.runs import folder
+from engine.runs.control import UNREADABLE
 from tui.screens.run_status import FINAL, status_of
 
 TAIL_BYTES = 64 * 1024
@@ -30,18 +30,11 @@ class RunSummary:
     loss: float | None = None
     started_at: float | None = None
     preset: str | None = None
+    problem: str | None = None  # why the run is UNREADABLE: its folder and what is wrong
 
 
 def _json_lines(raw: bytes) -> list[dict[str, Any]]:
-    events = []
-    for line in raw.splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict):
-            events.append(event)
-    return events
+    return [event for line in raw.splitlines() if (event := folder.parse_event(line)) is not None]
 
 
 def edge_events(run_dir: Path, tail_bytes: int = TAIL_BYTES) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
@@ -62,7 +55,10 @@ def edge_events(run_dir: Path, tail_bytes: int = TAIL_BYTES) -> tuple[dict[str, 
 
 
 def summarize(run_dir: Path) -> RunSummary:
-    state = folder.read_state(run_dir)
+    try:
+        state = folder.load_state(run_dir)
+    except folder.UnreadableState as err:
+        return RunSummary(run_id=run_dir.name, run_dir=run_dir, status=UNREADABLE, problem=str(err))
     first, recent = edge_events(run_dir)
     summary = RunSummary(run_id=str(state.get("run_id") or run_dir.name), run_dir=run_dir, status="starting",
                          started_at=state.get("started_at"), preset=state.get("preset"))
@@ -115,7 +111,7 @@ class RunLister:
         for run_dir in self.run_dirs():
             stamp = _stamp(run_dir)
             cached = self._cache.get(run_dir)
-            if cached and cached[0] == stamp and cached[1].status in FINAL:
+            if cached and cached[0] == stamp and cached[1].status in (*FINAL, UNREADABLE):
                 rows.append(cached[1])
                 continue
             summary = summarize(run_dir)
