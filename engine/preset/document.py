@@ -15,7 +15,7 @@ from engine.knobs.problems import Problem
 from engine.knobs.registry import get_knob
 
 from .atomic import atomic_write_text
-from .edit import CoercionError, coerce, dataset_entry, delete, put
+from .edit import CoercionError, Removed, coerce, dataset_entry, delete, put
 from .unknown_keys import dataset_names, top_level_names
 from .validate import Checked, check_document
 from .yamlio import dump_plain, indent_candidates, make_yaml, merge_lines, parse, to_plain
@@ -44,6 +44,7 @@ class Preset:
         self._lines_stale = False  # an edit added, removed or reshaped lines: doc's own line numbers are off
         self._checked: Checked | None = None
         self._rendered: tuple[str, Any] | None = None  # (to_yaml() text, its parsed document or None)
+        self._removed: dict[str, Removed] = {}  # keys unset by path: set again, they go back on their line
 
     # -------------------------------------------------------------- reading
 
@@ -152,11 +153,11 @@ class Preset:
             assert entry is not None
             key = self._spelling(parts[2], entry, dataset=True)
             structural = _reshapes(entry, key, value)
-            put(entry, key, value)
+            put(entry, key, value, restore=self._removed.pop(path, None))
         elif len(parts) == 1:
             key = self._spelling(path)
             structural = _reshapes(self.doc, key, value)
-            put(self.doc, key, value, top_level=True)
+            put(self.doc, key, value, top_level=True, restore=self._removed.pop(path, None))
         else:
             raise TunedeckError(f"'{path}': only top-level keys and datasets.N.key paths can be set.")
         self._touched(structural)
@@ -167,14 +168,18 @@ class Preset:
         if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdigit():
             entry = dataset_entry(self.doc, self._spelling("datasets"), int(parts[1]), create=False)
             if entry is not None:
-                delete(entry, self._spelling(parts[2], entry, dataset=True))
+                self._forget(path, delete(entry, self._spelling(parts[2], entry, dataset=True)))
         elif parts[0] == "datasets" and len(parts) == 2 and parts[1].isdigit():
             seq = self.doc.get(self._spelling("datasets"))
             if isinstance(seq, list) and int(parts[1]) < len(seq):
                 del seq[int(parts[1])]
         else:
-            delete(self.doc, self._spelling(path))
+            self._forget(path, delete(self.doc, self._spelling(path)))
         self._touched()
+
+    def _forget(self, path: str, removed: Removed | None) -> None:
+        if removed is not None:
+            self._removed[path] = removed
 
     def mark_edited(self) -> None:
         """Call after changing ``doc`` directly, so problems, lines and to_yaml() see the change."""
