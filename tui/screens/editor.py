@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,9 @@ from textual.widgets import ContentSwitcher, Footer, Header, Input, OptionList, 
 from engine.knobs.base import Section
 from engine.knobs.registry import get_knob, knobs_by_section
 
+from ..consent import consented, remember, remote_code_models
 from ..kinds import UNSET
-from ..preview_runner import DATA_KNOBS, PreviewResult, data_subset, run_preview, stat
+from ..preview_runner import DATA_KNOBS, PreviewResult, data_subset, run_preview, stat, stop_all
 from ..state import EditorState, split_path
 from ..widgets.dataset_editor import DatasetCard, DatasetEditor
 from ..widgets.help_panel import HelpPanel
@@ -70,6 +72,8 @@ class EditorScreen(Screen[None]):
         self._previewed: set[int] = set()  # datasets whose preview is shown (re-rendered after edits)
         self._preview_timer: Timer | None = None
         self._preview_gen: dict[int, int] = {}
+        self._asking_consent = False
+        self._declined: set[tuple[str, ...]] = set()  # models whose code the user did not allow (not asked again)
         self.last_live_seconds = 0.0
         self.last_problems_seconds = 0.0
         self.last_edit_seconds = 0.0  # a keystroke's whole synchronous cost: write, live numbers, title
@@ -110,7 +114,25 @@ class EditorScreen(Screen[None]):
 
     async def show_section(self, sid: str) -> None:
         await self.build_section(sid)
+        self._swap_section(sid)
+
+    def _swap_section(self, sid: str) -> None:
+        """Show one section; the focus leaves the section that hides, in the same step (a key typed next must
+        not reach a hidden field)."""
         self.query_one("#sections", ContentSwitcher).current = sid
+        self.keep_focus_shown()
+
+    def keep_focus_shown(self) -> None:
+        """Move the focus off a widget that is no longer displayed: to the first field on screen of the shown
+        section, else to the section list. Textual blurs it only later, on its Hide event."""
+        focused = self.focused
+        if focused is None or all(node.display for node in focused.ancestors_with_self if node is not self):
+            return
+        self.set_focus(self._first_shown_field() or self.query_one(SectionNav))
+
+    def _first_shown_field(self) -> Widget | None:
+        form = self.query_one(f"#{self.query_one('#sections', ContentSwitcher).current}", VerticalScroll)
+        return next((w for w in self.focus_chain if form in w.ancestors), None)
 
     def _field(self, path: str) -> KnobField:
         knob = get_knob(path)
@@ -209,6 +231,7 @@ class EditorScreen(Screen[None]):
         card = event.field.parent
         if key == "type" and isinstance(card, DatasetCard):
             card.apply_type()
+            self.keep_focus_shown()
         if key == "path" and event.field.path.startswith("datasets."):
             if isinstance(card, DatasetCard):
                 card.border_title = f"datasets[{card.index}] · {event.value if isinstance(event.value, str) else ''}"
@@ -238,8 +261,7 @@ class EditorScreen(Screen[None]):
     async def _section_entered(self, event: OptionList.OptionSelected) -> None:
         assert event.option_id
         await self.show_section(event.option_id)
-        form = self.query_one(f"#{event.option_id}", VerticalScroll)
-        self.set_focus(next((w for w in form.query("*") if w.focusable), None))
+        self.set_focus(self._first_shown_field())
 
     # ---- background counting ---------------------------------------------------------------------------------
     def _subset(self) -> dict[str, Any]:
@@ -261,14 +283,20 @@ class EditorScreen(Screen[None]):
 
     def _start_count(self) -> None:
         self._count_timer = None
-        self.count_data(self._subset())
+        subset = self._subset()
+        if not self.remote_code_allowed(subset):
+            self._counted(_not_allowed(subset, "not counted"))
+            return
+        self.count_data(subset)
 
     @work(thread=True, exclusive=True, group="count")
     def count_data(self, subset: dict[str, Any]) -> None:
-        result = run_preview(subset, n=0)
+        result = run_preview(subset, n=0, trust_remote_code=bool(remote_code_models(subset)))
         self.app.call_from_thread(self._counted, result)
 
     def _counted(self, result: PreviewResult) -> None:
+        if result.cancelled:
+            return  # a newer count replaced it
         counts = self.state.counts
         counts.counting = False
         counts.error = result.error_text() or None
@@ -301,16 +329,20 @@ class EditorScreen(Screen[None]):
 
     def on_dataset_editor_preview(self, event: DatasetEditor.Preview) -> None:
         self._previewed.add(event.index)
-        self._run_preview(event.index)
+        self._run_preview(event.index, ask=True)
 
-    def _run_preview(self, index: int) -> None:
+    def _run_preview(self, index: int, ask: bool = False) -> None:
         views = self.query(f"#preview-view-{index}")
         if not views:
             self._previewed.discard(index)
             return
+        subset = self._subset()
+        if not self.remote_code_allowed(subset, ask=ask):
+            views.first(PreviewView).show_result(_not_allowed(subset, "no preview"))
+            return
         views.first(PreviewView).show_running()
         generation = self._preview_gen[index] = self._preview_gen.get(index, 0) + 1
-        self.preview_dataset(index, generation, self._subset())
+        self.preview_dataset(index, generation, subset)
 
     def schedule_previews(self) -> None:
         """Previews already on screen follow the data knobs (debounced like the counts)."""
@@ -323,19 +355,54 @@ class EditorScreen(Screen[None]):
 
     @work(thread=True, group="preview")
     def preview_dataset(self, index: int, generation: int, subset: dict[str, Any]) -> None:
-        result = run_preview(subset, n=3, dataset=index)
+        result = run_preview(subset, n=3, dataset=index, trust_remote_code=bool(remote_code_models(subset)))
         self.app.call_from_thread(self._preview_done, index, generation, result)
 
     def _preview_done(self, index: int, generation: int, result: PreviewResult) -> None:
-        if generation != self._preview_gen.get(index):
+        if result.cancelled or generation != self._preview_gen.get(index):
             return  # a newer preview of this dataset is on its way
         views = self.query(f"#preview-view-{index}")
         if views:
             views.first(PreviewView).show_result(result)
 
+    def on_unmount(self) -> None:
+        stop_all()  # no count or preview outlives the editor
+
+    # ---- consent before a model repository's code runs (trust_remote_code) -----------------------------------
+    def remote_code_allowed(self, subset: dict[str, Any], *, ask: bool = False,
+                            then: Callable[[], object] | None = None) -> bool:
+        """True when loading ``subset``'s model runs no code the user has not allowed for this preset. Otherwise
+        False, and the consent dialog opens (unless it is open, or the user said no and ``ask`` is False);
+        once allowed, counts and shown previews start, then ``then`` runs."""
+        models = remote_code_models(subset)
+        if consented(self.state.path, models):
+            return True
+        if self._asking_consent or (models in self._declined and not ask):
+            return False
+        from .remote_code import RemoteCodeConsent
+
+        def answered(allow: bool | None) -> None:
+            self._asking_consent = False
+            if not allow:
+                self._declined.add(models)
+                return
+            remember(self.state.path, models)
+            self._declined.discard(models)
+            self.state.counts.error = None  # "not allowed" no longer holds
+            self.schedule_count(immediate=True)
+            for index in sorted(self._previewed):
+                self._run_preview(index)
+            if then is not None:
+                then()
+
+        self._asking_consent = True
+        self.app.push_screen(RemoteCodeConsent(models, str(self.state.path or "This new preset")), answered)
+        return False
+
     # ---- actions ---------------------------------------------------------------------------------------------
     def action_toggle_basic(self) -> None:
         self.toggle_class("-basic")
+        self.keep_focus_shown()
         self.notify("Basic view: the knobs a newcomer sets" if self.has_class("-basic") else "All knobs shown",
                     timeout=2)
 
@@ -382,6 +449,10 @@ class EditorScreen(Screen[None]):
         self.app.save_as(self.state)  # type: ignore[attr-defined]
 
     def action_launch(self) -> None:
+        if self.remote_code_allowed(self._subset(), ask=True, then=self._launch_now):
+            self._launch_now()
+
+    def _launch_now(self) -> None:
         self.app.launch(self.state)  # type: ignore[attr-defined]
 
     def action_runs(self) -> None:
@@ -407,11 +478,18 @@ class EditorScreen(Screen[None]):
         if form is not None and form.id:
             nav = self.query_one(SectionNav)
             nav.highlighted = [s for s in Section].index(Section[form.id.removeprefix("section-").upper()])
-            self.query_one("#sections", ContentSwitcher).current = form.id
-        self.call_after_refresh(field.control.focus)
+            self._swap_section(form.id)
+        self.set_focus(field.control)
         return True
 
     def saved(self) -> None:
         """Called by the app after a save: clean title, fresh problems."""
         self.update_title()
         self.refresh_problems()
+
+
+def _not_allowed(subset: dict[str, Any], what: str) -> PreviewResult:
+    names = " and ".join(remote_code_models(subset))
+    return PreviewResult(error={"key": "trust_remote_code", "message": (
+        f"{what}: trust_remote_code is on and running the code of {names} is not allowed (yet): nothing loads "
+        "the model until you allow it (Preview or F5 asks again).")})

@@ -123,10 +123,26 @@ class KnobField(Vertical):
     def _report(self, value: Any, error: str | None) -> None:
         self.post_message(self.Edited(self, value, error))
 
+    def _hidden(self) -> bool:
+        return not all(node.display for node in self.ancestors_with_self if node is not self.screen)
+
+    def _refuse_if_hidden(self) -> bool:
+        """A key that reached this field after it was hidden (a section swap, the basic view) is undone: what
+        the user cannot see must not change the preset."""
+        if not self._hidden():
+            return False
+        control = self.control
+        if isinstance(control, Input):
+            with control.prevent(Input.Changed):
+                control.value = self._shown
+        else:
+            self.show(self._shown)
+        return True
+
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        if event.value == self._shown:
+        if event.value == self._shown or self._refuse_if_hidden():
             return
         self._shown = event.value
         if self._empty_timer is not None:
@@ -150,7 +166,7 @@ class KnobField(Vertical):
     def _select_changed(self, event: Select.Changed) -> None:
         event.stop()
         value = UNSET if event.value is Select.NULL else event.value
-        if value == self._shown:
+        if value == self._shown or self._refuse_if_hidden():
             return
         self._shown = value
         self._report(value, None)
@@ -158,7 +174,7 @@ class KnobField(Vertical):
     @on(Switch.Changed)
     def _switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
-        if event.value == self._shown:
+        if event.value == self._shown or self._refuse_if_hidden():
             return
         self._shown = event.value
         self._report(event.value, None)
