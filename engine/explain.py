@@ -96,15 +96,16 @@ def render_knob(info: KnobInfo) -> RenderableType:
     rows = Table.grid(padding=(0, 2))
     rows.add_column(style="bold", no_wrap=True)
     rows.add_column(ratio=1)
-    rows.add_row("Type", describe_type(info.annotation, info.field_info.metadata))
-    rows.add_row("Default", describe_default(info))
+    # Registry text goes in as Text, never as a markup string: "[assistant]" is text, not a Rich style tag.
+    rows.add_row("Type", Text(describe_type(info.annotation, info.field_info.metadata)))
+    rows.add_row("Default", Text(describe_default(info)))
     if info.aliases:
-        rows.add_row("Also spelled", ", ".join(info.aliases))
+        rows.add_row("Also spelled", Text(", ".join(info.aliases)))
     if not info.axolotl:
         rows.add_row("Used by", "tunedeck only (Axolotl ignores it)")
     for label, text in (("What", info.what), ("Cost", info.cost), ("Typical", info.typical)):
         if text:
-            rows.add_row(label, text)
+            rows.add_row(label, Text(text))
     if info.interacts:
         rows.add_row("Interacts with", _interacts(info))
     return Group(head, Text(info.summary, style="italic"), Text(""), rows)
@@ -129,7 +130,7 @@ def render_list(section: Section | None = None, basic_only: bool = False) -> Ren
         table.add_column("Knob", style="cyan", no_wrap=True)
         table.add_column("Summary", ratio=1)
         for k in knobs:
-            table.add_row(("★ " if k.basic else "  ") + k.path, k.summary)
+            table.add_row(Text(("★ " if k.basic else "  ") + k.path), Text(k.summary))
         parts += [table, Text("")]
     parts.append(Text("★ basic knobs   ·   tunedeck explain KNOB for the full story", style="dim"))
     return Group(*parts)

@@ -116,7 +116,7 @@ class KnobField(Vertical):
     def set_message(self, text: str, severity: str = "error") -> None:
         """Mark the field: red border and the message under it for errors, a quieter line for warnings."""
         message = self.query_one(".knob-message", Static)
-        message.update(text)
+        message.update(Text(text))  # plain text: "[q_proj, v_proj]" in a message is not Rich markup
         self.set_class(bool(text) and severity == "error", "-error")
         self.set_class(bool(text) and severity != "error", "-warning")
 
