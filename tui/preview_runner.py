@@ -4,15 +4,22 @@ The TUI never imports the tokenizer stack; it writes the data-shaping part of th
 paths made absolute, so they resolve as they would beside the preset) and runs
 ``python -m engine.cli preview TMP -n N [--dataset I] --json``. Results are cached per preset text and the
 data files' modification times.
+
+Each kind of request (the count, the preview of dataset I) has at most one subprocess alive: a new request kills
+the one before it, whose caller gets a cancelled result. The subprocess runs offline (HF_HUB_OFFLINE): counting
+never downloads a model, and a Hub id missing from the cache is reported at once. It gets --trust-remote-code
+only when the caller passes the user's consent.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +39,7 @@ class PreviewResult:
     stats: dict[str, Any] = field(default_factory=dict)
     examples: list[dict[str, Any]] = field(default_factory=list)
     error: dict[str, Any] | None = None  # {"message", "file", "line", "key"}
+    cancelled: bool = False  # a newer request of the same kind replaced this one
 
     def error_text(self) -> str:
         if not self.error:
@@ -75,11 +83,17 @@ def cache_key(subset: dict[str, Any], extra: str = "") -> str:
 
 
 _cache: dict[str, PreviewResult] = {}
+_live: dict[str, subprocess.Popen[str]] = {}  # the one running subprocess of each kind of request
+_live_lock = threading.Lock()
 
 
-def run_preview(subset: dict[str, Any], *, n: int = 0, dataset: int | None = None) -> PreviewResult:
-    """Run the engine's preview command on ``subset`` (cached); never raises for bad data."""
-    key = cache_key(subset, f"{n}/{dataset}")
+def run_preview(subset: dict[str, Any], *, n: int = 0, dataset: int | None = None,
+                trust_remote_code: bool = False) -> PreviewResult:
+    """Run the engine's preview command on ``subset`` (cached); never raises for bad data.
+
+    Blocks until the subprocess ends; call it from a worker thread. ``trust_remote_code``: the user allowed the
+    model repository's code to run (without it a preset with trust_remote_code: true gets an error result)."""
+    key = cache_key(subset, f"{n}/{dataset}/{trust_remote_code}")
     if key in _cache:
         return _cache[key]
     from ruamel.yaml import YAML
@@ -91,15 +105,58 @@ def run_preview(subset: dict[str, Any], *, n: int = 0, dataset: int | None = Non
         cmd = [sys.executable, "-m", "engine.cli", "preview", str(path), "-n", str(n), "--json"]
         if dataset is not None:
             cmd += ["--dataset", str(dataset)]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S,
-                                  env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
-        except subprocess.TimeoutExpired:
-            return PreviewResult(error={"message": f"preview took longer than {TIMEOUT_S} s"})
-    result = _parse(proc.stdout, proc.stderr, proc.returncode)
-    if result.error is None or proc.returncode == 2:  # data errors are stable until the files change
+        if trust_remote_code:
+            cmd.append("--trust-remote-code")
+        kind = "count" if dataset is None else f"dataset-{dataset}"
+        returncode, stdout, stderr = _run_alone(kind, cmd)
+    if returncode is None:
+        return PreviewResult(error={"message": f"preview took longer than {TIMEOUT_S} s"})
+    if returncode < 0:
+        return PreviewResult(cancelled=True)
+    result = _parse(stdout, stderr, returncode)
+    if result.error is None or returncode == 2:  # data errors are stable until the files change
         _cache[key] = result
     return result
+
+
+def _run_alone(kind: str, cmd: list[str]) -> tuple[int | None, str, str]:
+    """Run ``cmd`` as the only live subprocess of ``kind``: the previous one is killed first. (returncode, stdout,
+    stderr); returncode is negative when a newer request killed this one, None after TIMEOUT_S."""
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"}
+    with _live_lock:
+        _kill(_live.pop(kind, None))
+        # Its own session: killing the group also ends any workers it started.
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                start_new_session=True)
+        _live[kind] = proc
+    try:
+        stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
+        returncode: int | None = proc.returncode
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        stdout, stderr = proc.communicate()
+        returncode = None
+    with _live_lock:
+        if _live.get(kind) is proc:
+            del _live[kind]
+    return returncode, stdout, stderr
+
+
+def _kill(proc: subprocess.Popen[str] | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def stop_all() -> None:
+    """Kill every running preview subprocess (the editor is closing)."""
+    with _live_lock:
+        for proc in _live.values():
+            _kill(proc)
+        _live.clear()
 
 
 def _parse(stdout: str, stderr: str, returncode: int) -> PreviewResult:

@@ -13,6 +13,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a knob, e.g. --set datasets.0.train_on_eos=all (repeatable)")
     p.add_argument("--json", action="store_true", help="print one JSON object (for the terminal app)")
+    p.add_argument("--trust-remote-code", action="store_true",
+                   help="allow a preset with trust_remote_code: true to run the model repository's code")
     p.set_defaults(func=run)
 
 
@@ -24,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
         from engine.preset import load_config
 
         cfg = load_config(args.preset, args.overrides)
+        _check_model_source(cfg, args)
         result = preview(cfg, args.preset, n=args.n, dataset=args.dataset)
     except TunedeckError as err:
         if not args.json:
@@ -35,6 +38,25 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_rich(result)
     return 0
+
+
+def _check_model_source(cfg, args: argparse.Namespace) -> None:
+    """Before the tokenizer loads: a repository's code runs only when asked for here too (a preset someone sent
+    is previewed to look at it, not to run it), and offline a Hub id missing from the cache fails at once."""
+    from engine.data.errors import DataError
+    from engine.hub_cache import require_cached_tokenizer
+
+    names = " and ".join(dict.fromkeys(f"'{m}'" for m in (cfg.base_model, cfg.tokenizer_config) if m))
+    if cfg.trust_remote_code and not args.trust_remote_code:
+        raise DataError(f"trust_remote_code is on: loading the tokenizer of {names} would run Python code from "
+                        "that repository on this machine. Preview runs it only when you say so: add "
+                        "--trust-remote-code if you trust that code, or set trust_remote_code: false.",
+                        key="trust_remote_code")
+    require_cached_tokenizer(cfg, args.preset)
+    if cfg.trust_remote_code and not args.json:
+        import sys
+
+        print(f"note: trust_remote_code: running the code of {names} (--trust-remote-code given)", file=sys.stderr)
 
 
 def _error_json(err: Exception) -> dict:

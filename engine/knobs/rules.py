@@ -64,6 +64,16 @@ def _datasets_required(cfg: Config) -> Iterator[Problem]:
                      "with a path and a type, e.g. `- path: data/train.jsonl` and `type: chat_template`.")
 
 
+@rule
+def _remote_code(cfg: Config) -> Iterator[Problem]:
+    if cfg.trust_remote_code:
+        names = " and ".join(dict.fromkeys(f"'{m}'" for m in (cfg.base_model, cfg.tokenizer_config) if m))
+        yield _warning("trust_remote_code", f"trust_remote_code is on: loading {names or 'the model'} runs Python "
+                       "code from that repository on this machine, with your permissions. `tunedeck train` runs "
+                       "it because the preset says so; the app asks first, and `tunedeck preview` needs "
+                       "--trust-remote-code. Keep it only for a repository whose code you trust.")
+
+
 # --- pairs that say the same thing two ways ---------------------------------------------------------------
 
 _EITHER_OR = (

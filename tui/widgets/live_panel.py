@@ -39,7 +39,7 @@ def render_live(live: Live, counts: DataCounts) -> Text:
     out.append(f"{d.tokens_per_step:,}\n", "bold")
     out.append("Data: ")
     if counts.error:
-        out.append("error (see Datasets)\n", "red")
+        out.append(f"{counts.error}\n", "red")  # what stopped the count, and what to do
     elif counts.counting and counts.rows is None:
         out.append("counting…\n", "italic")
     elif counts.rows is None:
