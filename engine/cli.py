@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from engine.errors import TunedeckError
 
 COMMANDS = (
-    "validate", "explain", "new", "train", "preprocess", "preview", "runs", "attach", "stop", "merge",
+    "validate", "explain", "new", "train", "preprocess", "preview", "estimate", "runs", "attach", "stop", "merge",
 )
 
 

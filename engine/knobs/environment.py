@@ -117,6 +117,27 @@ class EnvironmentKnobs(BaseModel):
         typical="Empty on one GPU.",
         interacts=("deepspeed", "gpus_per_node"),
     )
+    target_gpu: str | None = knob(
+        None, section=S, axolotl=False,
+        summary="The GPU the run is planned for: a name such as A100-80GB, or just its memory (24GB).",
+        what="tunedeck estimates memory per GPU and training time before launch; this names the GPU to hold "
+        "the estimate against: a known GPU (such as H100-80GB, A100-40GB, L4-24GB or RTX4090-24GB; a wrong "
+        "name lists them all) gives both the fit verdict and a time range; a memory size alone (e.g. 24GB) gives the verdict only. Empty: the GPU of "
+        "the machine the editor runs on, when it has one.",
+        cost="None: it changes no training setting, only what the estimate is compared with.",
+        typical="Empty on the training machine itself; the GPU you will rent when planning elsewhere.",
+        interacts=("micro_batch_size", "sequence_len", "gradient_checkpointing", "adapter", "gpus_per_node"),
+    )
+
+    @field_validator("target_gpu")
+    @classmethod
+    def _known_gpu(cls, value: str | None) -> str | None:
+        from engine.estimate.gpus import known_gpus, parse_gpu
+
+        if value is not None and parse_gpu(str(value)) is None:
+            raise ValueError(f"target_gpu {value!r} is neither a known GPU nor a memory size: write one of "
+                             f"{', '.join(known_gpus())}, or the memory such as 24GB")
+        return value
 
     @field_validator("main_process_ip")
     @classmethod
