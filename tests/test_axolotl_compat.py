@@ -302,6 +302,7 @@ class _AxolotlMini(BaseModel):
     special_tokens: _SpecialTokens | None = None
     tokens: list[str] | None = None
     sequence_len: int = 512
+    min_sample_len: int | None = None
     excess_length_strategy: str | None = None
     sample_packing: bool | None = None
     pad_to_sequence_len: bool | None = None

@@ -29,8 +29,12 @@ def run(args: argparse.Namespace) -> int:
     prepared = prepare_datasets(cfg, tokenizer, args.preset, use_cache=not args.no_cache)
     console = Console(highlight=False)
     s = prepared.stats
-    console.print(f"{'cache hit' if prepared.cache_hit else 'prepared'}: {prepared.cache_dir}")
+    if prepared.cache_dir:
+        console.print(f"{'cache hit' if prepared.cache_hit else 'prepared'}: {prepared.cache_dir}")
+    else:
+        console.print("prepared (not cached)")
     console.print(summary_line(s))
+    print_warnings(console, s)
     if args.export:
         count = export_jsonl(prepared.rows, args.export)
         console.print(f"exported {count} rows to {args.export}")
@@ -38,14 +42,27 @@ def run(args: argparse.Namespace) -> int:
 
 
 def summary_line(s: dict) -> str:
+    """The data totals in one line: rows kept, every row dropped and why, tokens and trained tokens."""
     parts = [f"{s['rows']} rows ({s['train_rows']} train, {s['eval_rows']} eval)",
-             f"{s['dropped']} dropped as too long", f"{s['truncated']} truncated",
-             f"{s['no_trained_tokens']} with nothing to learn",
-             f"{s['tokens']} tokens, {s['trained_tokens']} trained"]
+             (f"dropped: {s['empty_text']} with empty text, {s['too_short']} shorter than min_sample_len "
+              f"({s['min_sample_len']} tokens), {s['dropped']} longer than sequence_len, "
+              f"{s['no_trained_tokens']} with nothing to learn"),
+             f"{s['truncated']} truncated"]
+    if s["cut_documents"]:
+        parts.append(f"{s['cut_documents']} completion documents cut at 64 × sequence_len ({s['cut_tokens']} "
+                     "tokens past the cut not used)")
+    parts.append(f"{s['tokens']} tokens, {s['trained_tokens']} trained")
     if s.get("sample_packing"):
         parts.append(f"{s['packed_sequences']} packed sequences of {s['sequence_len']}, "
                      f"efficiency {s['packing_efficiency']:.1%}")
     return "; ".join(parts)
+
+
+def print_warnings(console, s: dict) -> None:  # type: ignore[no-untyped-def]
+    from rich.text import Text
+
+    for warning in s.get("warnings", []):
+        console.print(Text(f"warning: {warning}", style="yellow"))
 
 
 def export_jsonl(rows, path: str) -> int:

@@ -78,7 +78,7 @@ def _print_rich(result) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from engine.commands.preprocess import summary_line
+    from engine.commands.preprocess import print_warnings, summary_line
 
     console = Console(highlight=False)
     for n, ex in enumerate(result.examples, 1):
@@ -90,3 +90,4 @@ def _print_rich(result) -> None:
     console.rule()
     console.print(Text("learned", style="bold green") + Text(" / ") + Text("masked (context only)", style="dim"))
     console.print(summary_line(result.stats))
+    print_warnings(console, result.stats)

@@ -13,10 +13,14 @@ API (heavy imports happen inside the functions; importing ``engine.data`` is lig
       * sample_packing: ``input_ids``, ``labels``, ``position_ids`` (restart at 0 for every packed row), no
         attention_mask (transformers builds the block-diagonal mask from position_ids only when it is absent).
         Each sample is at most sequence_len tokens.
-    ``.stats``: source_rows, rows (kept), dropped (too long), truncated, no_trained_tokens (dropped: nothing to
-      learn), tokens, trained_tokens (label targets; a row's first label never is one), train_rows, eval_rows,
-      sequence_len, sample_packing, packed_sequences, eval_packed_sequences, packing_efficiency
-      (real tokens / (packed_sequences x sequence_len)), datasets (the same counts per entry).
+    ``.stats``: source_rows, rows (kept); what was dropped or cut on the way, in Axolotl's order: empty_text
+      (completion rows with no text), cut_documents / cut_tokens (completion documents cut at 64 x sequence_len,
+      tokens past the cut), too_short (fewer tokens than min_sample_len), dropped (too long), truncated,
+      no_trained_tokens (nothing to learn: tunedeck drops these always, Axolotl only with sample_packing);
+      tokens, trained_tokens (labels that are not -100, as --export writes them), train_rows, eval_rows,
+      sequence_len, min_sample_len, sample_packing, packed_sequences, eval_packed_sequences, packing_efficiency
+      (real tokens / (packed_sequences x sequence_len)), datasets (the same counts per entry), warnings
+      (chat templates that never write the end-of-turn token, as Axolotl warns; recomputed on a cache hit).
     ``.rows``: every kept row unpacked in source order (input_ids, labels, dataset index) — what --export writes.
     ``.cache_dir`` / ``.cache_hit``: the cache entry used. Cache: ``dataset_prepared_path`` or, by default,
       ``last_run_prepared`` beside output_dir; keyed by data content, tokenizer, template and settings (see

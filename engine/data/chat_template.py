@@ -105,7 +105,7 @@ def _eot_ids(eot_tokens: list[str] | None, tokenizer: Any, template: str, on_eos
     ids: set[int] = set()
     for token in eot_tokens:
         if token not in template:
-            continue  # Axolotl warns and ignores it
+            continue  # ignored, as in Axolotl; template_warnings says so
         encoded = tokenizer.encode(token, add_special_tokens=False)
         if len(encoded) != 1:
             raise DataError(f"eot token '{token}' is not a single token for this tokenizer (it encodes to "
@@ -117,6 +117,24 @@ def _eot_ids(eot_tokens: list[str] | None, tokenizer: Any, template: str, on_eos
                         f"({on_eot}) must agree. Set them to the same value or drop it from eot_tokens.",
                         key="datasets.train_on_eot")
     return ids
+
+
+def template_warnings(ds: Any, cfg: Any, tokenizer: Any, index: int = 0) -> list[str]:
+    """Axolotl's warnings about end-of-turn tokens the chat template never writes: no turn ends with a learned
+    token, so the model does not learn where its answers stop (Axolotl only logs them; we show them in preview
+    and preprocess)."""
+    template = dataset_template(ds, cfg, tokenizer, index)
+    eos = tokenizer.eos_token
+    if cfg.eot_tokens is None or cfg.eot_tokens == [eos]:
+        if eos is None or eos in template or "eos_token" in template:
+            return []
+        return [(f"dataset {index}: the chat template never writes the EOS token '{eos}', so no turn ends with a "
+                 "token the model learns, and it does not learn where its answers stop. Set eot_tokens: to the "
+                 "token the template ends each turn with (e.g. [\"<|im_end|>\"] for ChatML, [\"<|eot_id|>\"] "
+                 "for Llama 3).")]
+    return [f"dataset {index}: eot_tokens lists '{token}', which the chat template never writes, so it is ignored "
+            "(as in Axolotl). Remove it from eot_tokens, or list the token the template ends each turn with."
+            for token in cfg.eot_tokens if token not in template]
 
 
 # --- rows -> turns ------------------------------------------------------------------------------------------------

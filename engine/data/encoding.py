@@ -21,9 +21,7 @@ _BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
 
 def read_utf8(path: Path) -> str:
     """The file's text; a leading UTF-8 BOM is dropped."""
-    data = path.read_bytes()
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
     for bom, name in _BOMS:
         if data.startswith(bom):
             raise _not_utf8(path, None, f"it is {name} (it starts with a {name} byte-order mark)", name)

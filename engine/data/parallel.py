@@ -38,7 +38,5 @@ def tokenize_parallel(rows: Rows, ds: Any, cfg: Any, tokenizer: Any, index: int,
         _STATE.clear()
     out = Tokenized()
     for part in parts:
-        out.input_ids += part.input_ids
-        out.labels += part.labels
-        out.origin += part.origin
+        out.extend(part)
     return out

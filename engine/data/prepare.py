@@ -9,7 +9,7 @@ from typing import Any
 from . import arrow, cache
 from .errors import DataError
 from .sources import resolve_source
-from .tokenized import IGNORE, Tokenized
+from .tokenized import Tokenized, count_trained
 
 
 @dataclass
@@ -46,7 +46,7 @@ def tokenize_one(rows: Any, ds: Any, cfg: Any, tokenizer: Any, index: int) -> To
 
 def _settings(cfg: Any) -> dict[str, Any]:
     return {k: getattr(cfg, k) for k in (
-        "chat_template", "eot_tokens", "train_on_inputs", "sequence_len", "excess_length_strategy",
+        "chat_template", "eot_tokens", "train_on_inputs", "sequence_len", "min_sample_len", "excess_length_strategy",
         "sample_packing", "val_set_size", "seed")}
 
 
@@ -69,13 +69,14 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
                       "template": dataset_template(ds, cfg, tokenizer, i) if ds.type == "chat_template" else None}
                      for i, (ds, ref) in enumerate(zip(cfg.datasets, refs))],
     }
+    warnings = _template_warnings(cfg, tokenizer)
     key = cache.cache_key(parts)
     root = cache.prepared_root(cfg, preset_path)
     if use_cache:
         hit = cache.load_entry(root, key)
         if hit is not None:
-            return PreparedData(train=hit["train"], eval=hit["eval"], stats=hit["stats"], rows=hit["rows"],
-                                cache_dir=str(cache.entry_path(root, key)), cache_hit=True)
+            return PreparedData(train=hit["train"], eval=hit["eval"], stats={**hit["stats"], "warnings": warnings},
+                                rows=hit["rows"], cache_dir=str(cache.entry_path(root, key)), cache_hit=True)
 
     all_ids: list[list[int]] = []
     all_labels: list[list[int]] = []
@@ -105,11 +106,19 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
     evals = _build(rows_ds, all_ids, all_labels, eval_idx, cfg, cfg.seed + 1) if eval_idx is not None else None
     stats = _stats(per_dataset, all_ids, all_labels, train, evals, cfg)
     stats["train_rows"], stats["eval_rows"] = len(train_idx), len(eval_idx or [])
+    stats["warnings"] = warnings
     entry = None
     if use_cache:
         entry = cache.save_entry(root, key, {"rows": rows_ds, "train": train, "eval": evals}, stats)
     return PreparedData(train=train, eval=evals, stats=stats, rows=rows_ds,
                         cache_dir=str(entry) if entry else None, cache_hit=False)
+
+
+def _template_warnings(cfg: Any, tokenizer: Any) -> list[str]:
+    from .chat_template import template_warnings
+
+    return [warning for i, ds in enumerate(cfg.datasets) if ds.type == "chat_template"
+            for warning in template_warnings(ds, cfg, tokenizer, i)]
 
 
 def _scoped(err: DataError, index: int) -> DataError:
@@ -121,36 +130,52 @@ def _scoped(err: DataError, index: int) -> DataError:
     return err
 
 
+# Counts of rows dropped (or cut) on the way, in the order they happen; summed over datasets in the stats.
+ROW_COUNTS = ("empty_text", "cut_documents", "cut_tokens", "too_short", "dropped", "truncated", "no_trained_tokens")
+
+
 def fit_lengths(tok: Tokenized, cfg: Any) -> tuple[list[list[int]], list[list[int]], dict[str, int]]:
-    """Apply excess_length_strategy and drop rows with nothing to learn; count what happened."""
+    """Axolotl's order: drop rows shorter than min_sample_len, then apply excess_length_strategy; then drop rows
+    with nothing to learn. Count what happened."""
     limit = cfg.sequence_len
     truncate = cfg.excess_length_strategy == "truncate"
     ids_out, labels_out = [], []
-    dropped = truncated = untrained = 0
+    too_short = dropped = truncated = untrained = 0
     for ids, labels in zip(tok.input_ids, tok.labels):
+        if len(ids) < cfg.min_sample_len:
+            too_short += 1
+            continue
         if len(ids) > limit:
             if not truncate:
                 dropped += 1
                 continue
             ids, labels = ids[:limit], labels[:limit]
             truncated += 1
-        if not ids or labels.count(IGNORE) == len(labels):
-            untrained += 1  # Axolotl drops these too: they cost compute and teach nothing
+        if not count_trained([labels]):
+            # They cost compute and teach nothing. Axolotl drops them only with sample_packing (its
+            # drop_no_trainable_tokens runs in process_datasets_for_packing); tunedeck always does.
+            untrained += 1
             continue
         ids_out.append(ids)
         labels_out.append(labels)
     return ids_out, labels_out, {
-        "rows": len(ids_out), "dropped": dropped, "truncated": truncated, "no_trained_tokens": untrained,
-        "tokens": sum(map(len, ids_out)), "trained_tokens": _trained(labels_out),
+        "rows": len(ids_out), "empty_text": tok.empty_text, "cut_documents": tok.cut_documents,
+        "cut_tokens": tok.cut_tokens, "too_short": too_short, "dropped": dropped, "truncated": truncated,
+        "no_trained_tokens": untrained, "tokens": sum(map(len, ids_out)), "trained_tokens": count_trained(labels_out),
     }
 
 
-def _trained(labels: list[list[int]]) -> int:
-    # labels[0] of a row is never a target (the loss shifts by one), so it is not counted
-    return sum(len(row) - 1 - row.count(IGNORE) + (row[0] == IGNORE) for row in labels if row)
-
-
 def _nothing_left(index: int, label: str, counts: dict[str, int], cfg: Any) -> DataError:
+    if counts["empty_text"] == counts["source_rows"]:
+        return DataError(
+            f"every row of dataset {index} ('{label}') has empty text ({counts['empty_text']} rows), so there is "
+            "nothing to train on. Check that field: names the column holding the text.",
+            key=f"datasets.{index}.field")
+    if counts["too_short"] and not (counts["dropped"] or counts["no_trained_tokens"]):
+        return DataError(
+            f"all {counts['too_short']} rows of dataset {index} ('{label}') are shorter than min_sample_len "
+            f"({cfg.min_sample_len} tokens) and were dropped. Lower min_sample_len (1 keeps every row).",
+            key="min_sample_len")
     if counts["dropped"]:
         return DataError(
             f"all {counts['dropped']} rows of dataset {index} ('{label}') that had anything to learn are longer "
@@ -196,12 +221,11 @@ def _stats(per_dataset: list[dict], ids: list, labels: list, train: Any, evals: 
     return {
         "source_rows": sum(d["source_rows"] for d in per_dataset),
         "rows": len(ids),
-        "dropped": sum(d["dropped"] for d in per_dataset),
-        "truncated": sum(d["truncated"] for d in per_dataset),
-        "no_trained_tokens": sum(d["no_trained_tokens"] for d in per_dataset),
+        **{key: sum(d[key] for d in per_dataset) for key in ROW_COUNTS},
         "tokens": tokens,
-        "trained_tokens": _trained(labels),
+        "trained_tokens": count_trained(labels),
         "sequence_len": cfg.sequence_len,
+        "min_sample_len": cfg.min_sample_len,
         "sample_packing": cfg.sample_packing,
         "packed_sequences": len(train) if cfg.sample_packing else None,
         "eval_packed_sequences": len(evals) if cfg.sample_packing and evals is not None else None,

@@ -12,11 +12,28 @@ class Tokenized:
     input_ids: list[list[int]] = field(default_factory=list)
     labels: list[list[int]] = field(default_factory=list)
     origin: list[int] = field(default_factory=list)  # index of the source row (a long completion gives several)
+    empty_text: int = 0  # source rows with no text, dropped (completion)
+    cut_documents: int = 0  # documents cut at the longest length read (completion: 64 × sequence_len)
+    cut_tokens: int = 0  # tokens past those cuts, never trained
 
     def add(self, ids: list[int], labels: list[int], origin: int) -> None:
         self.input_ids.append(ids)
         self.labels.append(labels)
         self.origin.append(origin)
+
+    def extend(self, other: Tokenized) -> None:
+        self.input_ids += other.input_ids
+        self.labels += other.labels
+        self.origin += other.origin
+        self.empty_text += other.empty_text
+        self.cut_documents += other.cut_documents
+        self.cut_tokens += other.cut_tokens
+
+
+def count_trained(labels: list[list[int]]) -> int:
+    """Trained tokens: labels that are not IGNORE, exactly what an export shows. (A row's first label is in the
+    count although the loss never predicts it: it has no token before it.)"""
+    return sum(len(row) - row.count(IGNORE) for row in labels)
 
 
 def batched(n: int, size: int = 1000):

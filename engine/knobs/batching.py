@@ -19,14 +19,15 @@ class BatchingKnobs(BaseModel):
         summary="The longest sample, in tokens, the model trains on.",
         what="The context length used in training: the most tokens one sample may hold. Longer rows are "
         "dropped or truncated (excess_length_strategy); with sample_packing it is the length of each packed "
-        "sample.",
+        "sample. A completion document is cut into sequence_len chunks, and as in Axolotl only its first 64 "
+        "chunks are used (tunedeck preprocess counts the documents cut).",
         cost="Activation memory grows with micro_batch_size × sequence_len (and faster with eager attention). "
         "With packing, a longer sequence_len packs more rows per sample, so an epoch has fewer optimizer steps, "
         "which can hurt factual learning on a small dataset.",
         typical="512–2048 for short chats; 4096–8192 for long documents or RAG, which needs room for its "
         "retrieved context.",
-        interacts=("micro_batch_size", "sample_packing", "excess_length_strategy", "gradient_checkpointing",
-                   "attn_implementation"),
+        interacts=("micro_batch_size", "sample_packing", "excess_length_strategy", "min_sample_len",
+                   "gradient_checkpointing", "attn_implementation"),
     )
     excess_length_strategy: Literal["drop", "truncate"] = knob(
         "drop", section=S,
@@ -37,6 +38,19 @@ class BatchingKnobs(BaseModel):
         "the trained part so the row teaches nothing. Check how many rows are affected with tunedeck preprocess.",
         typical="drop.",
         interacts=("sequence_len",),
+    )
+    min_sample_len: int = knob(
+        2, section=S, ge=1,
+        summary="Rows shorter than this many tokens are dropped (Axolotl's default: 2).",
+        what="Any tokenized row shorter than this is dropped before training, measured before "
+        "excess_length_strategy truncates anything, as Axolotl does; tunedeck preview and preprocess count them. "
+        "The default 2 drops one-token rows, which teach nothing: the loss predicts each token from the ones "
+        "before it, and a lone token has none (e.g. the EOS left alone in the last sequence_len chunk of a "
+        "completion document).",
+        cost="Higher drops more short rows, so less data and fewer optimizer steps per epoch; 1 keeps every "
+        "row. Above sequence_len with excess_length_strategy drop, no row is left.",
+        typical="2 (the default); higher only to weed out fragments such as one-word lines of a text file.",
+        interacts=("sequence_len", "excess_length_strategy"),
     )
     sample_packing: bool = knob(
         False, section=S, basic=True,
@@ -102,6 +116,15 @@ class BatchingKnobs(BaseModel):
         typical="true for 7B+ models or long sequence_len on one GPU; false for small models that fit.",
         interacts=("micro_batch_size", "sequence_len"),
     )
+
+    @field_validator("min_sample_len", mode="before")
+    @classmethod
+    def _min_sample_len_positive(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+            axolotl = " (Axolotl reads 0 as its default 2: write 2 to say so)" if value == 0 else ""
+            raise ValueError(f"at least 1 is needed: 1 keeps every row, 2 (the default) drops one-token "
+                             f"rows{axolotl}")
+        return value
 
     @field_validator("gradient_checkpointing", mode="before")
     @classmethod

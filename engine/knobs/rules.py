@@ -232,6 +232,16 @@ def _neftune_epochs(cfg: Config) -> Iterator[Problem]:
                        "model markedly worse: lower num_epochs to 3 or fewer, or remove neftune_noise_alpha.")
 
 
+# --- sequence ---------------------------------------------------------------------------------------------
+
+@rule
+def _min_sample_len_fits(cfg: Config) -> Iterator[Problem]:
+    if cfg.min_sample_len > cfg.sequence_len and cfg.excess_length_strategy == "drop":
+        yield _error("min_sample_len", f"min_sample_len ({cfg.min_sample_len}) is above sequence_len "
+                     f"({cfg.sequence_len}), so every row is either too short or too long and dropped: lower "
+                     "min_sample_len (default 2), or set excess_length_strategy: truncate.")
+
+
 # --- attention --------------------------------------------------------------------------------------------
 
 @rule
