@@ -88,6 +88,14 @@ def test_one_token_chunks_follow_min_sample_len_default_2_as_in_axolotl(tiny_mod
     assert strict.rows["input_ids"] == chunks[:-1] and strict.stats["too_short"] == 1
 
 
+def test_a_dataset_of_only_short_rows_names_min_sample_len(tiny_model_dir, tmp_path):
+    data = write_jsonl(tmp_path / "io.jsonl", [{"segments": [{"label": True, "text": "a"}]}] * 3)
+    cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": str(data), "type": "input_output"}])
+    with pytest.raises(DataError) as info:
+        prepare(cfg, use_cache=False)
+    assert info.value.key == "min_sample_len" and "all 3 rows" in str(info.value) and "1 keeps" in str(info.value)
+
+
 def test_min_sample_len_counts_rows_before_truncation(tiny_model_dir, tmp_path):
     """Axolotl filters short rows on their full length, then truncates: a long row survives a minimum above
     sequence_len when it is truncated."""
