@@ -24,7 +24,7 @@ from .palette import EditorCommands
 from .screens.confirm import ConfirmUnsaved
 from .screens.editor import EditorScreen
 from .screens.open import Choice, OpenScreen
-from .state import NEW_PRESET, EditorState
+from .state import EditorState, new_preset
 
 
 class TunedeckApp(App[int]):
@@ -61,10 +61,10 @@ class TunedeckApp(App[int]):
         return editors[-1] if editors else None
 
     def open_path(self, path: Path | None) -> bool:
-        from engine.preset import Preset, load_preset
+        from engine.preset import load_preset
 
         try:
-            preset = load_preset(path) if path is not None else Preset(NEW_PRESET, None)
+            preset = load_preset(path) if path is not None else new_preset()
         except TunedeckError as err:
             self.notify(str(err), title="Cannot open", severity="error", timeout=10)
             self.push_screen(OpenScreen(can_cancel=self.editor is not None, folder=self.presets_dir), self._opened)

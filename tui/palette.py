@@ -19,6 +19,8 @@ EDITOR_ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Toggle live panel", "Show or hide help and live numbers on narrow screens — ctrl+t", "toggle_side"),
     ("Apply target batch", "Set gradient_accumulation_steps to reach the target effective batch — ctrl+g",
      "apply_target"),
+    ("Preview dataset", "Render examples of the focused dataset (else the first) as the model sees them: learned "
+     "tokens vs masked", "preview"),
     ("Help for this knob", "The focused knob's full explanation — f1", "knob_help"),
     ("Open preset…", "Open a shipped preset, a file, or start a new one — ctrl+o", "open"),
 )

@@ -24,22 +24,14 @@ from .kinds import UNSET
 LIVE_KNOBS = ("micro_batch_size", "gradient_accumulation_steps", "gpus_per_node", "num_nodes", "sequence_len",
               "sample_packing", "num_epochs", "max_steps", "warmup_steps", "warmup_ratio", "val_set_size")
 
-NEW_PRESET = """\
-# New preset: a LoRA fine-tune (edit the model and the data, then save with ctrl+s)
-base_model: presets/tiny/model
-datasets:
-  - path: presets/tiny/chat.jsonl
-    type: chat_template
-sequence_len: 512
-micro_batch_size: 1
-gradient_accumulation_steps: 4
-num_epochs: 1
-learning_rate: 0.0002
-adapter: lora
-lora_r: 8
-lora_target_linear: true
-output_dir: ./outputs/new-preset
-"""
+
+def new_preset() -> Any:
+    """The editor's New preset: what ``tunedeck new`` writes, made for the working directory (not saved yet)."""
+    from engine.commands.new import default_source, new_preset as starting_point
+    from engine.preset import Preset
+
+    preset, _ = starting_point(Path.cwd() / "new-preset.yaml", default_source())
+    return Preset(preset.to_yaml(), None)  # no file yet: problems must not name the preset it was copied from
 
 
 def split_path(path: str) -> tuple[int | None, str]:

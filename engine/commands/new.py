@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.preset import Preset
 
 MINIMAL = """\
 # A tunedeck preset (Axolotl-style keys). `tunedeck explain KEY` says what any key does;
@@ -52,20 +57,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def default_source():  # type: ignore[no-untyped-def]
-    from pathlib import Path
-
+def default_source() -> Path | None:
     demo = Path(__file__).resolve().parents[2] / "presets" / "tiny-cpu-demo.yaml"
     return demo if demo.is_file() else None
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from rich.console import Console
 
     from engine.errors import TunedeckError
-    from engine.preset import Preset, load_preset
     from engine.preset.atomic import atomic_write_text
 
     out = Path(args.out)
@@ -76,16 +76,15 @@ def run(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     source = Path(args.source) if args.source else default_source()
     console = Console(highlight=False)
+    preset, moved = new_preset(out, source)
     if source is None:
         try:
-            atomic_write_text(out, MINIMAL)
+            atomic_write_text(out, preset.to_yaml())
         except OSError as err:
             raise TunedeckError(f"{out}: could not write the preset ({err.strerror or err}).") from None
         console.print(f"wrote {out} (a minimal commented preset): edit base_model and datasets, then "
                       f"`tunedeck validate {out}`.")
         return 0
-    preset: Preset = load_preset(source)
-    moved = _rebase_paths(preset, source, out)
     preset.save(out, draft=True)
     note = f"; adjusted {', '.join(moved)} to work from {out.parent}" if moved else ""
     console.print(f"wrote {out} (copied from {source}{note}).")
@@ -94,10 +93,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def new_preset(out: Path, source: Path | None) -> tuple[Preset, list[str]]:
+    """What ``tunedeck new OUT`` writes, and what the editor's New preset starts from (OUT: where it will be
+    saved, the working directory's new-preset.yaml there): a copy of ``source`` with its relative paths made to
+    work from OUT's folder, and the keys so adjusted; with no source, the minimal commented preset."""
+    from engine.preset import Preset, load_preset
+
+    if source is None:
+        return Preset(MINIMAL, None), []
+    preset = load_preset(source)
+    return preset, _rebase_paths(preset, source, out)
+
+
 def _rebase_paths(preset, source, out) -> list[str]:  # type: ignore[no-untyped-def]
     """Relative paths that resolve beside the source preset, rewritten relative to OUT's folder."""
     import os
-    from pathlib import Path
 
     src_dir, out_dir = source.resolve().parent, out.resolve().parent
     if src_dir == out_dir:

@@ -434,6 +434,19 @@ class EditorScreen(Screen[None]):
         knob = get_knob(path) if path else None
         self.app.push_screen(HelpScreen(knob, path, self.state.raw(path) if path else None))
 
+    async def action_preview(self) -> None:
+        """Preview the dataset whose card holds the focus (else the first one), in view in its section."""
+        if not self.state.datasets():
+            self.notify("No dataset to preview yet: add one in the Datasets section.", severity="warning")
+            return
+        focused = self.focused
+        card = next((a for a in focused.ancestors if isinstance(a, DatasetCard)), None) if focused else None
+        index = card.index if card is not None else 0
+        await self.focus_knob(f"datasets.{index}.path")
+        self._previewed.add(index)
+        self._run_preview(index)
+        self.query_one(f"#preview-view-{index}", PreviewView).scroll_visible()
+
     def action_show_yaml(self) -> None:
         from .yaml_view import YamlScreen
 
