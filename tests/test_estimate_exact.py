@@ -14,18 +14,18 @@ from engine.estimate.shapes import shape_from_config
 from engine.estimate.states import optimizer_bytes, states, trainable_tensors
 
 CONFIGS = {
-    "llama": dict(model_type="llama", hidden_size=256, intermediate_size=688, num_hidden_layers=3,
-                  num_attention_heads=8, num_key_value_heads=8, vocab_size=1000),
-    "qwen2": dict(model_type="qwen2", hidden_size=224, intermediate_size=608, num_hidden_layers=2,
-                  num_attention_heads=7, num_key_value_heads=1, vocab_size=1200, tie_word_embeddings=True),
-    "mistral": dict(model_type="mistral", hidden_size=256, intermediate_size=512, num_hidden_layers=2,
-                    num_attention_heads=8, num_key_value_heads=2, vocab_size=900),
-    "gemma2": dict(model_type="gemma2", hidden_size=192, intermediate_size=512, num_hidden_layers=2,
-                   num_attention_heads=4, num_key_value_heads=2, head_dim=64, vocab_size=1500),
-    "qwen3": dict(model_type="qwen3", hidden_size=192, intermediate_size=384, num_hidden_layers=2,
-                  num_attention_heads=4, num_key_value_heads=2, head_dim=32, vocab_size=800),
-    "phi3": dict(model_type="phi3", hidden_size=192, intermediate_size=512, num_hidden_layers=2,
-                 num_attention_heads=6, num_key_value_heads=2, vocab_size=700, pad_token_id=0),
+    "llama": {"model_type": "llama", "hidden_size": 256, "intermediate_size": 688, "num_hidden_layers": 3,
+                  "num_attention_heads": 8, "num_key_value_heads": 8, "vocab_size": 1000},
+    "qwen2": {"model_type": "qwen2", "hidden_size": 224, "intermediate_size": 608, "num_hidden_layers": 2,
+                  "num_attention_heads": 7, "num_key_value_heads": 1, "vocab_size": 1200, "tie_word_embeddings": True},
+    "mistral": {"model_type": "mistral", "hidden_size": 256, "intermediate_size": 512, "num_hidden_layers": 2,
+                    "num_attention_heads": 8, "num_key_value_heads": 2, "vocab_size": 900},
+    "gemma2": {"model_type": "gemma2", "hidden_size": 192, "intermediate_size": 512, "num_hidden_layers": 2,
+                   "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 64, "vocab_size": 1500},
+    "qwen3": {"model_type": "qwen3", "hidden_size": 192, "intermediate_size": 384, "num_hidden_layers": 2,
+                  "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32, "vocab_size": 800},
+    "phi3": {"model_type": "phi3", "hidden_size": 192, "intermediate_size": 512, "num_hidden_layers": 2,
+                 "num_attention_heads": 6, "num_key_value_heads": 2, "vocab_size": 700, "pad_token_id": 0},
 }
 
 

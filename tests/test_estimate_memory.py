@@ -9,7 +9,12 @@ import pytest
 
 from engine.estimate.memory import estimate_memory
 from engine.estimate.setup import Setup, Sharding
-from engine.estimate.shapes import ShapeError, bundled_config, resolve_shape, shape_from_config
+from engine.estimate.shapes import (
+    ShapeError,
+    bundled_config,
+    resolve_shape,
+    shape_from_config,
+)
 
 LLAMA3 = shape_from_config(bundled_config("meta-llama/Llama-3.1-8B"), "llama")
 QWEN = shape_from_config(bundled_config("Qwen/Qwen2.5-0.5B"), "qwen")

@@ -58,8 +58,8 @@ def _data_stats(cfg: Any, preset: str) -> tuple[dict[str, Any] | None, str]:
     from engine.errors import TunedeckError
 
     if cfg.trust_remote_code:
-        return None, "trust_remote_code is on and loading the tokenizer would run the repository's code; count " \
-            "the data with tunedeck preview --trust-remote-code"
+        return None, ("trust_remote_code is on and loading the tokenizer would run the repository's code; "
+                      "count the data with tunedeck preview --trust-remote-code")
     try:
         from engine.data.preview_data import preview
         from engine.hub_cache import require_cached_tokenizer

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, Literal
 
 from engine import derive
 from engine.paths import resolve_path
@@ -64,7 +64,7 @@ def setup_from_config(cfg: Any, preset_path: str | os.PathLike[str] | None = Non
     shape = resolve_shape(cfg.base_model_config or cfg.base_model, preset_path=preset_path,
                           revision=cfg.revision_of_model, download=download)
     weights, mixed = precision(cfg)
-    quant = 4 if (cfg.load_in_4bit or cfg.adapter == "qlora") else 8 if cfg.load_in_8bit else None
+    quant: Literal[4, 8] | None = 4 if (cfg.load_in_4bit or cfg.adapter == "qlora") else 8 if cfg.load_in_8bit else None
     targets: tuple[str, ...] | str | None
     if cfg.lora_target_modules:
         targets = cfg.lora_target_modules if isinstance(cfg.lora_target_modules, str) \

@@ -234,7 +234,7 @@ def _download_config(repo_id: str, revision: str | None) -> Path:
 
     try:
         return Path(hf_hub_download(repo_id, "config.json", revision=revision))
-    except Exception as err:  # network, 404, gated repository: all end the same way for the user
+    except (OSError, ValueError) as err:  # network, 404, gated repository (huggingface_hub's are OSErrors)
         raise ShapeError(f"base_model {repo_id}: could not fetch its config.json from the Hub "
                          f"({type(err).__name__}: {err}); check the id, your token for gated models, or the "
                          "network.") from None

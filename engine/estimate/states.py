@@ -113,6 +113,7 @@ def optimizer_bytes(name: str, tensors: list[Tensor], param_bytes: int) -> float
 def weight_bytes(setup: Setup) -> float:
     """The whole model's weights on one GPU (LoRA adapters included), before sharding."""
     s = setup.shape
+    base: float
     if not setup.quantized:
         base = s.total_params * BYTES[setup.weights]
     else:
