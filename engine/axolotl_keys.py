@@ -2,7 +2,7 @@
 
 Gathered from Axolotl's pydantic config schemas (``src/axolotl/utils/schemas/``: config, model, training, peft,
 datasets, integrations, multimodal, deprecated, plus newer keys for parallelism, QAT, generation samples and the
-integration plugins, e.g. the diffusion plugin's block). ``debug`` and ``attention`` are older spellings that
+integration plugins, e.g. the diffusion plugin's block and SwanLab's, src/axolotl/integrations/swanlab/args.py). ``debug`` and ``attention`` are older spellings that
 Axolotl's own example configs still carry (Axolotl ignores them), so those files open without errors. A key in a
 preset that tunedeck does not implement but Axolotl knows is kept verbatim and reported as "kept but not used by
 tunedeck"; anything else unknown is either a typo (did you mean …?) or foreign. Only names live here, never
@@ -102,7 +102,16 @@ AXOLOTL_TOP_LEVEL_KEYS: frozenset[str] = _names("""
     diffusion diffusion_noise_schedule diffusion_min_mask_ratio diffusion_max_mask_ratio diffusion_eps
     diffusion_importance_weighting diffusion_mask_token_id diffusion_generate_samples
     diffusion_generation_interval diffusion_num_diffusion_steps
+    use_swanlab swanlab_project swanlab_experiment_name swanlab_description swanlab_mode swanlab_workspace
+    swanlab_api_key swanlab_log_model swanlab_web_host swanlab_api_host swanlab_lark_webhook_url
+    swanlab_lark_secret swanlab_log_completions swanlab_completion_log_interval swanlab_completion_max_buffer
     debug attention
+""")
+
+# Integrations whose keys share a prefix (wandb_project, swanlab_project, mlflow_run_name, ...): a key of one is
+# never a misspelling of another's, however alike the rest of the name.
+INTEGRATION_PREFIXES: frozenset[str] = _names("""
+    wandb swanlab mlflow comet trackio otel ray gradio liger unsloth lisa relora qgalore dion diffusion kd
 """)
 
 AXOLOTL_DATASET_KEYS: frozenset[str] = _names("""

@@ -125,12 +125,14 @@ def total_steps(cfg: Any, num_rows: int | None = None, num_tokens: Tokens = None
 
 
 def warmup_steps(cfg: Any, total: int | None) -> int | None:
-    """Warmup steps as transformers computes them: warmup_steps wins, else ``ceil(warmup_ratio × total)``."""
-    if cfg.warmup_steps is not None:
-        return int(cfg.warmup_steps)
-    if cfg.warmup_ratio:
-        return None if total is None else math.ceil(total * float(cfg.warmup_ratio))
-    return 0
+    """Warmup steps as transformers computes them: warmup_steps wins, else warmup_ratio; a value below 1 (either
+    knob) is a fraction of the run, ``ceil(total × w)``."""
+    w = cfg.warmup_steps if cfg.warmup_steps is not None else cfg.warmup_ratio
+    if not w:
+        return 0
+    if float(w) >= 1:
+        return int(w)
+    return None if total is None else math.ceil(total * float(w))
 
 
 def tokens_per_step(cfg: Any) -> int:

@@ -24,3 +24,17 @@ def looks_local(value: str, preset_path: str | os.PathLike[str] | None = None) -
     if value.startswith((".", "/", "~")) or os.sep in value and value.count("/") > 1:
         return True
     return resolve_path(value, preset_path).exists()
+
+
+# Endings of files a preset names (data, weights, configs): "data/train.jsonl" is a path, never a hub id.
+FILE_SUFFIXES = (".jsonl", ".json", ".parquet", ".csv", ".txt", ".arrow", ".safetensors", ".bin", ".gguf", ".pt",
+                 ".yaml", ".yml", ".jinja")
+
+
+def written_as_path(value: str) -> bool:
+    """True when ``value`` can only mean something on disk: ./, ../, /, ~, a nested folder, or a file ending.
+
+    A hub id is ``name`` or ``user-or-org/name``, so one slash alone does not make a path.
+    """
+    return (value.startswith(("./", "../", "/", "~", ".\\", "..\\")) or value.count("/") > 1
+            or (os.sep != "/" and os.sep in value) or Path(value).suffix.lower() in FILE_SUFFIXES)

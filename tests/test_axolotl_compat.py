@@ -36,8 +36,9 @@ PRESETS = sorted((ROOT / "presets").glob("*.yaml"))
 
 # Errors tunedeck is right to report on Axolotl's examples, by file: {key: why it is correct}.
 EXPECTED_ERRORS: dict[str, dict[str, str]] = {
-    # Streaming pretraining (pretraining_dataset) is kept but not implemented: there is nothing to train on.
-    "llama3-diffusion-pretrain-1b.yaml": {"datasets": "nothing to train on"},
+    # Streaming pretraining (pretraining_dataset) is not implemented, and refused by name: nothing to train on.
+    "llama3-diffusion-pretrain-1b.yaml": {"datasets": "nothing to train on",
+                                          "pretraining_dataset": "streaming pretraining datasets"},
     # Activation offloading for checkpointing ('offload') is not implemented: tunedeck says so and names true.
     "qwen3-32b-qlora.yaml": {"gradient_checkpointing": "offloading (gradient_checkpointing: offload"},
 }
@@ -232,8 +233,11 @@ def _axolotl_value_sets() -> dict[str, set[str]]:
         "wandb_log_model": {"false", "checkpoint", "end"},
         "adapter": {"lora", "qlora", "llama-adapter"},  # peft.py
         "bf16": {"auto", True, False},
-        "datasets.type": {"completion", "input_output", "alpaca", "chat_template"},  # Axolotl prompt strategies
-        "datasets.train_on_eos": {"all", "turn", "last", "none"},  # chat_template strategy
+        # Axolotl prompt strategies; alpaca:STYLE is AlpacaPrompter's PromptStyle (prompters.py, utils/data/sft.py).
+        "datasets.type": {"completion", "input_output", "alpaca", "chat_template", "alpaca:instruct", "alpaca:chat",
+                          "alpaca:chatml", "alpaca:phi"},
+        # schemas/datasets.py: Literal["all", "turn", "last", "none"] (none since Axolotl #3625, May 2026).
+        "datasets.train_on_eos": {"all", "turn", "last", "none"},
         "datasets.train_on_eot": {"all", "turn", "last", "none"},
         "datasets.ds_type": {"json", "parquet", "csv", "text", "arrow"},  # datasets.load_dataset builders
     }
@@ -582,3 +586,109 @@ def test_metric_for_best_model_reaches_the_trainer_arguments(tmp_path: Path) -> 
     kept = args(saves_per_epoch=2, save_total_limit=1, metric_for_best_model="loss")
     assert (kept.save_strategy, kept.metric_for_best_model, kept.greater_is_better) == ("steps", "loss", False)
     assert args(saves_per_epoch=2).metric_for_best_model is None
+
+
+# ---------------------------------------------------------------- 3. shapes of Axolotl's examples (fixtures/axolotl/shapes)
+
+SHAPES = FIXTURES / "shapes"
+
+
+def _shape(name: str) -> Any:
+    preset = load_preset(SHAPES / name)
+    assert [p.format() for p in preset.errors] == []
+    return preset
+
+
+def _warned(preset: Any, key: str) -> str:
+    [message] = [p.message for p in preset.warnings if p.key == key]
+    return message
+
+
+def test_xformers_and_alpaca_chat_are_accepted_and_xformers_trains_with_sdpa() -> None:
+    from engine.attention import attention_plan
+    from engine.preset.on_this_machine import problems_here
+
+    preset = _shape("xformers-alpaca-chat.yml")
+    cfg = preset.config
+    assert cfg.datasets[0].type == "alpaca:chat" and cfg.attn_implementation == "xformers"
+    plan = attention_plan(cfg, gpu=True, kernels=True)
+    assert plan.implementation == "sdpa" and "trains with sdpa" in (plan.note or "")
+    [note] = [p for p in problems_here(preset) if p.key == "attn_implementation"]
+    assert note.severity == "info" and note.line == 13 and "transformers has no xformers attention" in note.message
+    assert _shape("phi3-alpaca-phi.yml").config.datasets[0].type == "alpaca:phi"
+
+
+def test_a_hub_kernel_is_accepted_and_validate_says_what_runs() -> None:
+    from engine.attention import attention_plan
+
+    cfg = _shape("gpt-oss-hub-kernel.yaml").config
+    kernel = "kernels-community/vllm-flash-attn3"
+    assert attention_plan(cfg, gpu=True, kernels=True).implementation == kernel
+    for gpu, kernels, lacks in ((False, True, "a CUDA GPU"), (True, False, "the kernels package")):
+        plan = attention_plan(cfg, gpu=gpu, kernels=kernels)
+        assert (plan.implementation, plan.severity) == ("sdpa", "warning")
+        assert f"this machine lacks {lacks}" in (plan.note or "")
+    refused = load_preset(SHAPES / "gpt-oss-hub-kernel.yaml")
+    refused.set("attn_implementation", "someone/flash-attn")  # not kernels-community: transformers would refuse
+    [error] = refused.errors
+    assert error.key == "attn_implementation" and "kernels-community/NAME" in error.message
+
+
+def test_evals_per_epoch_0_means_no_evaluation() -> None:
+    from engine.machine import evaluates
+    from engine.train.args import plan, sft_kwargs
+    from engine.train.hardware import resolve_precision
+
+    preset = _shape("evals-per-epoch-0.yaml")
+    cfg = preset.config
+    assert "no evaluation runs" in _warned(preset, "evals_per_epoch") and not evaluates(cfg)
+    precision = resolve_precision(cfg, cuda=False, bf16_supported=False)
+    kwargs = sft_kwargs(cfg, precision, plan(cfg, 100, 1), has_eval=True, preset_path=None)
+    assert kwargs["eval_strategy"] == "no"
+
+
+def test_fractional_warmup_steps_is_a_ratio_as_transformers_reads_it(tmp_path: Path) -> None:
+    from transformers import TrainingArguments
+
+    from engine import derive
+    from engine.train.args import warmup
+
+    preset = _shape("warmup-fraction-max-steps.yaml")
+    cfg = preset.config
+    assert cfg.warmup_steps == 0.1 and "warmup_ratio: 0.1" in _warned(preset, "warmup_steps")
+    assert "max_steps wins" in _warned(preset, "max_steps")  # a warning, not an error
+    real = TrainingArguments(output_dir=str(tmp_path), warmup_steps=warmup(cfg)).get_warmup_steps(20)
+    assert derive.warmup_steps(cfg, derive.total_steps(cfg)) == real == 2
+    whole = cfg.model_copy(update={"warmup_steps": 5})
+    assert derive.warmup_steps(whole, 20) == TrainingArguments(output_dir=str(tmp_path), warmup_steps=warmup(whole)) \
+        .get_warmup_steps(20) == 5
+
+
+def test_tokens_as_a_mapping_are_special_tokens() -> None:
+    preset = _shape("tokens-mapping.yml")
+    cfg = preset.config
+    assert cfg.tokens is None
+    assert cfg.special_tokens == {"pad_token": "<|padding|>", "bos_token": "<|endoftext|>",
+                                  "eos_token": "<|endoftext|>"}
+    assert "move them under special_tokens" in _warned(preset, "tokens")
+
+
+def test_swanlab_keys_are_kept_and_never_a_misspelt_wandb_key() -> None:
+    from engine.preset.unknown_keys import classify
+
+    preset = _shape("swanlab-lora.yml")
+    assert {"use_swanlab", "swanlab_project", "swanlab_mode", "swanlab_log_model"} <= set(preset.kept_keys)
+    assert not [p for p in preset.problems if "did you mean" in p.message]
+    assert classify("mlflow_mode").suggestion is None  # wandb_mode is another integration's key
+    assert classify("swanlab_projct").suggestion == "swanlab_project"
+    assert classify("wandb_projct").suggestion == "wandb_project"
+
+
+@pytest.mark.parametrize(("name", "feature"), [("reward-model.yaml", "reward-model training"),
+                                               ("grpo.yaml", "(GRPO)")])
+def test_unsupported_training_kinds_are_refused_by_name(name: str, feature: str) -> None:
+    preset = load_preset(SHAPES / name)
+    errors = {p.key: p.message for p in preset.errors}
+    assert set(errors) == {"reward_model" if "reward" in name else "rl", "datasets.0.type"}
+    for message in errors.values():
+        assert feature in message and "not support" in message and "expected one of" not in message

@@ -161,3 +161,33 @@ def test_prepare_tokenizer_adds_tokens_and_a_pad_token(tiny_model_dir, tmp_path)
     bare.pad_token = None
     apply_tokens(bare, make_cfg(tiny_model_dir, tmp_path, [{"path": "x"}]))
     assert bare.pad_token == bare.eos_token and len(bare) == size  # no new embedding row for padding
+
+
+# Axolotl's AlpacaPrompter for `type: alpaca:chat` / `alpaca:phi` (src/axolotl/prompters.py), written out whole.
+ALPACA_STYLED = {
+    "alpaca:chat": (
+        "SYSTEM: Below is an instruction that describes a task, paired with an input that provides further context. "
+        "Write a response that appropriately completes the request.\nUSER: Name the capital.\nOnmelvel\nASSISTANT:",
+        "SYSTEM: Below is an instruction that describes a task. Write a response that appropriately completes the "
+        "request.\nUSER: Name the capital.\nASSISTANT:"),
+    "alpaca:phi": (
+        "<|system|>\nBelow is an instruction that describes a task, paired with an input that provides further "
+        "context. Write a response that appropriately completes the request.<|end|>\n<|user|>\nName the capital."
+        "<|end|>Onmelvel<|assistant|>",
+        "<|system|>\nBelow is an instruction that describes a task. Write a response that appropriately completes "
+        "the request.<|end|>\n<|user|>\nName the capital.<|end|>\n<|assistant|>\n"),
+}
+
+
+def test_alpaca_prompt_styles_are_axolotls(tiny_model_dir, tmp_path):
+    rows = [{"instruction": "Name the capital.", "input": "Onmelvel", "output": "Stozor"},
+            {"instruction": "Name the capital.", "output": "Stozor"}]
+    data = write_jsonl(tmp_path / "a.jsonl", rows)
+    for dataset_type, prompts in ALPACA_STYLED.items():
+        cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": str(data), "type": dataset_type}])
+        tok = tokenizer_for(cfg)
+        answer = enc(tok, "Stozor") + [tok.eos_token_id]
+        ids = [tok(p)["input_ids"] for p in prompts]
+        got = prepare(cfg).rows
+        assert got["input_ids"] == [p + answer for p in ids], dataset_type
+        assert got["labels"] == [[-100] * len(p) + answer for p in ids], dataset_type

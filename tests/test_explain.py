@@ -75,7 +75,8 @@ def test_one_knob_shows_its_teaching_text(capsys):
 def test_dataset_knob_spellings(capsys, name):
     code, out, _ = explain(capsys, name)
     assert code == 0
-    assert "datasets[].type" in out and "completion, input_output, alpaca, chat_template" in flat(out)
+    types = "completion, input_output, alpaca, alpaca:instruct, alpaca:chat, alpaca:chatml, alpaca:phi, chat_template"
+    assert "datasets[].type" in out and types in flat(out)
     assert "no bos/eos" in flat(out).lower()  # input_output adds no special tokens
 
 

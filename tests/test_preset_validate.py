@@ -78,7 +78,8 @@ def test_type_errors_are_in_our_words_with_lines(tmp_path: Path) -> None:
     assert "one of: cosine, linear" in sched.message and "'cosyne'" in sched.message
     dtype = problems["datasets.1.type"][0]
     assert dtype.line == line_of(text, "type: raw")
-    assert "completion, input_output, alpaca, chat_template" in dtype.message
+    assert "completion, input_output, alpaca, alpaca:instruct, alpaca:chat, alpaca:chatml, alpaca:phi, " \
+           "chat_template" in dtype.message
     for p in preset.errors:  # never pydantic's own wording
         assert "Input should be" not in p.message
 

@@ -30,8 +30,8 @@ def test_a_full_qlora_chat_preset_has_no_problems():
         val_set_size=0.05, warmup_ratio=0.05, evals_per_epoch=2, saves_per_epoch=1,
         wandb_project="p", wandb_mode="offline",
     )
-    # Only the CPU note about 4-bit models and evaluation remains.
-    assert [p.key for p in check_rules(cfg)] == ["val_set_size"]
+    # Whether 4-bit with evaluation can run depends on the machine: engine.preset.on_this_machine checks that.
+    assert check_rules(cfg) == []
 
 
 # (values, key, severity, words the message must contain: the knobs and the fix)
@@ -103,8 +103,6 @@ CASES = {
                                    ["lora_target_linear", "adapter: lora"]),
     "adapter without targets": ({"adapter": "lora"}, "adapter", "error",
                                 ["lora_target_linear: true", "lora_target_modules"]),
-    "qlora with eval": ({"adapter": "qlora", "load_in_4bit": True, "lora_target_linear": True, "val_set_size": 0.1},
-                        "val_set_size", "warning", ["CPU", "refused", "val_set_size: 0"]),
     "max_steps and num_epochs": ({"max_steps": 100, "num_epochs": 3}, "max_steps", "warning",
                                  ["max_steps wins", "remove one"]),
     "neftune with many epochs": ({"neftune_noise_alpha": 5, "num_epochs": 8}, "neftune_noise_alpha", "warning",

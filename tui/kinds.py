@@ -65,7 +65,7 @@ def kind_of(annotation: Any) -> Kind:
         return Kind("choice", True, (True, False)) if optional else Kind("bool", False)
     if members == [int]:
         return Kind("int", optional)
-    if members == [float]:
+    if members == [float] or sorted(members, key=str) == [float, int]:  # int | float: steps, or a fraction
         return Kind("float", optional)
     if members == [str]:
         return Kind("text", optional)

@@ -1,7 +1,8 @@
-"""``type: alpaca``: rows ``{"instruction", "input" (optional), "output"}`` in the Stanford Alpaca prompt, as Axolotl's.
+"""``type: alpaca`` (and ``alpaca:chat`` / ``alpaca:chatml`` / ``alpaca:phi``): rows ``{"instruction", "input"
+(optional), "output"}`` in Axolotl's Alpaca prompt, in the style the type names after the colon.
 
-The prompt (a fixed preamble, ``### Instruction:``, ``### Input:`` when the row has one, ``### Response:``) is
-tokenized with the tokenizer's own special tokens (a BOS where it adds one) and is context unless
+The prompt (a fixed system line, then the instruction and the input when the row has one, in the style's
+markers) is tokenized with the tokenizer's own special tokens (a BOS where it adds one) and is context unless
 train_on_inputs; the output follows without BOS and ends with EOS, and is learned. Rows longer than
 sequence_len are dropped or truncated afterwards, like every type (excess_length_strategy).
 """
@@ -14,18 +15,36 @@ from .errors import fields_of, row_error
 from .sources import Rows
 from .tokenized import IGNORE, Tokenized, batched
 
-WITH_INPUT = ("Below is an instruction that describes a task, paired with an input that provides further context. "
-              "Write a response that appropriately completes the request.\n\n"
-              "### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:\n")
-WITHOUT_INPUT = ("Below is an instruction that describes a task. Write a response that appropriately completes the "
-                 "request.\n\n### Instruction:\n{instruction}\n\n### Response:\n")
+SYSTEM_WITH_INPUT = ("Below is an instruction that describes a task, paired with an input that provides further "
+                     "context. Write a response that appropriately completes the request.")
+SYSTEM_WITHOUT_INPUT = ("Below is an instruction that describes a task. Write a response that appropriately "
+                        "completes the request.")
+
+# Axolotl's AlpacaPrompter.match_prompt_style (src/axolotl/prompters.py), character for character:
+# style -> (system line, turn with an input, turn without one). "alpaca" alone is the instruct style.
+PROMPT_STYLES: dict[str, tuple[str, str, str]] = {
+    "instruct": ("{system}\n\n", "### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:\n",
+                 "### Instruction:\n{instruction}\n\n### Response:\n"),
+    "chat": ("SYSTEM: {system}\n", "USER: {instruction}\n{input}\nASSISTANT:", "USER: {instruction}\nASSISTANT:"),
+    "chatml": ("<|im_start|>system\n{system}<|im_end|>\n",
+               "<|im_start|>user\n{instruction}\n{input}<|im_end|>\n<|im_start|>assistant\n",
+               "<|im_start|>user\n{instruction}<|im_end|>\n<|im_start|>assistant\n"),
+    "phi": ("<|system|>\n{system}<|end|>\n", "<|user|>\n{instruction}<|end|>{input}<|assistant|>",
+            "<|user|>\n{instruction}<|end|>\n<|assistant|>\n"),
+}
 
 
-def alpaca_prompt(instruction: str, input_text: str | None) -> str:
+def prompt_style(dataset_type: str) -> str:
+    """``alpaca:chat`` -> ``chat``; plain ``alpaca`` -> ``instruct``."""
+    return dataset_type.partition(":")[2] or "instruct"
+
+
+def alpaca_prompt(instruction: str, input_text: str | None, style: str = "instruct") -> str:
     """The text the model reads before the response (an empty input uses the shorter prompt)."""
+    system, with_input, without_input = PROMPT_STYLES[style]
     if input_text:
-        return WITH_INPUT.format(instruction=instruction, input=input_text)
-    return WITHOUT_INPUT.format(instruction=instruction)
+        return system.format(system=SYSTEM_WITH_INPUT) + with_input.format(instruction=instruction, input=input_text)
+    return system.format(system=SYSTEM_WITHOUT_INPUT) + without_input.format(instruction=instruction)
 
 
 def _text(row: dict, loc: Any, name: str, required: bool) -> str:
@@ -41,13 +60,14 @@ def _text(row: dict, loc: Any, name: str, required: bool) -> str:
 
 
 def tokenize_alpaca(rows: Rows, ds: Any, cfg: Any, tokenizer: Any) -> Tokenized:
+    style = prompt_style(ds.type)
     prompts: list[str] = []
     outputs: list[str] = []
     for row, loc in zip(rows.rows, rows.locs):
         instruction = _text(row, loc, "instruction", required=True)
         input_text = _text(row, loc, "input", required=False)
         outputs.append(_text(row, loc, "output", required=True))
-        prompts.append(alpaca_prompt(instruction, input_text))
+        prompts.append(alpaca_prompt(instruction, input_text, style))
     eos = tokenizer.eos_token_id
     out = Tokenized()
     for start, stop in batched(len(prompts)):

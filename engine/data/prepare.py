@@ -37,7 +37,7 @@ def tokenize_one(rows: Any, ds: Any, cfg: Any, tokenizer: Any, index: int) -> To
     if ds.type == "input_output":
         from .input_output import tokenize_input_output
         return tokenize_input_output(rows, ds, cfg, tokenizer)
-    if ds.type == "alpaca":
+    if ds.type.partition(":")[0] == "alpaca":  # alpaca, alpaca:chat, alpaca:phi, ...
         from .alpaca import tokenize_alpaca
         return tokenize_alpaca(rows, ds, cfg, tokenizer)
     from .chat_template import tokenize_chat

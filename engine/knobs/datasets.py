@@ -10,7 +10,9 @@ from .base import Section, knob
 
 S = Section.DATASETS
 
-DatasetType = Literal["completion", "input_output", "alpaca", "chat_template"]
+# alpaca:STYLE picks the prompt style of Axolotl's AlpacaPrompter (plain alpaca is alpaca:instruct).
+DatasetType = Literal["completion", "input_output", "alpaca", "alpaca:instruct", "alpaca:chat", "alpaca:chatml",
+                      "alpaca:phi", "chat_template"]
 TrainOnEos = Literal["all", "turn", "last", "none"]
 
 _EOS_OPTIONS = (
@@ -41,7 +43,8 @@ class DatasetConfig(BaseModel):
         "input_output: each row is a list of segments {text, label}; only segments with label true are "
         "learned, and NO BOS/EOS tokens are added for you, so write them into the text yourself. "
         "alpaca: each row has instruction, an optional input and output, set in the Stanford Alpaca prompt "
-        "(### Instruction: / ### Input: / ### Response:); the output and an EOS are learned. "
+        "(### Instruction: / ### Input: / ### Response:); the output and an EOS are learned (alpaca:chat, "
+        ":chatml and :phi use Axolotl's USER:/ASSISTANT:, ChatML or Phi-3 markers instead). "
         "chat_template: each row holds a list of messages rendered through a chat template; by default "
         "only the assistant's turns are learned.",
         cost="completion learns every token (good for facts, worse for teaching a reply style); alpaca and "

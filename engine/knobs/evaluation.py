@@ -47,9 +47,10 @@ class EvaluationKnobs(BaseModel):
         interacts=("evals_per_epoch", "eval_strategy", "val_set_size", "save_steps"),
     )
     evals_per_epoch: int | None = knob(
-        None, section=S, basic=True, ge=1,
-        summary="Evaluate this many times per epoch (instead of eval_steps).",
+        None, section=S, basic=True, ge=0,
+        summary="Evaluate this many times per epoch (instead of eval_steps); 0 means no evaluation.",
         what="Spreads this many evaluations evenly over each epoch, so the schedule scales with the data. "
+        "0 turns evaluation off, as in Axolotl (the validation rows are still held out). "
         "Set this or eval_steps, not both.",
         cost="Each evaluation is a pass over the validation set.",
         typical="1–4.",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import typing
+from typing import Any, Literal
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, field_validator, model_validator
+
+from engine.attention import is_hub_kernel
 
 from .base import Section, knob
 
 S = Section.MODEL
 
-AttnImplementation = Literal["eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention"]
+AttnImplementation = Literal["eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention", "xformers"]
 
 # The named special tokens a tokenizer knows about (transformers' SPECIAL_TOKENS_ATTRIBUTES).
 SPECIAL_TOKEN_NAMES = (
@@ -70,12 +73,15 @@ class ModelKnobs(BaseModel):
         typical="false. true only for models whose card says it is required.",
         interacts=("base_model",),
     )
-    attn_implementation: AttnImplementation | None = knob(
+    attn_implementation: AttnImplementation | str | None = knob(
         None, section=S,
-        summary="Attention kernel: sdpa (default), eager, flash_attention_2/3 or flex_attention.",
+        summary="Attention kernel: sdpa (default), eager, flash_attention_2/3, flex_attention, or a hub kernel.",
         what="Which code computes attention. sdpa is PyTorch's fused kernel and the default; "
         "flash_attention_2/3 need the flash-attn package and a recent NVIDIA GPU; eager is the plain reference "
-        "implementation; flex_attention is PyTorch's compiled, mask-programmable kernel.",
+        "implementation; flex_attention is PyTorch's compiled, mask-programmable kernel. Axolotl's xformers "
+        "trains with sdpa here (transformers has no xformers attention). A kernel from the Hugging Face kernel "
+        "hub (kernels-community/NAME, e.g. kernels-community/vllm-flash-attn3) is downloaded and run by "
+        "transformers through the kernels package on a CUDA GPU; without one, sdpa is used.",
         cost="eager builds the full attention matrix: memory grows with sequence_len squared and it is the "
         "slowest. flash_attention_2 uses the least memory and is fastest for long sequences and packing, "
         "but does not run on CPU or older GPUs.",
@@ -118,12 +124,35 @@ class ModelKnobs(BaseModel):
         summary="New tokens to add to the vocabulary; the embeddings are resized to fit.",
         what="Plain (non-special) tokens added to the tokenizer, e.g. markers of your own format, so each "
         "becomes a single id instead of several pieces. The model's embedding and output matrices are "
-        "resized to fit.",
+        "resized to fit. A mapping here ({pad_token: ...}, as older Axolotl configs wrote it) is read as "
+        "special_tokens.",
         cost="Every new token starts untrained and needs enough examples to learn a meaning; with a LoRA "
         "adapter alone the new rows stay random. Adds a little memory per token.",
         typical="Empty. A handful of format markers at most.",
         interacts=("special_tokens", "adapter"),
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tokens_mapping_is_special_tokens(cls, data: Any) -> Any:
+        """Older Axolotl configs give tokens as a mapping of special tokens ({pad_token: ...}): read them as
+        special_tokens (special_tokens' own entries win)."""
+        if isinstance(data, dict) and isinstance(data.get("tokens"), dict) \
+                and isinstance(data.get("special_tokens") or {}, dict):
+            data = dict(data)
+            named = data.pop("tokens")
+            data["special_tokens"] = {**named, **(data.get("special_tokens") or {})}
+        return data
+
+    @field_validator("attn_implementation")
+    @classmethod
+    def _named_or_hub_kernel(cls, value: str | None) -> str | None:
+        if value is None or value in typing.get_args(AttnImplementation) or is_hub_kernel(value):
+            return value
+        raise ValueError(
+            f"attn_implementation '{value}' is neither a known kernel ({', '.join(typing.get_args(AttnImplementation))}) "
+            "nor a kernel from the Hugging Face kernel hub (kernels-community/NAME): use one of those, or remove it"
+        )
 
     @field_validator("special_tokens")
     @classmethod

@@ -93,6 +93,15 @@ def _either_or(cfg: Config) -> Iterator[Problem]:
 
 
 @rule
+def _fractional_warmup_steps(cfg: Config) -> Iterator[Problem]:
+    """Read as transformers 5 reads it (a ratio), but Axolotl's schema types warmup_steps as a whole number."""
+    if isinstance(cfg.warmup_steps, float) and 0 < cfg.warmup_steps < 1:
+        yield _warning("warmup_steps", f"warmup_steps {cfg.warmup_steps:g} is read as a fraction of all optimizer "
+                       f"steps (as transformers 5 reads it), but Axolotl expects a whole number of steps here: "
+                       f"write warmup_ratio: {cfg.warmup_steps:g} instead, which both read the same way.")
+
+
+@rule
 def _precision(cfg: Config) -> Iterator[Problem]:
     if cfg.fp16 and cfg.bf16 is True:
         yield _error("fp16", "fp16 and bf16 are both true, but a run uses one mixed precision: keep bf16 on GPUs "
@@ -147,14 +156,6 @@ def _lora_without_adapter(cfg: Config) -> Iterator[Problem]:
                        "weight is trained): set adapter: lora (or qlora) to train a LoRA adapter, or remove them.")
 
 
-@rule
-def _qlora_with_eval(cfg: Config) -> Iterator[Problem]:
-    if (cfg.adapter == "qlora" or cfg.load_in_4bit) and cfg.val_set_size > 0:
-        yield _warning("val_set_size", "a 4-bit (qlora) model with evaluation is fine on a GPU, but on a CPU this "
-                       "combination is refused: gradients after a 4-bit eval pass are wrong there. On a CPU, set "
-                       "val_set_size: 0 or use adapter: lora without load_in_4bit.")
-
-
 # --- evaluation and saving --------------------------------------------------------------------------------
 
 @rule
@@ -163,7 +164,7 @@ def _eval_needs_data(cfg: Config) -> Iterator[Problem]:
         return
     fix = "set val_set_size (e.g. 0.05 for 5% of the rows) to hold out data, or remove"
     for key in ("eval_steps", "evals_per_epoch"):  # a warning: Axolotl's own examples ship this way
-        if getattr(cfg, key) is not None:
+        if getattr(cfg, key) not in (None, 0):  # evals_per_epoch 0 already says "no evaluation"
             yield _warning(key, f"{key} is ignored: val_set_size is 0, so there is nothing to evaluate on and no "
                            f"evaluation runs: {fix} {key}.")
     if cfg.eval_strategy in ("steps", "epoch"):
@@ -172,6 +173,14 @@ def _eval_needs_data(cfg: Config) -> Iterator[Problem]:
     if cfg.eval_batch_size is not None:
         yield _warning("eval_batch_size", "eval_batch_size is ignored because val_set_size is 0 (no evaluation): "
                        "set val_set_size to evaluate, or remove eval_batch_size.")
+
+
+@rule
+def _no_evals_per_epoch(cfg: Config) -> Iterator[Problem]:
+    if cfg.evals_per_epoch == 0 and cfg.val_set_size > 0:
+        yield _warning("evals_per_epoch", f"evals_per_epoch is 0, so no evaluation runs, yet val_set_size "
+                       f"({cfg.val_set_size:g}) still holds rows out of training: set val_set_size: 0 to train on "
+                       "them, or evals_per_epoch to 1 or more to evaluate.")
 
 
 @rule
@@ -328,7 +337,8 @@ def _plain_dataset(i: int, ds: DatasetConfig) -> Iterator[Problem]:
                            "conversations.")
     if ds.type != "completion" and ds.field is not None:
         hint = {"input_output": "the rows must hold a segments list",
-                "alpaca": "the rows must hold instruction, input and output"}.get(ds.type, "use field_messages")
+                "alpaca": "the rows must hold instruction, input and output"}.get(ds.type.partition(":")[0],
+                                                                                  "use field_messages")
         yield _warning(f"datasets.{i}.field", f"field is ignored for type {ds.type}; it only names the text "
                        f"column of completion datasets ({hint}): remove it.")
 

@@ -79,11 +79,12 @@ class ScheduleKnobs(BaseModel):
         typical="cosine; linear is an equally safe choice.",
         interacts=("learning_rate", "warmup_steps", "warmup_ratio", "max_steps"),
     )
-    warmup_steps: int | None = knob(
+    warmup_steps: int | float | None = knob(  # int | float: pydantic keeps 10 an int and 0.1 a float
         None, section=S, ge=0,
-        summary="Optimizer steps over which the learning rate ramps up from 0.",
+        summary="Optimizer steps over which the learning rate ramps up from 0 (below 1: a fraction of all steps).",
         what="The learning rate climbs linearly from 0 to learning_rate over this many optimizer steps, "
-        "letting the optimizer's statistics settle before large updates. Set this or warmup_ratio, not both.",
+        "letting the optimizer's statistics settle before large updates. A value below 1 is a fraction of the "
+        "run's steps, as transformers 5 reads it (0.1 = the first 10%). Set this or warmup_ratio, not both.",
         cost="Too short risks an early loss spike; too long wastes steps at a low rate, which matters in "
         "short runs.",
         typical="10–100 steps, or use warmup_ratio so it scales with run length.",
@@ -135,6 +136,18 @@ class ScheduleKnobs(BaseModel):
         typical="42 (any fixed number).",
         interacts=("val_set_size",),
     )
+
+    @field_validator("warmup_steps")
+    @classmethod
+    def _steps_or_fraction(cls, value: float | None) -> float | None:
+        if isinstance(value, float) and value >= 1:
+            if value != int(value):
+                raise ValueError(
+                    f"warmup_steps {value} is neither a fraction below 1 nor a whole number of steps: write a "
+                    f"fraction such as 0.1, or a step count such as {int(value)}"
+                )
+            return int(value)
+        return value
 
     @field_validator("learning_rate")
     @classmethod

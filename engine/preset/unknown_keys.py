@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from engine.axolotl_keys import AXOLOTL_DATASET_KEYS, AXOLOTL_TOP_LEVEL_KEYS
+from engine.axolotl_keys import (
+    AXOLOTL_DATASET_KEYS,
+    AXOLOTL_TOP_LEVEL_KEYS,
+    INTEGRATION_PREFIXES,
+)
 from engine.knobs.registry import dataset_knobs, top_level_knobs
 
 TYPO_CUTOFF = 0.8
@@ -54,8 +58,20 @@ def classify(key: str, *, in_dataset: bool = False) -> KeyVerdict:
     close = _closest(key, ours)
     if close:
         return KeyVerdict("typo", suggestion=close)
-    near_axolotl = difflib.get_close_matches(key, sorted(axolotl), n=1, cutoff=TYPO_CUTOFF)
+    near_axolotl = [n for n in difflib.get_close_matches(key, sorted(axolotl), n=5, cutoff=TYPO_CUTOFF)
+                    if _same_integration(key, n)]
     return KeyVerdict("unknown", suggestion=near_axolotl[0] if near_axolotl else None)
+
+
+def _integration(name: str) -> str | None:
+    """The integration a key belongs to by its prefix (swanlab_mode, use_swanlab → swanlab), if any."""
+    parts = name.split("_")
+    prefix = parts[1] if parts[0] == "use" and len(parts) > 1 else parts[0]
+    return prefix if prefix in INTEGRATION_PREFIXES else None
+
+
+def _same_integration(key: str, name: str) -> bool:
+    return _integration(key) == _integration(name)
 
 
 def suggest(key: str, *, in_dataset: bool = False) -> str | None:
@@ -64,8 +80,9 @@ def suggest(key: str, *, in_dataset: bool = False) -> str | None:
 
 
 def _closest(key: str, names: dict[str, str]) -> str | None:
-    """difflib's best match above the cutoff; else a name one swap of neighbouring letters away ("tpye")."""
-    close = difflib.get_close_matches(key, list(names), n=1, cutoff=TYPO_CUTOFF)
+    """difflib's best match above the cutoff; else a name one swap of neighbouring letters away ("tpye"). Never
+    a name of another integration (swanlab_mode is no misspelt wandb_mode)."""
+    close = [n for n in difflib.get_close_matches(key, list(names), n=5, cutoff=TYPO_CUTOFF) if _same_integration(key, n)]
     if close:
         return close[0]
     if len(key) >= 4:

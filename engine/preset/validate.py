@@ -19,6 +19,7 @@ from engine.knobs.problems import Problem
 from engine.knobs.registry import get_knob
 from engine.knobs.rules import check_rules
 
+from .axolotl_features import document_features, refused_dataset_type
 from .unknown_keys import classify
 from .yamlio import line_of, to_plain
 
@@ -51,12 +52,15 @@ def check_document(doc: Any, file: str | None) -> Checked:
         return out
 
     out.data = _sort_keys(doc, add, out.kept_keys)
+    for key, message, severity in document_features(doc):  # Axolotl features refused (or read) by name
+        add(key, message, severity)
     # Type-check even when a key is misspelled, so one pass reports everything.
     try:
         out.config = Config.model_validate(out.data)
     except ValidationError as err:
         for key, message in _explain(err, out.data):
-            add(key, message)
+            refused = refused_dataset_type(_lookup(out.data, key), doc) if key.endswith(".type") else None
+            add(key, refused or message)
         return out
     _add_rules(out, doc, file)
     return out

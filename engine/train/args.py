@@ -46,7 +46,7 @@ def _every(steps: float | None, per_epoch_count: int | None, p: Plan) -> tuple[s
 
 
 def eval_schedule(cfg: Any, p: Plan, has_eval: bool) -> dict[str, Any]:
-    if not has_eval or cfg.eval_strategy == "no":
+    if not has_eval or cfg.eval_strategy == "no" or cfg.evals_per_epoch == 0:  # 0: Axolotl's "no evaluation"
         return {"eval_strategy": "no"}
     strategy, steps = _every(cfg.eval_steps, cfg.evals_per_epoch, p)
     strategy = cfg.eval_strategy or strategy or "epoch"
@@ -86,9 +86,9 @@ def scheduler(cfg: Any, p: Plan) -> dict[str, Any]:
 
 
 def warmup(cfg: Any) -> float:
-    """transformers 5 takes warmup_ratio as warmup_steps < 1."""
+    """transformers 5 takes a ratio as warmup_steps < 1 (our warmup_ratio, or a fractional warmup_steps)."""
     if cfg.warmup_steps is not None:
-        return int(cfg.warmup_steps)
+        return cfg.warmup_steps if cfg.warmup_steps < 1 else int(cfg.warmup_steps)
     return float(cfg.warmup_ratio or 0)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from engine.machine import cpu_refusals
+
 from .failures import knob_error
 
 
@@ -22,14 +24,6 @@ class Precision:
         return getattr(torch, self.dtype_name)
 
 
-def quantized(cfg: Any) -> bool:
-    return bool(cfg.load_in_4bit or cfg.load_in_8bit or cfg.adapter == "qlora")
-
-
-def evaluates(cfg: Any) -> bool:
-    return bool(cfg.val_set_size) and cfg.eval_strategy != "no"
-
-
 def resolve_precision(cfg: Any, *, cuda: bool | None = None, bf16_supported: bool | None = None) -> Precision:
     """What the run trains in. ``cuda`` / ``bf16_supported`` default to asking torch (tests pass them)."""
     if cuda is None or bf16_supported is None:
@@ -41,23 +35,9 @@ def resolve_precision(cfg: Any, *, cuda: bool | None = None, bf16_supported: boo
     if cfg.bf16 is True and cfg.fp16:
         raise knob_error("fp16", "bf16 and fp16 are both true: pick one precision (bf16 where the GPU supports it).")
     if not cuda:
-        if cfg.bf16 is True:
-            raise knob_error(
-                "bf16", "bf16: true, but this machine has no GPU: CPU training runs in float32 here. "
-                "Set bf16: auto (it turns bf16 on only where a GPU supports it)."
-            )
-        if cfg.fp16:
-            raise knob_error(
-                "fp16", "fp16: true needs a GPU (float16 mixed precision with loss scaling); this machine has none. "
-                "Set fp16: false to train in float32 on the CPU."
-            )
-        if quantized(cfg) and evaluates(cfg):
-            raise knob_error(
-                "val_set_size", f"val_set_size is {cfg.val_set_size} with a quantized (load_in_4bit/8bit) model on the CPU: after an "
-                "evaluation pass, bitsandbytes' CPU kernels give silently wrong gradients, so the run would train on "
-                "garbage. Set val_set_size: 0 for CPU QLoRA runs, or train on a GPU, or use adapter: lora without "
-                "quantization."
-            )
+        refused = next(cpu_refusals(cfg), None)
+        if refused is not None:
+            raise knob_error(*refused)
         return Precision("cpu", bf16=False, fp16=False, tf32=None, dtype_name="float32")
 
     if cfg.bf16 is True and not bf16_supported:

@@ -22,14 +22,13 @@ def model_source(cfg: Any, preset_path: str | os.PathLike[str] | None, value: st
 
 
 def attn_implementation(cfg: Any) -> str:
-    """attn_implementation wins; the legacy booleans flash_attention / sdp_attention come next; default sdpa."""
-    if cfg.attn_implementation:
-        return cfg.attn_implementation
-    if cfg.flash_attention:
-        return "flash_attention_2"
-    if cfg.sdp_attention is False:
-        return "eager"
-    return "sdpa"
+    """attn_implementation wins (xformers, or a hub kernel this machine cannot run, become sdpa: see
+    engine.attention); the legacy booleans flash_attention / sdp_attention come next; default sdpa."""
+    import torch
+
+    from engine.attention import attention_plan, kernels_installed
+
+    return attention_plan(cfg, gpu=torch.cuda.is_available(), kernels=kernels_installed()).implementation
 
 
 def load_tokenizer(cfg: Any, preset_path: str | os.PathLike[str] | None) -> Any:
