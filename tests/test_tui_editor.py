@@ -436,7 +436,8 @@ async def test_launch_saves_first_then_shows_the_run(tmp_path: Path, monkeypatch
 
     use_fake_trainer(monkeypatch, step_seconds=0.05)
     text = CHAT_PRESET.replace("output_dir: ./outputs/editor-test", f"output_dir: {tmp_path / 'out'}")
-    path = write_preset(tmp_path, text=text + "max_steps: 3\n")
+    # max_steps alone: with num_epochs too, a warning stands and F5 asks first (tests/test_tui_launch_checks.py)
+    path = write_preset(tmp_path, text=text.replace("num_epochs: 1\n", "") + "max_steps: 3\n")
     app = app_for(path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

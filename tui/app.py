@@ -135,14 +135,36 @@ class TunedeckApp(App[int]):
 
     # ---- launching -------------------------------------------------------------------------------------------
     def launch(self, state: EditorState) -> None:
-        """Save (valid only), then start the run and show it."""
+        """Save (valid only), check what this machine refuses and ask about standing warnings, then start the run
+        and show it."""
         if state.dirty or state.path is None:
-            self.save(state, then=lambda: self._launch(state))
+            self.save(state, then=lambda: self._check_before_launch(state))
             return
         if not state.can_save_valid():
             self.notify("Fix the errors marked in red before launching.", severity="error")
             return
-        self._launch(state)
+        self._check_before_launch(state)
+
+    def _check_before_launch(self, state: EditorState) -> None:
+        """What stops the preset on this machine is refused here (not by the trainer minutes later); standing
+        warnings are listed and the user asked. Then the launch proper (_launch)."""
+        from engine.preset import format_problem
+        from engine.preset.on_this_machine import problems_here
+
+        here = problems_here(state.preset)
+        refused = [p for p in here if p.severity == "error"]
+        if refused:
+            self.notify("\n".join(format_problem(p) for p in refused), title="Not launched: this machine cannot run it",
+                        severity="error", timeout=20, markup=False)
+            return
+        kept = set(state.kept_keys())
+        standing = [p for p in state.problems + here if p.severity == "warning" and p.key not in kept]
+        if not standing:
+            self._launch(state)
+            return
+        from .screens.confirm_launch import ConfirmLaunch
+
+        self.push_screen(ConfirmLaunch(standing), lambda go: self._launch(state) if go else None)
 
     def _launch(self, state: EditorState) -> None:
         assert state.path is not None
