@@ -8,6 +8,7 @@ Layout of ``RUN/`` (``<output_dir>/runs/<run_id>/``)::
     events.jsonl   one JSON object per line, appended by the main training process (see EVENT_KINDS)
     state.json     {"run_id", "status", "pid", "pgid", "started_at", "ended_at", "preset", "output_dir", ...}
     stop           present when a graceful stop was requested (the trainer saves a checkpoint and exits)
+    .space-reserve room set aside while the trainer runs, to record how it ended on a full disk (engine.runs.space)
 
 Every event has ``"event"`` (one of EVENT_KINDS) and ``"time"`` (unix seconds). Fields by kind:
 
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import TunedeckError
+from engine.runs import space
 
 PRESET_FILE = "preset.yaml"
 COMMAND_FILE = "command.txt"
@@ -46,6 +48,7 @@ STATE_FILE = "state.json"
 STOP_FILE = "stop"
 
 EVENT_KINDS = ("start", "step", "eval", "checkpoint", "finished", "stopped", "error")
+FINAL_EVENT_KINDS = ("finished", "stopped", "error")
 STATUSES = ("starting", "running", "finished", "failed", "stopped")
 # train.log lines the trainer prints for a step, an eval or a checkpoint ("train step 12/456  loss 3.7 …",
 # "saved checkpoint-57 in …"): the same facts arrive as events, so followers that show the events (attach,
@@ -54,14 +57,16 @@ METRIC_LINE = re.compile(r"^((train|eval) step \d+/\d+  |saved checkpoint-\d+ in
 
 
 def append_event(run_dir: str | os.PathLike[str], event: str, **fields: Any) -> dict[str, Any]:
-    """Append one event line; one ``write`` of a whole line so concurrent readers never see half of one."""
+    """Append one event line, whole or not at all (one ``write``, cut back off if the disk fills up mid-line), so
+    readers never see half of one. On a full disk the run's reserved room is used (see engine.runs.space); a final
+    event gives that room back."""
     if event not in EVENT_KINDS:
         raise ValueError(f"unknown event kind {event!r}")
     record = {"event": event, "time": time.time(), **fields}
-    line = json.dumps(record, default=str) + "\n"
-    with open(Path(run_dir) / EVENTS_FILE, "a", encoding="utf-8") as fh:
-        fh.write(line)
-        fh.flush()
+    line = (json.dumps(record, default=str) + "\n").encode("utf-8")
+    space.with_room(run_dir, lambda: space.append_whole(Path(run_dir) / EVENTS_FILE, line))
+    if event in FINAL_EVENT_KINDS:
+        space.release_reserve(run_dir)
     return record
 
 
@@ -161,5 +166,5 @@ def update_state(run_dir: str | os.PathLike[str], **fields: Any) -> dict[str, An
     """Merge ``fields`` into state.json. A damaged state.json is refused (UnreadableState), never overwritten."""
     state = load_state(run_dir)
     state.update(fields)
-    write_json_atomic(Path(run_dir) / STATE_FILE, state)
+    space.with_room(run_dir, lambda: write_json_atomic(Path(run_dir) / STATE_FILE, state))
     return state

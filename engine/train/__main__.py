@@ -10,7 +10,7 @@ import time
 import traceback
 from pathlib import Path
 
-from engine.runs import folder
+from engine.runs import folder, space
 
 
 def _finish(run_dir: Path, main: bool, status: str, event: str, **fields: object) -> None:
@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     main_process = rank == 0
     if main_process:
         folder.update_state(run_dir, status="running")
+        space.reserve_space(run_dir)  # room to record how the run ended if the disk fills up
     stop = StopRequest(run_dir, world)
     stop.install()
     try:
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         sys.stderr.flush()
         sys.stdout.flush()
-        message, key = describe(err)
+        message, key = describe(err, run_dir)
         print(f"tunedeck: training failed: {message}", file=sys.stderr, flush=True)
         fields: dict[str, object] = {"message": message, "log_tail": log_tail(run_dir / folder.LOG_FILE)}
         if key:
