@@ -81,3 +81,8 @@ def cpu_refusals(cfg: Any) -> Iterator[tuple[str, str]]:
             "a GPU: after an evaluation pass, bitsandbytes' CPU kernels give silently wrong gradients, so the run "
             "would train on garbage. Set val_set_size: 0 for CPU QLoRA runs, or train on a GPU, or use adapter: "
             "lora without quantization.")
+    if quantized(cfg) and cfg.sample_answers and evaluates(cfg):
+        yield "sample_answers", (
+            f"sample_answers is {cfg.sample_answers} with a quantized (load_in_4bit/8bit) model on a machine without a "
+            "GPU: the samples are generated at each evaluation, and evaluating a quantized model on a CPU corrupts the "
+            "gradients that follow. Set sample_answers: 0 for CPU QLoRA runs, or train on a GPU.")

@@ -25,6 +25,7 @@ class Section(str, Enum):
     SCHEDULE = "Schedule & optimizer"
     ADAPTER = "Adapter & quantization"
     EVALUATION = "Evaluation & saving"
+    GENERATION = "Generation & evaluation"
     TRACKING = "Tracking & hub"
     ENVIRONMENT = "Environment"
 

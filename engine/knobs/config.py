@@ -9,6 +9,7 @@ from .batching import BatchingKnobs
 from .datasets import DatasetKnobs
 from .environment import EnvironmentKnobs
 from .evaluation import EvaluationKnobs
+from .generation import GenerationKnobs
 from .model import ModelKnobs
 from .schedule import ScheduleKnobs
 from .tracking import TrackingKnobs
@@ -21,6 +22,7 @@ class Config(
     ScheduleKnobs,
     AdapterKnobs,
     EvaluationKnobs,
+    GenerationKnobs,
     TrackingKnobs,
     EnvironmentKnobs,
 ):

@@ -176,6 +176,19 @@ def _eval_needs_data(cfg: Config) -> Iterator[Problem]:
 
 
 @rule
+def _samples_need_evaluation(cfg: Config) -> Iterator[Problem]:
+    from engine.machine import evaluates
+
+    if cfg.sample_answers and not evaluates(cfg):
+        yield _warning("sample_answers", f"sample_answers is {cfg.sample_answers}, but no evaluation runs, and samples "
+                       "are answered at each evaluation: set val_set_size (and evals_per_epoch or eval_steps) to "
+                       "evaluate, or set sample_answers: 0.")
+    if cfg.sample_prompts_file and not cfg.sample_answers:
+        yield _warning("sample_prompts_file", "sample_prompts_file is set but sample_answers is 0, so no sample is "
+                       "answered: set sample_answers to how many of its prompts to answer, or remove it.")
+
+
+@rule
 def _no_evals_per_epoch(cfg: Config) -> Iterator[Problem]:
     if cfg.evals_per_epoch == 0 and cfg.val_set_size > 0:
         yield _warning("evals_per_epoch", f"evals_per_epoch is 0, so no evaluation runs, yet val_set_size "
