@@ -45,6 +45,7 @@ SNAP_PRESET = CHAT_PRESET.replace(str(REPO) + "/", "")  # relative paths: the sa
 @pytest.fixture
 def fixed_preset(monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(REPO)  # where the relative paths resolve
+    monkeypatch.setattr("engine.estimate.report.detect_gpu", lambda: None)  # the same picture on a GPU machine
     return write_preset(FIXED / "presets", "chat.yaml", SNAP_PRESET)
 
 

@@ -29,6 +29,7 @@ from ..state import EditorState, split_path
 from ..widgets.dataset_editor import DatasetCard, DatasetEditor
 from ..widgets.help_panel import HelpPanel
 from ..widgets.knob_field import KnobField, field_id
+from ..widgets.estimate_block import EstimateBlock
 from ..widgets.live_panel import LivePanel, render_strip
 from ..widgets.preview_view import PreviewView
 from ..widgets.section_nav import SectionNav, section_id
@@ -162,6 +163,7 @@ class EditorScreen(Screen[None]):
         start = time.perf_counter()
         live = self.state.live()
         self.query_one("#live-panel", LivePanel).refresh_live(live, self.state.counts)
+        self.query_one("#estimate", EstimateBlock).refresh_estimate(self.state)
         self.query_one("#live-strip", Static).update(render_strip(live))
         self.last_live_seconds = time.perf_counter() - start
 

@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 from engine import derive
 
 from ..state import DataCounts, Live
+from .estimate_block import EstimateBlock
 
 
 def _n(value: int | None) -> str:
@@ -90,6 +91,7 @@ class LivePanel(Vertical):
         yield Static(id="live-numbers")
         yield Input(placeholder="target effective batch, e.g. 32", id="target-batch", type="integer")
         yield Static(id="target-plan")
+        yield EstimateBlock(id="estimate")
 
     def on_mount(self) -> None:
         self.border_title = "Live"
