@@ -95,6 +95,17 @@ class EnvironmentKnobs(BaseModel):
         typical="29500.",
         interacts=("main_process_ip", "num_nodes"),
     )
+    rendezvous_timeout: int = knob(
+        300, section=S, ge=1, axolotl=False,
+        summary="Seconds the machines of a multi-node run wait for each other at start-up before giving up.",
+        what="When a multi-node run starts, machine 0 waits at main_process_port until every machine has joined, "
+        "and the others keep trying to reach it. After this many seconds the machine still waiting fails with "
+        "a message (which machine it could not reach, or how many joined) instead of waiting forever.",
+        cost="Too short and a machine that starts late (a slow queue, a big container image) makes the run fail; "
+        "too long and a typo in main_process_ip is found only after the wait.",
+        typical="300; raise it (e.g. 900) when the machines may start minutes apart.",
+        interacts=("num_nodes", "main_process_ip", "main_process_port"),
+    )
     deepspeed: str | None = knob(
         None, section=S,
         summary="A DeepSpeed JSON config file (ZeRO stage etc.); exclusive with fsdp_config.",

@@ -105,8 +105,10 @@ def build_command(cfg: Config, run_dir: str | os.PathLike[str], *, gpu: bool | N
             raise TunedeckError(
                 f"num_nodes is {cfg.num_nodes} but main_process_ip is empty: set it to the address of machine 0."
             )
+        # torch's own wait for the other machines is 15 minutes; rendezvous_timeout bounds it (see rendezvous.py)
         cmd += ["--machine_rank", str(cfg.machine_rank), "--main_process_ip", cfg.main_process_ip,
-                "--main_process_port", str(cfg.main_process_port)]
+                "--main_process_port", str(cfg.main_process_port),
+                "--rdzv_conf", f"timeout={cfg.rendezvous_timeout}"]
     elif procs > 1:
         cmd += ["--main_process_port", "0"]  # a free port: several local runs must not collide
     cmd += ["--mixed_precision", mixed_precision(cfg, gpu), "--dynamo_backend", "no"]

@@ -18,6 +18,7 @@ from engine.errors import TunedeckError
 from engine.runs import folder
 from engine.runs.index import indexed_run_dirs, scan_run_dirs
 from engine.runs.processes import RUN_ENV, group_pids, remote, run_alive, run_pids, signal_run, wait_gone
+from engine.runs.rendezvous import run_failure_message
 
 __all__ = ["FINAL_STATUSES", "RUN_ENV", "UNREADABLE", "RunInfo", "edge_events", "group_pids", "list_runs", "resolve_run",
            "run_alive", "run_info", "run_pids", "run_status", "stop_run"]
@@ -141,7 +142,8 @@ def _status_from(run_dir: Path, state: dict[str, Any], events: list[dict[str, An
         if final is None:
             if not state:
                 return "failed", "no state.json: not a run folder or it was never started"
-            message = "the training processes ended without a final event (killed, or crashed hard); see train.log"
+            message = run_failure_message(run_dir) or (
+                "the training processes ended without a final event (killed, or crashed hard); see train.log")
             _record(run_dir, status="failed", ended_at=state.get("ended_at") or time.time(), message=message)
             return "failed", message
     status = FINAL_EVENTS[final["event"]]

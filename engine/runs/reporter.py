@@ -20,11 +20,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from engine.runs import folder
 from engine.runs.control import FINAL_EVENTS, UNREADABLE, run_alive, run_info
+from engine.runs.rendezvous import failure_message
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # The trainer prints each step and eval (folder.METRIC_LINE; older runs: transformers' dicts); the same numbers
 # arrive as step/eval events, shown once.
 _METRICS_DICT = re.compile(r"^\{'(loss|eval_loss)': .*\}$")
+_CPP_BACKTRACE = re.compile(
+    r"^(Exception raised from .*\(most recent call first\):$|frame #\d+: |<omitting python frames>$)")
 _LAUNCHER_NOISE = re.compile(r"^Traceback \(most recent call last\)|^E\d{4} .*elastic|ChildFailedError|^=+$")
 
 
@@ -118,7 +121,8 @@ class Reporter:
         self.log = LogTail(log_path, offset)
         self.events = folder.EventTail(self.run_dir)
         self.final: dict[str, Any] | None = None
-        self.omitted = 0  # launcher traceback lines held back after the final event
+        self.omitted = 0  # launcher traceback lines held back after the final event (or of a failed rendezvous)
+        self.held: list[str] = []  # a traceback being read, shown or left out once its last line is known
         self.replaying = backlog_lines is not None  # attaching: past step events are not printed one by one
         self.last_step: dict[str, Any] = {}
         self.progress: Progress | None = None
@@ -162,9 +166,34 @@ class Reporter:
         elif kind in FINAL_EVENTS:
             self.final = ev
 
+    def _without_rendezvous_tracebacks(self, lines: list[str], flush: bool) -> list[str]:
+        """Hold a traceback back until its last line says what it is: the launcher's traceback of machines that
+        did not meet is left out (the summary says it in words, see engine.runs.rendezvous); others are shown.
+        torch's C++ backtraces (frame addresses) are left out too."""
+        shown: list[str] = []
+        for line in lines:
+            if _CPP_BACKTRACE.match(line):  # torch's C++ frames under its warnings: addresses, in train.log
+                self.omitted += 1
+            elif self.held:
+                self.held.append(line)
+                if line[:1].isspace():  # a frame: the traceback goes on
+                    continue
+                if failure_message(line):
+                    self.omitted += len(self.held)
+                else:
+                    shown += self.held
+                self.held = []
+            elif line.startswith("Traceback (most recent call last)"):
+                self.held = [line]
+            else:
+                shown.append(line)
+        if flush:
+            shown, self.held = shown + self.held, []
+        return shown
+
     def _drain(self, flush: bool = False) -> None:
         if self.show_log:
-            for line in self.log.read_lines(flush=flush):
+            for line in self._without_rendezvous_tracebacks(self.log.read_lines(flush=flush), flush):
                 # After the trainer's final event, a launcher's traceback only repeats "a rank exited non-zero".
                 if self.final is not None and (self.omitted or _LAUNCHER_NOISE.search(line)):
                     self.omitted += 1

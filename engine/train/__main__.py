@@ -31,14 +31,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from .callbacks import StopRequest, StoppedEarly
     from .failures import describe, log_tail
-    from .run import process_info, train
+    from .ranks import this_process
+    from .run import train
 
-    rank, world = process_info()
-    main_process = rank == 0
+    me = this_process()
+    if me.world > 1:
+        print(f"tunedeck: {me.describe()}", flush=True)
+    main_process = me.machine_main  # each machine's first process keeps that machine's run folder (see ranks)
     if main_process:
         folder.update_state(run_dir, status="running")
         space.reserve_space(run_dir)  # room to record how the run ended if the disk fills up
-    stop = StopRequest(run_dir, world)
+    stop = StopRequest(run_dir, me.world)
     stop.install()
     try:
         outcome = train(run_dir, stop)
@@ -64,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if outcome.status == "stopped":
         _finish(run_dir, main_process, "stopped", "stopped", step=outcome.step, checkpoint=outcome.checkpoint)
+        return 0
+    if not me.main:  # machine 0 saved the model, in its own output_dir
+        _finish(run_dir, main_process, "finished", "finished", step=outcome.step, machine_rank=me.machine)
         return 0
     from .model import saved_kind
 

@@ -111,21 +111,27 @@ def _global_sum(value: float) -> float:
 
 
 class EventsCallback(TrainerCallback):
-    """Writes start/step/eval/checkpoint events (main process only) with tokens/s and ETA."""
+    """Writes start/step/eval/checkpoint events with tokens/s and ETA.
 
-    def __init__(self, run_dir: Path, plan: Any, command: str, enabled: bool, counter: TokenCounter) -> None:
+    ``enabled``: this process keeps its machine's run folder; ``progress``: it is the job's main process, the
+    one that reports steps, evaluations and checkpoints (another machine's folder gets only the start).
+    """
+
+    def __init__(self, run_dir: Path, plan: Any, command: str, enabled: bool, counter: TokenCounter,
+                 progress: bool = True) -> None:
         self.counter = counter
         self.run_dir = run_dir
         self.plan = plan
         self.command = command
         self.enabled = enabled
+        self.progress = progress
         self.t_begin = 0.0
         self.step_begin = 0
         self.last_time = 0.0
         self.last_tokens = 0.0
 
     def _emit(self, kind: str, **fields: Any) -> None:
-        if self.enabled:
+        if self.enabled and (self.progress or kind == "start"):
             folder.append_event(self.run_dir, kind, **fields)
 
     def on_train_begin(self, args, state, control, **kwargs):

@@ -66,11 +66,6 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def process_info() -> tuple[int, int]:
-    """(rank, world size) from the launcher's environment (accelerate / torchrun set these)."""
-    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
-
-
 def command_line(run_dir: Path) -> str:
     try:
         return (run_dir / folder.COMMAND_FILE).read_text(encoding="utf-8").strip()
@@ -108,20 +103,21 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     from .callbacks import EventsCallback, LogLinesCallback, StopCallback, TokenCounter
     from .hardware import resolve_precision
     from .model import load_model, load_tokenizer
+    from .ranks import this_process
     from .tracking import apply_env
 
     preset_path = run_dir / folder.PRESET_FILE
     cfg = load_run_config(run_dir)
-    rank, world = process_info()
+    me = this_process()
     precision = resolve_precision(cfg)
     resume = resume_point(cfg, preset_path)
     set_seed(cfg.seed)
     apply_env(cfg)
 
     tokenizer = load_tokenizer(cfg, preset_path)
-    train_ds, eval_ds, collator = prepare_data(cfg, tokenizer, preset_path, world)
+    train_ds, eval_ds, collator = prepare_data(cfg, tokenizer, preset_path, me.world)
     stop.check()
-    p = plan(cfg, len(train_ds), world)
+    p = plan(cfg, len(train_ds), me.world)
     set_seed(cfg.seed)  # LoRA's initial weights do not depend on how much randomness data preparation used
     model = load_model(cfg, tokenizer, precision, preset_path)
     args = build_sft_config(cfg, precision, p, has_eval=eval_ds is not None, preset_path=preset_path)
@@ -130,7 +126,8 @@ def train(run_dir: Path, stop: Any) -> Outcome:
 
     stop_cb = StopCallback(stop)
     counter = TokenCounter(tokenizer.pad_token_id)
-    events_cb = EventsCallback(run_dir, p, command_line(run_dir), enabled=rank == 0, counter=counter)
+    events_cb = EventsCallback(run_dir, p, command_line(run_dir), enabled=me.machine_main, progress=me.main,
+                               counter=counter)
     trainer = TunedeckTrainer(
         model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
         data_collator=collator, callbacks=[events_cb, stop_cb], token_counter=counter,
