@@ -139,7 +139,7 @@ def test_two_machines_form_one_job(tmp_path: Path, tiny_model_dir: Path, machine
     assert [e["event"] for e in events1] == ["start", "finished"]
     assert events1[0]["num_processes"] == 2 and events1[-1]["step"] == start["total_steps"]
     assert run_status(run0) == run_status(run1) == "finished"
-    assert folder.read_state(run1)["machine_rank"] == 1
+    assert events1[-1]["machine_rank"] == 1
     written = [p.name for p in machines.output_dir(1).rglob("*") if p.is_file() and "runs" not in p.parts
                and "prepared" not in p.parts]
     assert not [n for n in written if n.endswith((".safetensors", ".json"))], written
@@ -234,4 +234,63 @@ def test_the_wait_for_the_other_machines_is_bounded_by_rendezvous_timeout() -> N
     cmd = build_command(cfg, Path("/tmp/out/runs/r1"), gpu=True)
     args = launch_command_parser().parse_args(cmd[cmd.index("accelerate.commands.launch") + 1:])
     assert args.rdzv_conf == "timeout=45" and args.num_machines == 2 and args.rdzv_backend == "static"
+
+
+# --- each machine's command in the dry run, and the SLURM script (no training) -------------------------------
+
+def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "engine.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_dry_run_prints_each_machines_command_and_a_slurm_script(tmp_path: Path) -> None:
+    preset = _write_preset(tmp_path, BUNDLED_MODEL, main_process_port=29611)
+    out = _cli("train", str(preset), "--dry-run", "--set", "learning_rate=1e-4")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    for rank in (0, 1):
+        (typed,) = [line for line in lines if line.startswith(f"machine {rank}: ")]
+        assert typed.endswith(f"train {preset} --set learning_rate=1e-4 --set machine_rank={rank}")
+        started = lines[lines.index(typed) + 1]
+        assert "accelerate.commands.launch" in started and f"--machine_rank {rank} " in started
+        assert "--main_process_ip 127.0.0.1 --main_process_port 29611" in started
+    assert "#SBATCH --nodes=2" in out.stdout and "scontrol show hostnames" in out.stdout
+    assert not (tmp_path / "out").exists()  # nothing made
+
+
+def test_sbatch_script_runs_one_tunedeck_per_node_with_rank_and_address_from_slurm(tmp_path: Path) -> None:
+    folder_with_quote = tmp_path / "it's a run"
+    folder_with_quote.mkdir()
+    preset = _write_preset(folder_with_quote, BUNDLED_MODEL, main_process_ip="10.9.9.9")
+    out = _cli("train", str(preset), "--sbatch", "--set", "learning_rate=1e-4", "--set", "machine_rank=1")
+    assert out.returncode == 0, out.stderr
+    script = tmp_path / "job.sh"
+    script.write_text(out.stdout)
+    assert out.stdout.startswith("#!/bin/bash\n")
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+    assert "#SBATCH --nodes=2" in out.stdout and "#SBATCH --ntasks-per-node=1" in out.stdout
+    assert 'scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1' in out.stdout
+
+    # Run it as SLURM would, with stand-ins for scontrol and srun (one task per node, SLURM_NODEID set), and a
+    # TUNEDECK that dry-runs the real tunedeck: each node must launch as its own machine, meeting at node-a.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "scontrol").write_text('#!/bin/bash\n[ "$1 $2" = "show hostnames" ] && printf "node-a\\nnode-b\\n"\n')
+    (bin_dir / "srun").write_text(
+        '#!/bin/bash\nwhile [[ "$1" == --* ]]; do shift; done\n'
+        'for i in 0 1; do SLURM_NODEID=$i SLURM_PROCID=$i "$@" > "$NODE_OUTPUT/node-$i.txt" 2>&1 || exit $?; done\n')
+    (bin_dir / "tunedeck").write_text(
+        f'#!/bin/bash\necho "ARGS $*"\nexec {sys.executable} -m engine.cli "$@" --dry-run\n')
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "SLURM_JOB_NODELIST": "node-[a-b]",
+           "TUNEDECK": str(bin_dir / "tunedeck"), "NODE_OUTPUT": str(tmp_path), "PYTHONPATH": str(REPO)}
+    ran = subprocess.run(["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+    assert ran.returncode == 0, ran.stderr + "".join(p.read_text() for p in tmp_path.glob("node-*.txt"))
+    for rank in (0, 1):
+        lines = (tmp_path / f"node-{rank}.txt").read_text().splitlines()
+        assert lines[0] == (f"ARGS train {preset} --set learning_rate=1e-4 --set machine_rank={rank} "
+                            "--set main_process_ip=node-a")  # the user's own machine_rank=1 is not passed on
+        command = lines[lines.index("command") + 1]  # the command this node launches
+        assert f"--machine_rank {rank} --main_process_ip node-a " in command, command
 

@@ -23,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--detach", action="store_true", help="start the run and return at once")
     p.add_argument("--stop-on-interrupt", action="store_true", help="Ctrl-C stops the run instead of detaching")
     p.add_argument("--run-id", help="name the run folder (default: <time>-<preset name>)")
+    p.add_argument("--sbatch", action="store_true",
+                   help="print a SLURM batch script that runs the preset on num_nodes nodes (e.g. > job.sh); "
+                   "start nothing")
     p.set_defaults(func=run)
 
 
@@ -32,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
 
     from engine.runs import launch as launcher
 
+    if args.sbatch:
+        return print_sbatch(args)
     console = Console(highlight=False)
     for warning in launcher.preset_warnings(args.preset, args.overrides):
         console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
@@ -41,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         console.print(escape(launcher.format_command(cmd)), soft_wrap=True)
         console.print("[bold]resolved preset[/]")
         console.print(escape(preset_yaml), soft_wrap=True, end="")
+        print_machines(args, console)
         return 0
     handle = launcher.launch(args.preset, args.overrides, run_id=args.run_id)
     console.print(f"[bold]run[/] {escape(handle.run_id)}  [dim]{escape(str(handle.run_dir))}[/]")
@@ -49,6 +55,43 @@ def run(args: argparse.Namespace) -> int:
         console.print(_hints(handle.run_id))
         return 0
     return follow(handle.run_dir, handle.run_id, console, stop_on_interrupt=args.stop_on_interrupt)
+
+
+def print_machines(args: argparse.Namespace, console: Console) -> None:
+    """--dry-run of a multi-node preset: what to start on each machine, and a SLURM batch script doing it."""
+    from rich.markup import escape
+
+    from engine.preset import load_config
+    from engine.runs.launch import format_command, new_run_id, output_dir_of
+    from engine.runs.multinode import machine_commands, sbatch_script
+
+    cfg = load_config(args.preset, args.overrides)
+    if cfg.num_nodes < 2:
+        return
+    console.print(f"[bold]each machine[/] (start all {cfg.num_nodes}; they meet at machine 0, "
+                  f"{escape(str(cfg.main_process_ip))}:{cfg.main_process_port})")
+    run_dir = output_dir_of(cfg) / "runs" / new_run_id(args.preset)
+    for machine in machine_commands(cfg, args.preset, args.overrides, run_dir):
+        console.print(f"machine {machine.rank}: {escape(format_command(machine.train))}", soft_wrap=True)
+        console.print(f"  which starts: {escape(format_command(machine.launch))}", soft_wrap=True)
+    console.print("[bold]SLURM batch script[/] (`tunedeck train PRESET --sbatch > job.sh`, then `sbatch job.sh`)")
+    console.print(escape(sbatch_script(cfg, args.preset, args.overrides)), soft_wrap=True, end="")
+
+
+def print_sbatch(args: argparse.Namespace) -> int:
+    """--sbatch: the script alone on stdout, ready to redirect to a file; warnings go to stderr."""
+    import sys
+
+    from engine.preset import load_config
+    from engine.runs.launch import preset_warnings
+    from engine.runs.multinode import sbatch_script
+
+    # Each node gets machine_rank and main_process_ip from SLURM: check the preset as machine 0 will see it.
+    as_machine_0 = [*args.overrides, "machine_rank=0", "main_process_ip=first-node-of-the-job"]
+    for warning in preset_warnings(args.preset, as_machine_0):
+        print(f"warning: {warning}", file=sys.stderr)
+    sys.stdout.write(sbatch_script(load_config(args.preset, as_machine_0), args.preset, args.overrides))
+    return 0
 
 
 def follow(run_dir: Path, run_id: str, console: Console, *, stop_on_interrupt: bool = False,
