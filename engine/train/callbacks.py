@@ -110,6 +110,35 @@ def _global_sum(value: float) -> float:
     return float(total.item())
 
 
+def peak_gpu_memory() -> dict[str, float]:
+    """This process's peak GPU memory so far, the largest over processes (GiB), as torch's allocator counts it:
+    ``allocated`` is what tensors held, ``reserved`` what the caching allocator took from the driver (what
+    nvidia-smi and an out-of-memory error see). Empty without CUDA: a CPU run records nothing rather than a zero."""
+    import torch
+
+    if not (torch.cuda.is_available() and torch.cuda.is_initialized()):
+        return {}
+    gib = float(2**30)
+    return {
+        "peak_memory_allocated_gib": _global_max(torch.cuda.max_memory_allocated() / gib),
+        "peak_memory_reserved_gib": _global_max(torch.cuda.max_memory_reserved() / gib),
+    }
+
+
+def _global_max(value: float) -> float:
+    """Largest over processes: the GPU closest to running out is the one that matters."""
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return value
+    import torch
+
+    device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+    top = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(top, op=dist.ReduceOp.MAX)
+    return float(top.item())
+
+
 class EventsCallback(TrainerCallback):
     """Writes start/step/eval/checkpoint events with tokens/s and ETA.
 
@@ -161,7 +190,7 @@ class EventsCallback(TrainerCallback):
         self._emit(
             "step", step=state.global_step, total_steps=state.max_steps, epoch=state.epoch, loss=logs["loss"],
             learning_rate=logs.get("learning_rate"), grad_norm=logs.get("grad_norm"), tokens_per_second=tps,
-            eta_seconds=eta, num_tokens=tokens,
+            eta_seconds=eta, num_tokens=tokens, **peak_gpu_memory(),
         )
 
     def on_evaluate(self, args, state, control, **kwargs):
