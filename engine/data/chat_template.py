@@ -178,6 +178,13 @@ def conversation(row: dict, loc: Loc, s: ChatSettings) -> list[dict]:
     return turns
 
 
+def training_text(row: dict, ds: Any, cfg: Any, tokenizer: Any, index: int = 0) -> str:
+    """One row's conversation as training renders it (before tokenizing): the reference for template fidelity."""
+    s = chat_settings(ds, cfg, tokenizer, index)
+    loc: Loc = ("", None, 0)
+    return _Renderer(s).render(conversation(row, loc, s), loc)
+
+
 # --- labels from turn spans (shared by the fast path and the reference) -----------------------------------------
 
 def label_turns(ids: list[int], spans: list[tuple[int, int] | None], turns: list[dict], s: ChatSettings) -> list[int]:

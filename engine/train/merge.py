@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import TunedeckError
+from engine.infer.fidelity import GENERATION_CONFIG_FILE
 from engine.runs import folder
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -77,6 +78,10 @@ def merge_adapter(source: str | os.PathLike[str], out: str | os.PathLike[str] | 
     tokenizer = AutoTokenizer.from_pretrained(adapter_dir)  # the training tokenizer, added tokens included
     resize_embeddings(model, len(tokenizer))
     merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
+    if (adapter_dir / GENERATION_CONFIG_FILE).is_file():  # the template's stop tokens, saved by training
+        from transformers import GenerationConfig
+
+        merged.generation_config = GenerationConfig.from_pretrained(adapter_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     merged.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)

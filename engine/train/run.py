@@ -124,13 +124,16 @@ def train(run_dir: Path, stop: Any) -> Outcome:
 
     from .trainer import TunedeckTrainer
 
+    from .inference_files import InferenceFilesCallback
+
+    inference_files = InferenceFilesCallback(cfg, tokenizer, model)  # first: a checkpoint is whole before it is announced
     stop_cb = StopCallback(stop)
     counter = TokenCounter(tokenizer.pad_token_id)
     events_cb = EventsCallback(run_dir, p, command_line(run_dir), enabled=me.machine_main, progress=me.main,
                                counter=counter)
     trainer = TunedeckTrainer(
         model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
-        data_collator=collator, callbacks=[events_cb, stop_cb], token_counter=counter,
+        data_collator=collator, callbacks=[inference_files, events_cb, stop_cb], token_counter=counter,
     )
     from transformers.trainer_callback import PrinterCallback
 
@@ -148,6 +151,7 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     trainer.save_model(args.output_dir)  # adapter (or full model) + tokenizer, on the main process
     if trainer.is_world_process_zero():
         tokenizer.save_pretrained(args.output_dir)
+        inference_files.write_final(args.output_dir)
     if args.push_to_hub:
         trainer.push_to_hub()
     return Outcome("finished", step, output_dir)
