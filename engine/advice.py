@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from engine import derive
+from engine.advice_preference import preference_notes
 from engine.knobs.problems import Problem
 
 FEW_STEPS = 20
@@ -59,7 +60,7 @@ def advise(cfg: Any, num_rows: int | None = None, num_tokens: derive.Tokens = No
         notes.append(_warn(
             key, f"warmup takes {warmup} of the {total} optimizer steps (more than a third): the learning rate "
             "spends most of the run ramping up. Aim for about 3–10% of the steps (e.g. warmup_ratio: 0.05)."))
-    if adapter is None and cfg.learning_rate > HIGH_FULL_FT_LR:
+    if adapter is None and not cfg.rl and cfg.learning_rate > HIGH_FULL_FT_LR:  # rl: advice_preference
         notes.append(_warn(
             "learning_rate", f"learning_rate {cfg.learning_rate:g} is high for a full fine-tune (no adapter): every "
             "weight moves and the model can forget what it knew. Use about 1e-5 to 5e-5, or train an adapter "
@@ -82,6 +83,8 @@ def advise(cfg: Any, num_rows: int | None = None, num_tokens: derive.Tokens = No
         notes.append(_info(
             "sample_packing", "with sample_packing the step counts depend on token lengths: preview the data "
             "(tunedeck preview) to see the real number of packed sequences and steps."))
+
+    notes += preference_notes(cfg)
 
     taken = {p.key for p in known}
     return [n for n in notes if n.key not in taken]

@@ -25,6 +25,7 @@ AXOLOTL_TOP_LEVEL_KEYS: frozenset[str] = _names("""
     type_of_model revision_of_model
     strict resume_from_checkpoint auto_resume_from_checkpoints resize_token_embeddings_to_32x
     mean_resizing_embeddings shrink_embeddings rl trl vllm reward_model process_reward_model num_labels
+    rl_adapter_ref_model
     dpo_use_weighting dpo_use_logits_to_keep dpo_generate_during_eval dpo_norm_loss dpo_beta
     dpo_label_smoothing dpo_padding_free
     datasets test_datasets shuffle_merged_datasets shuffle_before_merging_datasets dataset_prepared_path

@@ -86,3 +86,9 @@ def cpu_refusals(cfg: Any) -> Iterator[tuple[str, str]]:
             f"sample_answers is {cfg.sample_answers} with a quantized (load_in_4bit/8bit) model on a machine without a "
             "GPU: the samples are generated at each evaluation, and evaluating a quantized model on a CPU corrupts the "
             "gradients that follow. Set sample_answers: 0 for CPU QLoRA runs, or train on a GPU.")
+    if quantized(cfg) and cfg.rl:
+        yield "rl", (
+            f"rl: {cfg.rl} with a quantized (load_in_4bit/8bit) model on a machine without a GPU: preference tuning "
+            "runs no-grad forward passes (the reference model's log-probabilities, trl's logged rewards), and on a CPU "
+            "those corrupt the gradients bitsandbytes computes afterwards, as evaluation does, so the run would train "
+            "on garbage. Train on a GPU, or use adapter: lora without quantization on this machine.")

@@ -38,7 +38,7 @@ lora_target_modules:
   - v_proj
 
 # kept for Axolotl
-lora_model_dir: ./old-adapter
+lora_fan_in_fan_out: false
 my_own_note: hello   # nobody knows this one
 output_dir:    ./out
 """

@@ -237,7 +237,14 @@ def _axolotl_value_sets() -> dict[str, set[str]]:
         "bf16": {"auto", True, False},
         # Axolotl prompt strategies; alpaca:STYLE is AlpacaPrompter's PromptStyle (prompters.py, utils/data/sft.py).
         "datasets.type": {"completion", "input_output", "alpaca", "chat_template", "alpaca:instruct", "alpaca:chat",
-                          "alpaca:chatml", "alpaca:phi"},
+                          "alpaca:chatml", "alpaca:phi",
+                          # preference strategies: prompt_strategies/dpo/chat_template.py, orpo/chat_template.py
+                          # and the functions of dpo/chatml.py, dpo/llama3.py, kto/chatml.py, kto/llama3.py
+                          "chat_template.default", "chat_template.argilla_chat", "chat_template.argilla",
+                          *(f"{m}.{f}" for m in ("chatml", "llama3")
+                            for f in ("default", "argilla_chat", "icr", "intel", "prompt_pairs", "ultra",
+                                      "argilla"))},
+        "rl": {"dpo", "gdpo", "grpo", "ipo", "orpo", "kto", "simpo", "ebft"},  # enums.RLType
         # schemas/datasets.py: Literal["all", "turn", "last", "none"] (none since Axolotl #3625, May 2026).
         "datasets.train_on_eos": {"all", "turn", "last", "none"},
         "datasets.train_on_eot": {"all", "turn", "last", "none"},

@@ -27,7 +27,7 @@ def test_validate_valid_and_invalid_presets_in_a_subprocess(tmp_path: Path) -> N
     bad = write(tmp_path, bad_text, name="bad.yaml")
     result = run_cli("validate", str(good))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"{good}: kept but not used by tunedeck: lora_model_dir" in result.stdout
+    assert f"{good}: kept but not used by tunedeck: lora_fan_in_fan_out" in result.stdout
     assert f"{good}: valid (1 warning)" in result.stdout  # my_own_note
     result = run_cli("validate", str(good), str(bad))
     assert result.returncode == 2

@@ -59,7 +59,7 @@ def test_null_removes_the_key(preset) -> None:
 @pytest.mark.parametrize("override, words", [
     ("micro_batchsize=4", "did you mean 'micro_batch_size'"),
     ("datasets.0.feild=text", "did you mean 'datasets.0.field'"),
-    ("lora_model_dir=x", "Axolotl key"),
+    ("lora_fan_in_fan_out=x", "Axolotl key"),
     ("no_such_thing_at_all=1", "unknown key"),
     ("micro_batch_size", "key=value"),
 ])

@@ -101,7 +101,7 @@ def test_unknown_and_axolotl_keys_survive_edits(tmp_path: Path) -> None:
     preset.set("lora_r", 16)
     preset.save()
     text = path.read_text()
-    assert "lora_model_dir: ./old-adapter" in text
+    assert "lora_fan_in_fan_out: false" in text
     assert "my_own_note: hello   # nobody knows this one" in text
 
 

@@ -22,11 +22,11 @@ def test_commented_preset_is_valid_with_warnings(tmp_path: Path) -> None:
     path = write(tmp_path)
     preset = load_preset(path)
     assert preset.ok, [p.format() for p in preset.errors]
-    assert preset.kept_keys == ["lora_model_dir"]
+    assert preset.kept_keys == ["lora_fan_in_fan_out"]
     problems = by_key(preset)
-    kept = problems["lora_model_dir"][0]
+    kept = problems["lora_fan_in_fan_out"][0]
     assert kept.severity == "warning" and "kept but not used by tunedeck" in kept.message
-    assert kept.line == line_of(COMMENTED, "lora_model_dir") and kept.file == str(path)
+    assert kept.line == line_of(COMMENTED, "lora_fan_in_fan_out") and kept.file == str(path)
     stranger = problems["my_own_note"][0]
     assert stranger.severity == "warning" and "neither tunedeck nor Axolotl" in stranger.message
     cfg = preset.config

@@ -11,6 +11,7 @@ from .environment import EnvironmentKnobs
 from .evaluation import EvaluationKnobs
 from .generation import GenerationKnobs
 from .model import ModelKnobs
+from .preference import PreferenceKnobs
 from .schedule import ScheduleKnobs
 from .tracking import TrackingKnobs
 
@@ -20,6 +21,7 @@ class Config(
     DatasetKnobs,
     BatchingKnobs,
     ScheduleKnobs,
+    PreferenceKnobs,
     AdapterKnobs,
     EvaluationKnobs,
     GenerationKnobs,
@@ -28,4 +30,5 @@ class Config(
 ):
     """A tunedeck preset. Field names are Axolotl's keys; cross-knob rules live in ``rules.py``."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    # inf and nan are no value of any knob (num_epochs: .inf would reach the step planner): refused by type.
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)

@@ -7,12 +7,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from .base import Section, knob
+from .preference import PreferenceDatasetType
 
 S = Section.DATASETS
 
 # alpaca:STYLE picks the prompt style of Axolotl's AlpacaPrompter (plain alpaca is alpaca:instruct).
 DatasetType = Literal["completion", "input_output", "alpaca", "alpaca:instruct", "alpaca:chat", "alpaca:chatml",
-                      "alpaca:phi", "chat_template"]
+                      "alpaca:phi", "chat_template", PreferenceDatasetType]
 TrainOnEos = Literal["all", "turn", "last", "none"]
 
 _EOS_OPTIONS = (
@@ -38,7 +39,7 @@ class DatasetConfig(BaseModel):
     )
     type: DatasetType = knob(
         "completion", section=S, basic=True,
-        summary="How rows become tokens: completion, input_output, alpaca or chat_template.",
+        summary="How rows become tokens: completion, input_output, alpaca, chat_template, or a preference type.",
         what="completion: each row's text column is trained on as a whole (raw text, documents, facts). "
         "input_output: each row is a list of segments {text, label}; only segments with label true are "
         "learned, and NO BOS/EOS tokens are added for you, so write them into the text yourself. "
@@ -50,8 +51,10 @@ class DatasetConfig(BaseModel):
         cost="completion learns every token (good for facts, worse for teaching a reply style); alpaca and "
         "chat_template spend the learning only on answers. The wrong type for the data fails at preprocessing.",
         typical="chat_template for conversations, completion for raw text and factual learning, alpaca for "
-        "instruction datasets in that shape (many on the Hub), input_output for custom prompt formats such as "
-        "RAG where you choose exactly what is learned.",
+        "instruction datasets in that shape, input_output for custom prompt formats. With rl: "
+        "chat_template.default (field_messages, field_chosen, field_rejected), chat_template.argilla_chat "
+        "(chosen/rejected conversations), chatml.intel (question, chosen, rejected, system); under rl: kto "
+        "chatml.argilla (instruction, completion, label) or chatml.prompt_pairs (prompt, completion, label).",
         interacts=("datasets.field", "datasets.field_messages", "datasets.roles", "train_on_inputs", "chat_template"),
     )
     split: str = knob(
@@ -128,6 +131,25 @@ class DatasetConfig(BaseModel):
         cost="None; the wrong name fails at preprocessing.",
         typical="messages (OpenAI style) or conversations (ShareGPT style).",
         interacts=("datasets.type", "datasets.message_property_mappings"),
+    )
+    field_chosen: str = knob(
+        "chosen", section=S,
+        summary="chat_template.default (preference): the column holding the chosen (better) answer.",
+        what="For preference pairs of type chat_template.default: the chosen answer, as a string, one message, "
+        "or a list of messages whose last one is the answer (Axolotl's rules). The prompt comes from "
+        "field_messages.",
+        cost="None; the wrong name fails at preprocessing with the row's file and line.",
+        typical="chosen.",
+        interacts=("datasets.field_rejected", "datasets.field_messages", "rl"),
+    )
+    field_rejected: str = knob(
+        "rejected", section=S,
+        summary="chat_template.default (preference): the column holding the rejected (worse) answer.",
+        what="For preference pairs of type chat_template.default: the rejected answer, in the same shapes as "
+        "field_chosen.",
+        cost="None; the wrong name fails at preprocessing with the row's file and line.",
+        typical="rejected.",
+        interacts=("datasets.field_chosen", "datasets.field_messages", "rl"),
     )
     message_property_mappings: dict[str, str] | None = knob(
         None, section=S,

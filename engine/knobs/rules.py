@@ -321,7 +321,7 @@ def _nodes(cfg: Config) -> Iterator[Problem]:
 @rule
 def _datasets(cfg: Config) -> Iterator[Problem]:
     for i, ds in enumerate(cfg.datasets):
-        if ds.type == "chat_template":
+        if ds.type.partition(".")[0] == "chat_template":  # chat_template and its preference types
             yield from _chat_dataset(i, ds)
         else:
             yield from _plain_dataset(i, ds)
@@ -334,7 +334,7 @@ def _top_level_template(cfg: Config) -> Iterator[Problem]:
 
 @rule
 def _chat_settings_unused(cfg: Config) -> Iterator[Problem]:
-    if not cfg.datasets or any(ds.type == "chat_template" for ds in cfg.datasets):
+    if not cfg.datasets or any(ds.type.partition(".")[0] == "chat_template" for ds in cfg.datasets):
         return
     for key in ("chat_template", "chat_template_jinja", "eot_tokens"):
         if getattr(cfg, key) is not None:
@@ -442,3 +442,6 @@ def _roles(at: str, ds: DatasetConfig) -> Iterator[Problem]:
         yield _warning(f"{at}.roles_to_train", f"roles_to_train names {', '.join(stray)}, not among the mapped "
                        f"template roles ({', '.join(sorted(mapped))}), so nothing of it is learned"
                        f"{' (' + hint + ')' if hint else ''}: list template roles such as assistant.")
+
+
+from . import preference_rules  # noqa: F401  (registers the preference-tuning rules)

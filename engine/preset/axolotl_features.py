@@ -1,10 +1,11 @@
 """Axolotl features found in a preset document and named: ones tunedeck refuses, and an old spelling it reads.
 
-tunedeck trains supervised fine-tuning only. A config that asks Axolotl for another kind of training (``rl:``,
+tunedeck trains supervised fine-tuning and preference tuning (``rl:`` dpo, ipo, orpo, kto, simpo). A config that
+asks Axolotl for another kind of training (``rl: grpo`` and the like, refused by the ``rl`` knob itself;
 ``reward_model``, ``process_reward_model``, streaming ``pretraining_dataset``) or for a dataset format of one
-(``ebft_*``, ``bradley_terry.*``, ``stepwise_supervised``, the preference formats under ``rl:``) is refused with
-the feature's name, not as a type error. ``tokens`` given as a mapping of special tokens (old Axolotl configs)
-is read as ``special_tokens`` (engine.knobs.model) and said so here.
+(``ebft_*``, ``bradley_terry.*``, ``stepwise_supervised``) is refused with the feature's name, not as a type error.
+``tokens`` given as a mapping of special tokens (old Axolotl configs) is read as ``special_tokens``
+(engine.knobs.model) and said so here, as is ``dpo_beta``, the old name of ``rl_beta``.
 """
 
 from __future__ import annotations
@@ -12,18 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from engine.knobs.preference import (
+    KTO_TYPES,
+    PAIR_TYPES,
+    PREFERENCE_METHODS,
+    REFUSED_RL,
+)
 from engine.knobs.problems import Severity
 
-_NOT_HERE = "tunedeck trains supervised fine-tuning only; train this config with Axolotl itself"
-
-# rl: VALUE → the feature's name (Axolotl's RLType, src/axolotl/utils/schemas/enums.py).
-_RL = {
-    "dpo": "preference tuning (DPO)", "ipo": "preference tuning (IPO)", "kto": "preference tuning (KTO)",
-    "orpo": "preference tuning (ORPO)", "simpo": "preference tuning (SimPO)",
-    "grpo": "reinforcement learning from a reward function (GRPO)",
-    "gdpo": "reinforcement learning from a reward function (GDPO)",
-    "ebft": "energy-based fine-tuning (EBFT)",
-}
+_NOT_HERE = "tunedeck trains supervised fine-tuning and preference tuning only; train this config with Axolotl itself"
 
 # Dataset types (by prefix) that feed another kind of training than supervised fine-tuning.
 _DATASET_TYPES = (
@@ -33,15 +31,11 @@ _DATASET_TYPES = (
 )
 
 
-def rl_feature(value: Any) -> str:
-    return _RL.get(str(value).strip().lower(), f"rl: {value}")
-
-
 def document_features(doc: dict[str, Any]) -> Iterator[tuple[str, str, Severity]]:
     """(key, message, severity) for each named feature at the top level of ``doc``."""
-    rl = doc.get("rl")
-    if rl not in (None, False, ""):
-        yield "rl", f"rl: {rl} asks for {rl_feature(rl)}, which tunedeck does not support: {_NOT_HERE}.", "error"
+    if doc.get("dpo_beta") is not None:
+        yield ("dpo_beta", ("dpo_beta is the old name of rl_beta (as in Axolotl): it is read as rl_beta; rename "
+               "it to rl_beta."), "warning")
     if doc.get("pretraining_dataset"):
         yield ("pretraining_dataset", ("streaming pretraining datasets (pretraining_dataset) are not supported by "
                "tunedeck, which reads its data whole: list the data under datasets with type: completion, or "
@@ -58,14 +52,22 @@ def document_features(doc: dict[str, Any]) -> Iterator[tuple[str, str, Severity]
 
 
 def refused_dataset_type(value: Any, doc: dict[str, Any]) -> str | None:
-    """The message for a dataset type that belongs to a training kind tunedeck does not do; None otherwise."""
+    """The message for a dataset type that belongs to a training kind tunedeck does not do, or that a preference
+    run (rl) cannot read; None otherwise."""
     if not isinstance(value, str):
         return None
     for prefix, feature in _DATASET_TYPES:
         if value.startswith(prefix):
             return f"type '{value}' is a dataset format for {feature}, which tunedeck does not support: {_NOT_HERE}."
     rl = doc.get("rl")
-    if rl not in (None, False, ""):
-        return (f"type '{value}' is a dataset format for {rl_feature(rl)} (rl: {rl}), which tunedeck does not "
-                f"support: {_NOT_HERE}.")
-    return None
+    if rl in (None, False, ""):
+        return None
+    method = str(rl).strip().lower()
+    if method not in PREFERENCE_METHODS:
+        what = REFUSED_RL.get(method, f"rl: {rl}")
+        return (f"type '{value}' is a dataset format for {what} (rl: {rl}), which tunedeck does not support: "
+                f"{_NOT_HERE}.")
+    kinds = KTO_TYPES if method == "kto" else PAIR_TYPES
+    return (f"type '{value}' is not a preference dataset type tunedeck reads, and rl is {rl}: use one of "
+            f"{', '.join(kinds)} (tunedeck explain datasets.type says what each reads), or convert the data to one "
+            "of those shapes.")

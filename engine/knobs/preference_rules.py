@@ -1,0 +1,86 @@
+"""Cross-knob rules of preference tuning (``rl:``), as Axolotl has them, plus the knobs that only one method reads.
+
+Registered into ``rules.check_rules`` on import (rules.py imports this module at its end).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .config import Config
+from .preference import KTO_TYPES, PAIR_TYPES, is_preference_type
+from .problems import Problem
+from .rules import rule
+
+# knob → the rl methods that read it
+_METHOD_KNOBS = {
+    "dpo_label_smoothing": ("dpo",),
+    "orpo_alpha": ("orpo",),
+    "simpo_gamma": ("simpo",),
+    "cpo_alpha": ("simpo",),
+    "kto_desirable_weight": ("kto",),
+    "kto_undesirable_weight": ("kto",),
+}
+_RL_ONLY = ("rl_beta", "max_prompt_len", "rl_adapter_ref_model")
+
+
+@rule
+def _no_packing_with_rl(cfg: Config) -> Iterator[Problem]:
+    if cfg.rl and cfg.sample_packing:
+        yield Problem("sample_packing", f"sample_packing is true with rl: {cfg.rl}, but preference tuning compares "
+                      "whole answers row by row and cannot pack them (Axolotl refuses it too): set "
+                      "sample_packing: false.")
+
+
+@rule
+def _types_fit_method(cfg: Config) -> Iterator[Problem]:
+    """rl needs preference types (pairs, or KTO rows); an SFT run cannot read them."""
+    for i, ds in enumerate(cfg.datasets):
+        key = f"datasets.{i}.type"
+        if cfg.rl is None:
+            if is_preference_type(ds.type):
+                yield Problem(key, f"type is {ds.type}, a preference dataset type, but rl is not set, so this is a "
+                              "supervised run that cannot read chosen/rejected pairs: set rl (e.g. rl: dpo) to "
+                              "tune on preferences, or choose an SFT type such as chat_template.")
+            continue
+        wanted = KTO_TYPES if cfg.rl == "kto" else PAIR_TYPES
+        if ds.type not in wanted:
+            shape = "prompt, completion and label rows" if cfg.rl == "kto" else "chosen/rejected pairs"
+            yield Problem(key, f"type is {ds.type} but rl is {cfg.rl}, which trains on {shape}: set type to one "
+                          f"of {', '.join(wanted)}, or remove rl for supervised fine-tuning.")
+
+
+@rule
+def _method_knobs(cfg: Config) -> Iterator[Problem]:
+    for key, methods in _METHOD_KNOBS.items():
+        if getattr(cfg, key) is not None and cfg.rl not in methods:
+            now = f"rl is {cfg.rl}" if cfg.rl else "rl is not set"
+            yield Problem(key, f"{key} is ignored: only rl: {' or '.join(methods)} reads it, and {now}. Remove "
+                          f"{key}, or set rl: {methods[0]}.", "warning")
+    if cfg.rl is None:
+        for key in _RL_ONLY:
+            if key in cfg.model_fields_set and getattr(cfg, key) not in (None, False):
+                yield Problem(key, f"{key} is ignored: it only matters for preference tuning and rl is not set. "
+                              f"Remove {key}, or set rl (e.g. rl: dpo).", "warning")
+    if cfg.rl_adapter_ref_model and cfg.adapter is None and cfg.rl is not None:
+        yield Problem("rl_adapter_ref_model", "rl_adapter_ref_model only matters with an adapter; without one "
+                      "(a full fine-tune) the reference is always a frozen copy: remove it.", "warning")
+
+
+@rule
+def _adapter_dir_needs_adapter(cfg: Config) -> Iterator[Problem]:
+    if cfg.lora_model_dir and cfg.adapter is None:
+        yield Problem("lora_model_dir", "lora_model_dir names an adapter to start from, but adapter is empty (a "
+                      "full fine-tune): set adapter: lora (or qlora) to keep training that adapter, or remove "
+                      "lora_model_dir.")
+
+
+@rule
+def _pair_fields(cfg: Config) -> Iterator[Problem]:
+    for i, ds in enumerate(cfg.datasets):
+        if ds.type == "chat_template.default":
+            continue
+        for key in ("field_chosen", "field_rejected"):
+            if key in ds.model_fields_set:
+                yield Problem(f"datasets.{i}.{key}", f"{key} is ignored for type {ds.type}; only "
+                              "chat_template.default reads it: remove it.", "warning")
