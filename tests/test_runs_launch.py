@@ -179,7 +179,8 @@ def test_a_launch_that_cannot_start_leaves_no_run_folder(tmp_path, monkeypatch):
     preset = write_preset(tmp_path)
     with pytest.raises(TunedeckError, match="TUNEDECK_HOME"):
         launch(preset)
-    assert list((tmp_path / "out" / "runs").iterdir()) == []
+    runs = tmp_path / "out" / "runs"
+    assert not runs.exists() or list(runs.iterdir()) == []  # the launch lock (also under TUNEDECK_HOME) may stop it first
 
 
 def test_multi_node_without_address_fails_before_anything_is_made(tmp_path):

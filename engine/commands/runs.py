@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         rows = [{"run_id": r.run_id, "run_dir": str(r.run_dir), "status": r.status, "step": r.step,
                  "total_steps": r.total_steps, "loss": r.loss, "started_at": r.started_at, "preset": r.preset,
-                 "message": r.message} for r in runs]
+                 "message": r.message, "resumed_from_step": r.resumed_from_step} for r in runs]
         print(json.dumps(rows, indent=2))
         return 0
     if not runs:
@@ -43,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
             rows.append((r.run_id, r.status, "-", "-", "-", str(r.run_dir)))
             continue
         step = f"{r.step if r.step is not None else '-'}/{r.total_steps if r.total_steps else '?'}"
+        if r.resumed_from_step:
+            step += f" (from {r.resumed_from_step})"
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)) if r.started_at else "-"
         rows.append((r.run_id, r.status, step, f"{r.loss:.4f}" if r.loss is not None else "-", started,
                      _short(r.preset)))

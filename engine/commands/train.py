@@ -9,17 +9,27 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from engine.runs.output_dir import StartRequest
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "train", help="validate a preset and start training (runs on when you close the terminal)",
         description="Validate PRESET, start `accelerate launch … -m engine.train RUN` in its own session and show "
-        "its progress. Ctrl-C detaches and leaves the run going (unless --stop-on-interrupt).",
+        "its progress. Ctrl-C detaches and leaves the run going (unless --stop-on-interrupt). When output_dir holds "
+        "checkpoints of this preset (a stopped or failed run), training resumes from the newest complete one; a "
+        "finished model, another preset's checkpoints or a live run there are never overwritten without asking.",
     )
     p.add_argument("preset", metavar="PRESET", help="the preset YAML file")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a knob for this run, e.g. --set learning_rate=1e-4 (repeatable)")
-    p.add_argument("--dry-run", action="store_true", help="print the command and resolved preset; start nothing")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the command, resolved preset, step count, what it resumes and what it overwrites; "
+                   "start nothing")
+    p.add_argument("--fresh", action="store_true",
+                   help="start over from step 0 in a new folder (<output_dir>-2, -3 …); the old one is left as it is")
+    p.add_argument("--overwrite", action="store_true",
+                   help="train in output_dir even though it holds a finished model (or another preset's checkpoints)")
     p.add_argument("--detach", action="store_true", help="start the run and return at once")
     p.add_argument("--stop-on-interrupt", action="store_true", help="Ctrl-C stops the run instead of detaching")
     p.add_argument("--run-id", help="name the run folder (default: <time>-<preset name>)")
@@ -40,15 +50,20 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     for warning in launcher.preset_warnings(args.preset, args.overrides):
         console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    start = launcher.StartRequest(fresh=args.fresh, overwrite=args.overwrite)
     if args.dry_run:
-        cmd, preset_yaml = launcher.dry_run(args.preset, args.overrides)
+        cmd, preset_yaml = launcher.dry_run(args.preset, args.overrides, start)
         console.print("[bold]command[/]")
         console.print(escape(launcher.format_command(cmd)), soft_wrap=True)
         console.print("[bold]resolved preset[/]")
         console.print(escape(preset_yaml), soft_wrap=True, end="")
+        print_start_plan(args, start, console)
         print_machines(args, console)
         return 0
-    handle = launcher.launch(args.preset, args.overrides, run_id=args.run_id)
+    handle = launcher.launch(args.preset, args.overrides, run_id=args.run_id, start=start)
+    for line in handle.plan.lines() if handle.plan else []:
+        if not line.startswith("overwrites nothing"):
+            console.print(escape(line), soft_wrap=True)
     console.print(f"[bold]run[/] {escape(handle.run_id)}  [dim]{escape(str(handle.run_dir))}[/]")
     console.print(f"[bold]command[/] {escape(handle.command)}", soft_wrap=True)
     if args.detach:
@@ -92,6 +107,20 @@ def print_sbatch(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     sys.stdout.write(sbatch_script(load_config(args.preset, as_machine_0), args.preset, args.overrides))
     return 0
+
+
+def print_start_plan(args: argparse.Namespace, start: StartRequest, console: Console) -> None:
+    """--dry-run: step count, output folder, resume point, skipped checkpoints and what would be overwritten."""
+    from rich.markup import escape
+
+    from engine.preset import load_config
+    from engine.runs.dry_run import dry_run_lines
+    from engine.runs.launch import start_plan
+
+    plan = start_plan(args.preset, args.overrides, start)
+    console.print("[bold]this launch[/]")
+    for line in dry_run_lines(load_config(args.preset, args.overrides), args.preset, plan):
+        console.print(escape(line), soft_wrap=True)
 
 
 def follow(run_dir: Path, run_id: str, console: Console, *, stop_on_interrupt: bool = False,

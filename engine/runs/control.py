@@ -44,6 +44,7 @@ class RunInfo:
     preset: str | None = None
     pid: int | None = None
     message: str | None = None
+    resumed_from_step: int | None = None  # the checkpoint's step when the run resumed one
     state: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -111,12 +112,13 @@ def run_info(run_dir: str | os.PathLike[str]) -> RunInfo:
     info = RunInfo(
         run_id=state.get("run_id") or run_dir.name, run_dir=run_dir, status=status,
         started_at=state.get("started_at"), ended_at=state.get("ended_at"), preset=state.get("preset"),
-        pid=state.get("pid"), message=message, state=state,
+        pid=state.get("pid"), message=message, state=state, resumed_from_step=state.get("resumed_from_step"),
     )
     for event in events:
         kind = event.get("event")
         if kind == "start":
             info.total_steps = event.get("total_steps", info.total_steps)
+            info.resumed_from_step = event.get("resumed_from_step") or info.resumed_from_step
         elif kind == "step":
             info.step = event.get("step", info.step)
             info.total_steps = event.get("total_steps") or info.total_steps

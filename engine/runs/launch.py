@@ -12,19 +12,21 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import TunedeckError
 from engine.paths import resolve_path
 from engine.runs import folder
 from engine.runs.command import build_command, format_command, num_processes
+from engine.runs.output_dir import StartPlan, StartRequest, plan_start
 from engine.runs.processes import RUN_ENV
 
-__all__ = ["RunHandle", "Resolved", "build_command", "dry_run", "format_command", "launch", "preset_warnings",
-           "resolve"]
+__all__ = ["RunHandle", "Resolved", "StartRequest", "build_command", "dry_run", "format_command", "launch",
+           "preset_warnings", "resolve", "resume_run", "start_plan"]
 
 if TYPE_CHECKING:
     from engine.knobs.config import Config
@@ -39,6 +41,7 @@ class RunHandle:
     run_id: str
     run_dir: Path
     pid: int | None  # None for a dry run
+    plan: StartPlan | None = None
 
     @property
     def command(self) -> str:
@@ -56,17 +59,29 @@ class Resolved:
     warnings: list[str]
 
 
-def resolve(preset_path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Resolved:
+def resolve(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (),
+            plan: StartPlan | None = None) -> Resolved:
     """Load, apply "key=value" overrides, validate (TunedeckError lists every problem), make local paths absolute.
 
     The text is the user's own document (comments kept) with those edits: RUN/preset.yaml sits in another folder
-    and the trainer may run from another directory, so every path that exists is written out in full.
+    and the trainer may run from another directory, so every path that exists is written out in full. ``plan``
+    (see engine.runs.output_dir) sets the folder the run writes to and the checkpoint it resumes from.
     """
-    from engine.preset import apply_override, format_problem, load_preset
+    return _resolved(_loaded(preset_path, overrides), preset_path, plan)
+
+
+def _loaded(preset_path: str | os.PathLike[str], overrides: Sequence[str]) -> Any:
+    from engine.preset import apply_override, load_preset
 
     preset = load_preset(preset_path)
     for item in overrides:
         apply_override(preset, item)
+    return preset
+
+
+def _resolved(preset: Any, preset_path: str | os.PathLike[str], plan: StartPlan | None) -> Resolved:
+    from engine.preset import format_problem
+
     cfg = preset.config
     warnings = [format_problem(p) for p in preset.warnings]
     for key in _PATH_KNOBS:
@@ -76,8 +91,16 @@ def resolve(preset_path: str | os.PathLike[str], overrides: Sequence[str] = ()) 
     for n, ds in enumerate(cfg.datasets):
         if resolve_path(ds.path, preset_path).exists():
             preset.set(f"datasets.{n}.path", str(resolve_path(ds.path, preset_path).absolute()))
-    preset.set("output_dir", str(output_dir_of(cfg)))
+    preset.set("output_dir", str(plan.output_dir if plan else output_dir_of(cfg)))
+    if plan is not None and plan.resume_from is not None:
+        preset.set("resume_from_checkpoint", str(plan.resume_from))
     return Resolved(cfg, preset.to_yaml(), warnings)
+
+
+def start_plan(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (),
+               start: StartRequest = StartRequest()) -> StartPlan:
+    """Where a launch now would write and what it would resume (TunedeckError when it would refuse)."""
+    return plan_start(_loaded(preset_path, overrides).config, preset_path, start)
 
 
 def preset_warnings(preset_path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> list[str]:
@@ -132,16 +155,19 @@ def launch_env(run_dir: Path) -> dict[str, str]:
     return env
 
 
-def dry_run(preset_path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> tuple[list[str], str]:
+def dry_run(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (),
+            start: StartRequest = StartRequest()) -> tuple[list[str], str]:
     """(command, resolved preset YAML) without creating anything on disk."""
-    resolved = resolve(preset_path, overrides)
+    preset = _loaded(preset_path, overrides)
+    resolved = _resolved(preset, preset_path, plan_start(preset.config, preset_path, start))
     run_dir = output_dir_of(resolved.config) / "runs" / new_run_id(preset_path)
     return build_command(resolved.config, run_dir, preset_path=preset_path), resolved.text
 
 
 def launch(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (), *, detach: bool = True,
-           run_id: str | None = None) -> RunHandle:
-    """Validate, create RUN under <output_dir>/runs/, start training in its own session, return at once.
+           run_id: str | None = None, start: StartRequest = StartRequest()) -> RunHandle:
+    """Validate, decide where the run writes (engine.runs.output_dir: resume, a new folder, or a refusal),
+    create RUN under <output_dir>/runs/, start training in its own session, return at once.
 
     The process tree lives in a new session (no controlling terminal, its own process group), so closing the
     terminal or killing the launcher does not take it down. A daemon thread reaps the child while this process
@@ -150,41 +176,79 @@ def launch(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (), *
     preset_path = Path(preset_path)
     if run_id is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", run_id):
         raise TunedeckError(f"run id {run_id!r}: use letters, digits, '.', '_' and '-' (it names a folder).")
-    resolved = resolve(preset_path, overrides)
-    cfg = resolved.config
-    out = output_dir_of(cfg)
-    try:
-        run_dir = _make_run_dir(out / "runs", run_id or new_run_id(preset_path), exact=run_id is not None)
-    except OSError as err:
-        raise TunedeckError(f"output_dir: cannot create a run folder under {out / 'runs'}: {err.strerror}. "
-                            "Point output_dir at a folder you can write to.") from err
-    try:
-        cmd = build_command(cfg, run_dir, preset_path=preset_path)
-        _write_text_atomic(run_dir / folder.PRESET_FILE, resolved.text)
-        _write_text_atomic(run_dir / folder.COMMAND_FILE, format_command(cmd) + "\n")
-        folder.update_state(
-            run_dir, run_id=run_dir.name, status="starting", pid=None, pgid=None, started_at=time.time(),
-            ended_at=None, preset=str(preset_path.absolute()), overrides=list(overrides), output_dir=str(out),
-            num_processes=num_processes(cfg), cwd=os.getcwd(), marker=str(run_dir),
-            host=socket.gethostname(),
-        )
-        _register(run_dir)
-        with open(run_dir / folder.LOG_FILE, "ab") as log:
-            proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, env=launch_env(run_dir), cwd=os.getcwd(), close_fds=True,
+    preset = _loaded(preset_path, overrides)
+    cfg = preset.config
+    # Deciding and claiming the folder is one step: two launches at once must not both pick the same one.
+    with _output_lock(output_dir_of(cfg)):
+        plan = plan_start(cfg, preset_path, start)
+        resolved = _resolved(preset, preset_path, plan)
+        out = plan.output_dir
+        try:
+            run_dir = _make_run_dir(out / "runs", run_id or new_run_id(preset_path), exact=run_id is not None)
+        except OSError as err:
+            raise TunedeckError(f"output_dir: cannot create a run folder under {out / 'runs'}: {err.strerror}. "
+                                "Point output_dir at a folder you can write to.") from err
+        try:
+            cmd = build_command(cfg, run_dir, preset_path=preset_path)
+            _write_text_atomic(run_dir / folder.PRESET_FILE, resolved.text)
+            _write_text_atomic(run_dir / folder.COMMAND_FILE, format_command(cmd) + "\n")
+            folder.update_state(
+                run_dir, run_id=run_dir.name, status="starting", pid=None, pgid=None, started_at=time.time(),
+                ended_at=None, preset=str(preset_path.absolute()), overrides=list(overrides), output_dir=str(out),
+                num_processes=num_processes(cfg), cwd=os.getcwd(), marker=str(run_dir),
+                host=socket.gethostname(), machine_rank=cfg.machine_rank if cfg.num_nodes > 1 else 0,
+                resumed_from=str(plan.resume_from) if plan.resume_from else None,
+                resumed_from_step=plan.resume_step,
             )
-    except BaseException as err:
-        shutil.rmtree(run_dir, ignore_errors=True)  # nothing started: leave no half-made run behind
-        if isinstance(err, OSError):
-            raise TunedeckError(f"Could not start the run in {run_dir}: {err}.") from err
-        raise
+            _register(run_dir)
+            with open(run_dir / folder.LOG_FILE, "ab") as log:
+                proc = subprocess.Popen(
+                    cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True, env=launch_env(run_dir), cwd=os.getcwd(), close_fds=True,
+                )
+        except BaseException as err:
+            shutil.rmtree(run_dir, ignore_errors=True)  # nothing started: leave no half-made run behind
+            if isinstance(err, OSError):
+                raise TunedeckError(f"Could not start the run in {run_dir}: {err}.") from err
+            raise
     folder.update_state(run_dir, pid=proc.pid, pgid=proc.pid)
     if detach:
         _reap_in_background(proc)
     else:
         proc.wait()
-    return RunHandle(run_dir.name, run_dir, proc.pid)
+    return RunHandle(run_dir.name, run_dir, proc.pid, plan)
+
+
+def resume_run(run_dir: str | os.PathLike[str], *, overwrite: bool = False) -> RunHandle:
+    """Launch a stopped or failed run again from its newest complete checkpoint (its preset, overrides, folder)."""
+    state = folder.read_state(run_dir)
+    preset = state.get("preset")
+    if not preset or not Path(preset).is_file():
+        raise TunedeckError(f"run {Path(run_dir).name}: its preset {preset or '(not recorded)'} is gone, so it "
+                            f"cannot be relaunched. Train its copy instead: `tunedeck train {Path(run_dir) / folder.PRESET_FILE}`.")
+    out = state.get("output_dir")
+    request = StartRequest(overwrite=overwrite, must_resume=True, output_dir=Path(out) if out else None)
+    return launch(preset, state.get("overrides") or [], start=request)
+
+
+@contextmanager
+def _output_lock(output_dir: Path) -> Iterator[None]:
+    """An exclusive lock per configured output_dir, held while a launch decides and claims its folder."""
+    import fcntl
+    import hashlib
+
+    from engine.runs.index import tunedeck_home
+
+    locks = tunedeck_home() / "locks"
+    try:
+        locks.mkdir(parents=True, exist_ok=True)
+        fh = open(locks / (hashlib.sha1(str(output_dir).encode()).hexdigest()[:16] + ".lock"), "a")
+    except OSError as err:
+        raise TunedeckError(f"Cannot write the launch lock in {locks}: {err.strerror}. Set TUNEDECK_HOME to a "
+                            "folder you can write to.") from err
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
 
 
 def _register(run_dir: Path) -> None:

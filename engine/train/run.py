@@ -37,13 +37,19 @@ def load_run_config(run_dir: Path) -> Any:
 
 
 def newest_checkpoint(output_dir: str | os.PathLike[str]) -> str | None:
-    found = [p for p in Path(output_dir).glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
-    return str(max(found, key=lambda p: int(p.name.split("-")[-1]))) if found else None
+    """The newest complete checkpoint; the half-written ones newer than it are skipped, and the log says which."""
+    from engine.runs.checkpoints import newest_complete
+
+    chosen, skipped = newest_complete(output_dir)
+    for ckpt in skipped:
+        print(f"tunedeck: not resuming from {ckpt.why_skipped()}", flush=True)
+    return str(chosen.path) if chosen else None
 
 
 def resume_point(cfg: Any, preset_path: Path) -> str | None:
     if cfg.resume_from_checkpoint:
         from engine.paths import resolve_path
+        from engine.runs.checkpoints import missing_parts
 
         path = resolve_path(cfg.resume_from_checkpoint, preset_path)
         if not path.is_dir():
@@ -51,6 +57,14 @@ def resume_point(cfg: Any, preset_path: Path) -> str | None:
                 "resume_from_checkpoint", f"resume_from_checkpoint {cfg.resume_from_checkpoint!r} is not a folder: "
                 f"point it at a checkpoint-N folder inside output_dir ({cfg.output_dir}), or clear it.",
             )
+        missing = missing_parts(path)
+        if missing:
+            raise knob_error(
+                "resume_from_checkpoint", f"resume_from_checkpoint {cfg.resume_from_checkpoint!r} is incomplete "
+                f"({', '.join(missing)}; a run that died while saving leaves such a folder): point it at an "
+                "earlier checkpoint-N, or clear it.",
+            )
+        print(f"tunedeck: resuming from {path}", flush=True)
         return str(path)
     if cfg.auto_resume_from_checkpoints:
         return newest_checkpoint(cfg.output_dir)

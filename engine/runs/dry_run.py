@@ -1,0 +1,54 @@
+"""``train --dry-run``'s account of what the launch would do: how many steps, whether it resumes (from which
+checkpoint, skipping which), and what it would overwrite. The command and resolved preset are printed beside it.
+
+Counting steps without ``max_steps`` needs the number of training rows, so the data is prepared (tokenized) here as
+the run would, into the same cache, which the run then reuses. Nothing else is written, and nothing is loaded from
+a model repository that would run its code (trust_remote_code): then the count is left unknown.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from engine import derive
+from engine.errors import TunedeckError
+from engine.runs.output_dir import StartPlan
+
+
+def planned_steps(cfg: Any, preset_path: str | os.PathLike[str]) -> tuple[int | None, str]:
+    """(total optimizer steps or None, how they were found or why they are unknown)."""
+    if cfg.max_steps:
+        return int(cfg.max_steps), "max_steps"
+    if getattr(cfg, "trust_remote_code", False):
+        return None, ("unknown: counting the rows loads the tokenizer, which would run the model repository's code "
+                      "(trust_remote_code)")
+    try:
+        from engine.data import prepare_datasets
+        from engine.data.tokenizer import prepare_tokenizer
+
+        prepared = prepare_datasets(cfg, prepare_tokenizer(cfg, preset_path), preset_path)
+    except TunedeckError as err:
+        return None, f"unknown: the data could not be prepared ({err})"
+    rows = int(prepared.stats["train_rows"])
+    per_epoch = derive.steps_per_epoch(cfg, num_rows=rows)
+    return derive.total_steps(cfg, num_rows=rows), f"{rows} training rows, {per_epoch} steps per epoch"
+
+
+def dry_run_lines(cfg: Any, preset_path: str | os.PathLike[str], plan: StartPlan) -> Sequence[str]:
+    """steps / output_dir / resume / skipped / overwrites, one fact per line."""
+    total, how = planned_steps(cfg, preset_path)
+    if total is None:
+        steps = f"steps {how}"
+    elif plan.resume_step is not None:
+        left = max(total - plan.resume_step, 0)
+        steps = f"steps {total} ({how}); resuming at step {plan.resume_step}: {left} to go"
+    else:
+        steps = f"steps {total} ({how})"
+    lines = [steps, *plan.lines()]
+    if plan.resume_from is None and not cfg.resume_from_checkpoint:
+        lines.insert(2, "resume no: starts at step 0")
+    elif plan.resume_from is None:
+        lines.insert(2, f"resume from {cfg.resume_from_checkpoint} (the preset's resume_from_checkpoint)")
+    return lines
