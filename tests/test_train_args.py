@@ -158,3 +158,20 @@ def test_log_lines_are_plain_and_match_what_followers_leave_out() -> None:
     assert METRIC_LINE.match(step) and METRIC_LINE.match(evaluation) and not METRIC_LINE.match(done)
     assert log_line(1, 2, {"total_flos": 1.0}) is None
     assert METRIC_LINE.match("saved checkpoint-57 in /runs/out")
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_checkpointing_uses_the_name_the_installed_transformers_accepts(on: bool) -> None:
+    """transformers 5.17 (seen on a GPU server) has only gradient_checkpointing; 5.25 adds activation_checkpointing.
+    Passing the new name to the old version failed every run with a TypeError."""
+    from engine.train.args import with_checkpointing_names
+
+    new = kwargs(cfg(gradient_checkpointing=on))
+    old_names = {"gradient_checkpointing", "gradient_checkpointing_kwargs", *new} - {
+        "activation_checkpointing", "activation_checkpointing_kwargs"}
+    for_old = with_checkpointing_names(new, old_names)
+    assert set(for_old) <= old_names
+    assert for_old["gradient_checkpointing"] is on
+    assert for_old["gradient_checkpointing_kwargs"] == ({"use_reentrant": False} if on else None)
+    both = old_names | {"activation_checkpointing", "activation_checkpointing_kwargs"}
+    assert with_checkpointing_names(new, both) == new

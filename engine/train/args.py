@@ -6,6 +6,7 @@ bf16 (trl: on), logging_steps, max_length/packing (our data arrives tokenized, t
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,4 +162,17 @@ def sft_kwargs(cfg: Any, precision: Precision, p: Plan, *, has_eval: bool, prese
 def build_sft_config(cfg: Any, precision: Precision, p: Plan, *, has_eval: bool, preset_path: Path | None) -> Any:
     from trl import SFTConfig
 
-    return SFTConfig(**sft_kwargs(cfg, precision, p, has_eval=has_eval, preset_path=preset_path))
+    kwargs = with_checkpointing_names(sft_kwargs(cfg, precision, p, has_eval=has_eval, preset_path=preset_path),
+                                      {f.name for f in dataclasses.fields(SFTConfig)})
+    return SFTConfig(**kwargs)
+
+
+def with_checkpointing_names(kwargs: dict[str, Any], accepted: set[str]) -> dict[str, Any]:
+    """transformers renamed gradient_checkpointing to activation_checkpointing during 5.x (5.17 knows only the
+    old name, 5.25 both): use whichever the installed version accepts."""
+    if "activation_checkpointing" in accepted or "activation_checkpointing" not in kwargs:
+        return kwargs
+    renamed = dict(kwargs)
+    renamed["gradient_checkpointing"] = renamed.pop("activation_checkpointing")
+    renamed["gradient_checkpointing_kwargs"] = renamed.pop("activation_checkpointing_kwargs", None)
+    return renamed
