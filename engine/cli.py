@@ -16,6 +16,7 @@ from engine.errors import TunedeckError
 
 COMMANDS = (
     "validate", "explain", "new", "train", "preprocess", "preview", "estimate", "runs", "attach", "stop", "merge",
+    "generate", "chat",
 )
 
 

@@ -15,7 +15,11 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from engine.infer.fidelity import stop_token_ids, training_template, write_generation_config
+from engine.infer.fidelity import (
+    stop_token_ids,
+    training_template,
+    write_generation_config,
+)
 
 
 class InferenceFilesCallback(TrainerCallback):
