@@ -16,8 +16,10 @@ from engine.errors import TunedeckError
 
 COMMANDS = (
     "validate", "explain", "new", "train", "preprocess", "preview", "estimate", "runs", "attach", "stop", "merge",
-    "generate", "chat",
+    "generate", "chat", "import",
 )
+# Commands whose module has another name ("import" is a Python keyword).
+MODULES = {"import": "import_config"}
 
 
 def build_parser(prog: str = "tunedeck") -> argparse.ArgumentParser:
@@ -29,9 +31,9 @@ def build_parser(prog: str = "tunedeck") -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"engine.commands.{name}")
+            module = importlib.import_module(f"engine.commands.{MODULES.get(name, name)}")
         except ModuleNotFoundError as err:  # a command not written yet
-            if err.name != f"engine.commands.{name}":
+            if err.name != f"engine.commands.{MODULES.get(name, name)}":
                 raise
             continue
         module.register(subparsers)

@@ -1,0 +1,43 @@
+"""Read a foreign config, convert it, and render the preset text with the report on top."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .conversion import Conversion
+from .detect import detect
+from .report import Report
+from .source import read_source
+
+# Preset keys in the order a reader expects them (the order of `tunedeck new`'s preset); the rest follow.
+_ORDER = ("base_model", "tokenizer_config", "trust_remote_code", "attn_implementation", "special_tokens", "tokens",
+          "rl", "datasets", "chat_template", "chat_template_jinja", "val_set_size", "sequence_len",
+          "excess_length_strategy", "micro_batch_size", "gradient_accumulation_steps", "eval_batch_size")
+
+
+@dataclass
+class Imported:
+    text: str  # the preset, report comment block first
+    report: Report
+    preset: dict[str, Any]
+
+
+def import_config(path: str | Path) -> Imported:
+    """Convert the config at ``path``; a malformed or unknown one raises TunedeckError naming file:line."""
+    source = read_source(path)
+    conv = detect(source)(source)
+    assert isinstance(conv, Conversion)
+    return Imported(render(conv), conv.report, conv.preset)
+
+
+def render(conv: Conversion) -> str:
+    from engine.preset.yamlio import make_yaml
+
+    ordered = {k: conv.preset[k] for k in _ORDER if k in conv.preset}
+    ordered.update({k: v for k, v in conv.preset.items() if k not in ordered})
+    stream = io.StringIO()
+    make_yaml().dump(ordered, stream)
+    return conv.report.comment_block() + "\n" + stream.getvalue()

@@ -1,0 +1,174 @@
+"""SiloGen finetuning YAML (``finetuning sft`` / ``finetuning dpo``) → a tunedeck preset (facts from its
+finetuning config schema)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conversion import Conversion
+from .hf_args import convert_training_args
+from .source import SourceConfig
+
+REQUIRED = ("data_conf", "training_args", "batchsize_conf", "run_conf")
+TEMPLATES = {"chat-ml": "chatml"}  # SiloGen chat_template_name → tunedeck's template of the same markers
+DPO_ONLY_ARGS = ("beta", "max_prompt_length", "loss_type", "label_smoothing")
+
+
+def looks_like(data: dict[str, Any]) -> bool:
+    return "data_conf" in data and ("training_args" in data or "batchsize_conf" in data)
+
+
+def method_of(data: dict[str, Any]) -> str:
+    """sft or dpo: the config's ``method``, else dpo when its training_args carry DPO's own arguments."""
+    if data.get("method") in ("sft", "dpo"):
+        return str(data["method"])
+    args = data.get("training_args")
+    return "dpo" if isinstance(args, dict) and any(k in args for k in DPO_ONLY_ARGS) else "sft"
+
+
+def convert(source: SourceConfig) -> Conversion:
+    method = method_of(source.data)
+    conv = Conversion(source, f"SiloGen finetuning ({method})")
+    for name in REQUIRED:
+        conv.section(name, required=True)
+    conv.same("method", f"trains {method}")
+    if method == "dpo":
+        conv.preset["rl"] = "dpo"
+        conv.exact("training_args.beta", "rl_beta")
+        conv.exact("training_args.max_prompt_length", "max_prompt_len")
+        conv.exact("training_args.max_length", "sequence_len")
+    conv.exact("sft_args.max_seq_length", "sequence_len")
+    _data(conv, method)
+    _batch(conv)
+    convert_training_args(conv, "training_args")
+    _peft(conv)
+    _run(conv)
+    _quant(conv)
+    _overrides(conv)
+    conv.drop("tracking", "tunedeck tracks with Weights & Biases (wandb_project), not MLflow")
+    conv.finish()
+    return conv
+
+
+def _data(conv: Conversion, method: str) -> None:
+    d = "data_conf"
+    name = conv.get(f"{d}.chat_template_name", "mistral-with-system")
+    if name in TEMPLATES:
+        conv.exact(f"{d}.chat_template_name", "chat_template", TEMPLATES[name])
+    elif name == "keep-original":
+        conv.exact(f"{d}.chat_template_name", "chat_template", "tokenizer_default")
+    else:
+        conv.drop(f"{d}.chat_template_name", f"SiloGen's '{name}' template is not among tunedeck's templates yet: "
+                  "set chat_template (or chat_template_jinja) to the same markers")
+    if conv.get(f"{d}.padding_side", "right") == "right":
+        conv.same(f"{d}.padding_side", "right padding")
+    training = conv.section(f"{d}.training_data", required=True)
+    entries = training.get("datasets")
+    if not isinstance(entries, list) or not entries:
+        if training:
+            conv.problems.append(f"{conv.source.where(d + '.training_data')}: {d}.training_data.datasets: "
+                                 "expected a list of datasets with path.")
+        return
+    conv.handled(f"{d}.training_data")
+    weights = {e.get("sampling_weight", 1.0) for e in entries if isinstance(e, dict)}
+    kind = training.get("type", "CONCATENATION")
+    if kind == "CONCATENATION" or len(weights) == 1:
+        conv.report.add(f"{d}.training_data.type", "exact", "datasets", "every source's rows, concatenated")
+    else:
+        conv.report.add(f"{d}.training_data.datasets[].sampling_weight", "not carried over", "",
+                        f"weights {sorted(weights)}: mixing sources by weight is not a tunedeck knob yet, so "
+                        "each source's rows are used once")
+    datasets = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            conv.problems.append(f"{conv.source.where(d + '.training_data.datasets')}: "
+                                 f"{d}.training_data.datasets.{i}: a dataset needs a path.")
+            continue
+        if method == "dpo":
+            datasets.append({"path": entry["path"], "ds_type": "json"})
+            conv.report.add(f"{d}.training_data.datasets.{i}", "not carried over", f"datasets[{i}].type",
+                            "SiloGen's preference rows (prompt_messages, chosen_messages, rejected_messages: "
+                            "message lists) match no tunedeck preference dataset type yet: set datasets[].type")
+        else:
+            datasets.append({"path": entry["path"], "type": "chat_template", "ds_type": "json"})
+            conv.report.add(f"{d}.training_data.datasets.{i}.path", "exact", f"datasets[{i}].path",
+                            "messages rows through the chat template")
+    conv.preset["datasets"] = datasets
+    val = conv.section(f"{d}.validation_data")
+    vtype = val.get("type")
+    if vtype == "AUTO_SPLIT":
+        conv.exact(f"{d}.validation_data.ratio", "val_set_size", val.get("ratio", 0.2))
+        conv.handled(f"{d}.validation_data")
+    elif vtype in ("NONE", None):
+        conv.same(f"{d}.validation_data", "no validation")
+    else:
+        conv.separate_validation(f"{d}.validation_data")
+
+
+def _batch(conv: Conversion) -> None:
+    b = "batchsize_conf"
+    total, per_device = conv.get(f"{b}.total_train_batch_size"), conv.get(f"{b}.max_per_device_train_batch_size")
+    if isinstance(total, int) and isinstance(per_device, int) and per_device > 0:
+        micro = min(per_device, total)
+        conv.approx(f"{b}.max_per_device_train_batch_size", "micro_batch_size", micro,
+                    "the per-device batch, fixed")
+        conv.approx(f"{b}.total_train_batch_size", "gradient_accumulation_steps", max(total // micro, 1),
+                    f"{total} ÷ {micro} for ONE GPU: SiloGen derives the accumulation from the number of processes "
+                    "at launch; tunedeck's effective batch is micro × accumulation × GPUs, so on N GPUs divide "
+                    "gradient_accumulation_steps by N")
+    conv.exact(f"{b}.per_device_eval_batch_size", "eval_batch_size")
+
+
+def _peft(conv: Conversion) -> None:
+    p = "peft_conf"
+    kind = conv.get(f"{p}.peft_type", "NO_PEFT")
+    if kind == "LORA":
+        conv.exact(f"{p}.peft_type", "adapter", "qlora" if conv.get("quant_conf.load_in_4bit") else "lora")
+        for key, target in (("r", "lora_r"), ("lora_alpha", "lora_alpha"), ("lora_dropout", "lora_dropout"),
+                            ("target_modules", "lora_target_modules")):
+            conv.exact(f"{p}.peft_kwargs.{key}", target)
+        if conv.get(f"{p}.task_type") == "CAUSAL_LM":
+            conv.same(f"{p}.task_type", "a causal LM")
+    elif kind == "NO_PEFT":
+        conv.same(f"{p}.peft_type", "every weight is trained")
+    else:
+        conv.drop(p, f"{kind} adapters are not in tunedeck: without an adapter the preset trains every weight")
+
+
+def _run(conv: Conversion) -> None:
+    r = "run_conf"
+    conv.exact(f"{r}.model", "base_model")
+    conv.exact(f"{r}.model_args.attn_implementation", "attn_implementation")
+    conv.same(f"{r}.model_args.use_cache", "the KV cache is off while training")
+    conv.exact(f"{r}.model_args.trust_remote_code", "trust_remote_code")
+    resume = conv.get(f"{r}.resume_from_checkpoint")
+    if resume in (False, None):
+        conv.same(f"{r}.resume_from_checkpoint", "starts fresh")
+    elif resume in (True, "auto"):
+        conv.exact(f"{r}.resume_from_checkpoint", "auto_resume_from_checkpoints", True,
+                   "continue from the newest checkpoint in output_dir")
+    else:
+        conv.exact(f"{r}.resume_from_checkpoint", "resume_from_checkpoint", str(resume))
+
+
+def _quant(conv: Conversion) -> None:
+    q = "quant_conf"
+    if conv.get(f"{q}.quantization_type", "no-quantization") == "no-quantization":
+        conv.same(q, "no quantization")
+        return
+    conv.handled(f"{q}.quantization_type")
+    conv.exact(f"{q}.load_in_4bit", "load_in_4bit")
+    conv.exact(f"{q}.load_in_8bit", "load_in_8bit")
+
+
+def _overrides(conv: Conversion) -> None:
+    o = "overrides"
+    if conv.get(f"{o}.lr_multiplier", 1.0) == 1.0:
+        conv.same(f"{o}.lr_multiplier", "1.0: the learning rate as written")
+    else:
+        conv.drop(f"{o}.lr_multiplier", "learning-rate scaling is not a tunedeck knob yet: multiply "
+                  "learning_rate yourself")
+    if conv.get(f"{o}.lr_batch_size_scaling", "none") == "none":
+        conv.same(f"{o}.lr_batch_size_scaling", "none")
+    else:
+        conv.drop(f"{o}.lr_batch_size_scaling", "scaling the rate by the total batch is not a tunedeck knob yet")

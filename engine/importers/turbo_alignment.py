@@ -1,0 +1,238 @@
+"""turbo-alignment train JSON (sft, dpo, kto) → a tunedeck preset.
+
+Facts from turbo-alignment's config guide: a message renders as prefix_template (with ``{role}`` replaced by
+role_tag_mapping[role]) + content + suffix_template, and the rendered messages are joined; its assistant role is
+called ``bot``; only_answer_loss trains the last message only; keep_end keeps the end of a long dialogue."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .conversion import Conversion
+from .hf_args import convert_training_args
+from .source import SourceConfig
+
+REQUIRED = ("train_dataset_settings", "model_settings", "trainer_settings")
+# turbo-alignment's dataset_type → tunedeck's rl method (None: supervised).
+METHODS = {"chat": None, "pair_preferences": "dpo", "kto": "kto"}
+# turbo-alignment's DPO loss_type values that are a tunedeck rl method of their own.
+LOSS_TYPES = {"sigmoid": "dpo", "ipo": "ipo", "simpo": "simpo", "orpo": "orpo"}
+# Its role names → tunedeck's (the chat_template dataset type's roles mapping).
+ROLES = {"bot": "assistant", "user": "user", "system": "system"}
+PEFT_LORA_KEYS = {"r": "lora_r", "lora_alpha": "lora_alpha", "lora_dropout": "lora_dropout",
+                  "target_modules": "lora_target_modules"}
+
+
+def looks_like(data: dict[str, Any]) -> bool:
+    return "train_dataset_settings" in data or ("model_settings" in data and "trainer_settings" in data)
+
+
+def convert(source: SourceConfig) -> Conversion:
+    data_type = (source.data.get("train_dataset_settings") or {}).get("dataset_type", "chat") \
+        if isinstance(source.data.get("train_dataset_settings"), dict) else "chat"
+    conv = Conversion(source, f"turbo-alignment ({'sft' if data_type == 'chat' else data_type})")
+    for name in REQUIRED:
+        conv.section(name, required=True)
+    _model(conv)
+    _data(conv, "train_dataset_settings", data_type)
+    _validation(conv)
+    _trainer(conv)
+    _generation(conv)
+    _logging(conv)
+    conv.finish()
+    return conv
+
+
+def _model(conv: Conversion) -> None:
+    m = "model_settings"
+    conv.exact(f"{m}.model_path", "base_model")
+    if conv.get(f"{m}.model_type", "causal") == "causal":
+        conv.same(f"{m}.model_type", "causal language modelling is what tunedeck trains")
+    else:
+        conv.drop(f"{m}.model_type", "tunedeck trains causal language models only (no classification/reward heads)")
+    for part in ("transformers_settings", "model_kwargs"):
+        conv.exact(f"{m}.{part}.attn_implementation", "attn_implementation")
+        if conv.get(f"{m}.{part}") == {}:
+            conv.same(f"{m}.{part}", "empty: nothing to carry")
+    if conv.has(f"{m}.adapter_path"):
+        conv.approx(f"{m}.adapter_path", "lora_model_dir", conv.get(f"{m}.adapter_path"),
+                    "training continues from this LoRA adapter (is_trainable), with adapter: lora")
+        conv.preset.setdefault("adapter", "lora")
+    if conv.get(f"{m}.is_trainable", True):
+        conv.same(f"{m}.is_trainable", "the adapter is trained further")
+    if conv.get(f"{m}.resize_token_embeddings") is True:
+        conv.same(f"{m}.resize_token_embeddings", "tunedeck resizes the embeddings when tokens are added")
+    peft = conv.section(f"{m}.peft_settings")
+    name = str(peft.get("name", "LORA")).upper() if peft else None
+    if name == "LORA":
+        conv.exact(f"{m}.peft_settings.name", "adapter", "lora", "peft's LoRA, as tunedeck builds it")
+        for key, target in PEFT_LORA_KEYS.items():
+            conv.exact(f"{m}.peft_settings.{key}", target)
+        if peft.get("task_type") == "CAUSAL_LM":
+            conv.same(f"{m}.peft_settings.task_type", "a causal LM")
+    elif name:
+        conv.drop(f"{m}.peft_settings", f"{name} adapters (peft's prompt/P-/prefix tuning) are not in tunedeck yet; "
+                  "without an adapter the preset trains every weight: set adapter: lora or train it elsewhere")
+    tokens = conv.get(f"{m}.embeddings_initialization_strategy")
+    if isinstance(tokens, dict) and tokens:
+        conv.approx(f"{m}.embeddings_initialization_strategy", "tokens", list(tokens),
+                    "the tokens are added to the vocabulary; tunedeck starts their embeddings its own way, not "
+                    "from the token or phrase named for each (not yet a tunedeck knob)")
+    if conv.get("special_tokens_settings"):
+        conv.exact("special_tokens_settings", "special_tokens")
+    else:
+        conv.same("special_tokens_settings", "empty: the tokenizer's own special tokens")
+    settings = conv.section("tokenizer_settings")
+    conv.exact("tokenizer_settings.tokenizer_path", "tokenizer_config")
+    if settings == {}:
+        conv.same("tokenizer_settings", "empty: the model's own tokenizer")
+
+
+def _data(conv: Conversion, part: str, data_type: str) -> None:
+    settings = conv.section(part)
+    if not settings:
+        return
+    chat = conv.section(f"{part}.chat_settings")
+    base = f"{part}.chat_settings" if chat else part
+    method = METHODS.get(data_type, "unknown")
+    if method == "unknown":
+        conv.drop(f"{part}.dataset_type", f"'{data_type}' data trains something other than a causal LM "
+                  "(classification, reward model, ...): tunedeck trains SFT and preference methods only")
+    elif method:
+        loss = conv.get("trainer_settings.loss_settings.loss_type")
+        chosen = LOSS_TYPES.get(str(loss), method) if method == "dpo" and loss else method
+        conv.approx(f"{part}.dataset_type", "rl", chosen, f"{data_type} data trains with rl: {chosen}")
+        if loss:
+            if str(loss) in LOSS_TYPES:
+                conv.exact("trainer_settings.loss_settings.loss_type", "rl", chosen)
+            else:
+                conv.drop("trainer_settings.loss_settings", f"loss type '{loss}' is not one of tunedeck's methods")
+    else:
+        conv.same(f"{part}.dataset_type", "chat: supervised fine-tuning on conversations")
+    datasets = _sources(conv, part, method)
+    template = conv.get(f"{base}.prompt_template")
+    if isinstance(template, dict):
+        conv.approx(f"{base}.prompt_template", "chat_template", "jinja",
+                    "rendered by an equivalent Jinja template (prefix_template with {role} set from "
+                    "role_tag_mapping, the content, suffix_template, per message), in chat_template_jinja")
+        conv.preset["chat_template_jinja"] = prompt_template_jinja(template)
+    conv.exact(f"{base}.max_tokens_count", "sequence_len")
+    if conv.has(f"{base}.max_tokens_count"):
+        conv.preset["excess_length_strategy"] = "truncate"
+    if conv.get(f"{base}.keep_end"):
+        conv.drop(f"{base}.keep_end", "tunedeck truncates a long row at its end; keeping the end (cutting from the "
+                  "start) is not a tunedeck knob yet")
+    else:
+        conv.same(f"{base}.keep_end", "long dialogues are cut at the end")
+    only_answer = conv.get(f"{part}.only_answer_loss", conv.get(f"{base}.only_answer_loss"))
+    for key in (f"{part}.only_answer_loss", f"{base}.only_answer_loss"):
+        if conv.pending(key):
+            how = ("roles_to_train: [assistant] learns every bot message, not only the last one (training only "
+                   "the last message is not a tunedeck knob yet); identical for single-answer rows"
+                   if only_answer else "every message is learned")
+            roles = ["assistant"] if only_answer else ["system", "user", "assistant"]
+            conv.handled(key)
+            conv.report.add(key, "approximated" if only_answer else "exact", "datasets[].roles_to_train", how)
+            for entry in datasets:
+                entry["roles_to_train"] = roles
+    if conv.get(f"{part}.add_labels"):
+        conv.same(f"{part}.add_labels", "labels are built from the masking")
+    if datasets:
+        conv.preset["datasets"] = datasets
+
+
+def _sources(conv: Conversion, part: str, method: str | None) -> list[dict[str, Any]]:
+    sources = conv.get(f"{part}.sources")
+    if sources is None:
+        conv.problems.append(f"{conv.source.where(part)}: {part}.sources: no data sources: a dataset needs "
+                             "sources with records_path.")
+        return []
+    if not isinstance(sources, list):
+        conv.problems.append(f"{conv.source.where(part + '.sources')}: {part}.sources: expected a list of "
+                             f"sources, found {sources!r}.")
+        conv.handled(f"{part}.sources")
+        return []
+    conv.handled(f"{part}.sources")
+    out = []
+    for i, src in enumerate(sources):
+        key = f"{part}.sources.{i}"
+        if not isinstance(src, dict) or not isinstance(src.get("records_path"), str):
+            conv.problems.append(f"{conv.source.where(part + '.sources')}: {key}: a source needs records_path "
+                                 "(the JSONL file of records).")
+            continue
+        entry: dict[str, Any] = {"path": src["records_path"], "ds_type": "json"}
+        if method is None:
+            entry.update(type="chat_template", roles={ROLES[r]: [r] for r in ROLES})
+        elif method == "dpo":
+            entry.update(type="chat_template.default", field_messages="context", field_chosen="answer_w",
+                         field_rejected="answer_l", roles={ROLES[r]: [r] for r in ROLES})
+        conv.report.add(f"{key}.records_path", "exact", f"datasets[{i}].path")
+        if method == "kto":
+            conv.report.add(f"{key}.records_path", "not carried over", f"datasets[{i}].type",
+                            "turbo-alignment's KTO rows (context, answer, is_desirable) match no tunedeck "
+                            "preference dataset type yet: set datasets[].type after converting the rows")
+        rate, count = src.get("sample_rate"), src.get("num_samples")
+        if count is None and (rate is None or rate == 1):
+            conv.report.add(f"{key}.sample_rate", "exact", "(tunedeck's default)", "every record is used")
+        else:
+            conv.report.add(f"{key}.{'num_samples' if count is not None else 'sample_rate'}", "not carried over",
+                            "", "tunedeck uses every row of a source; sampling a share is not a tunedeck knob yet")
+        out.append(entry)
+    return out
+
+
+def prompt_template_jinja(template: dict[str, Any]) -> str:
+    """A Jinja chat template that renders what turbo-alignment's prompt_template renders, per message:
+    prefix_template with {role} → role_tag_mapping[role], then the content, then suffix_template."""
+    mapping = template.get("role_tag_mapping") or {}
+    tags = {ROLES.get(role, role): tag for role, tag in mapping.items()}
+    prefix = str(template.get("prefix_template", "{role}"))
+    suffix = str(template.get("suffix_template", ""))
+    before, _, after = prefix.partition("{role}")
+    tag_table = "{" + ", ".join(f"{lit(k)}: {lit(v)}" for k, v in tags.items()) + "}"
+    return (f"{{% set tags = {tag_table} %}}"
+            "{% for message in messages %}"
+            f"{{{{ {lit(before)} + tags[message['role']] + {lit(after)} + message['content'] + {lit(suffix)} }}}}"
+            "{% endfor %}"
+            f"{{% if add_generation_prompt %}}{{{{ {lit(before)} + tags['assistant'] + {lit(after)} }}}}{{% endif %}}")
+
+
+def lit(text: str) -> str:
+    """``text`` as a Jinja string literal."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _validation(conv: Conversion) -> None:
+    conv.separate_validation("val_dataset_settings")
+
+
+def _trainer(conv: Conversion) -> None:
+    convert_training_args(conv, "trainer_settings")
+    for key, why in (("trainer_settings.sync_ref_settings", "the reference model stays frozen in tunedeck"),
+                     ("trainer_settings.use_sft_model", "the reference is the starting model")):
+        conv.drop(key, why)
+
+
+def _generation(conv: Conversion) -> None:
+    gen = "cherry_pick_settings.generator_transformers_settings"
+    for name, target in (("num_beams", "inference_num_beams"), ("do_sample", "inference_do_sample"),
+                         ("max_new_tokens", "inference_max_new_tokens"),
+                         ("repetition_penalty", "inference_repetition_penalty"),
+                         ("temperature", "inference_temperature"), ("top_p", "inference_top_p"),
+                         ("top_k", "inference_top_k")):
+        conv.exact(f"{gen}.{name}", target, note="tunedeck's sample answers use the same generation settings")
+    stops = conv.get(f"{gen}.stop_strings")
+    if stops is not None:
+        conv.exact(f"{gen}.stop_strings", "inference_stop_strings", [stops] if isinstance(stops, str) else stops)
+    conv.drop("cherry_pick_settings.dataset_settings", "tunedeck's sample answers read prompts from "
+              "sample_prompts_file (one prompt a line), not a dataset")
+    conv.drop("cherry_pick_settings.metric_settings", "tunedeck reports eval loss, not these metrics")
+
+
+def _logging(conv: Conversion) -> None:
+    conv.exact("logging_settings.project_name", "wandb_project")
+    conv.exact("logging_settings.run_name", "wandb_name")
+    conv.exact("logging_settings.entity", "wandb_entity")
+    if conv.has("log_path") and "output_dir" not in conv.preset:
+        conv.approx("log_path", "output_dir", conv.get("log_path"), "where the run's files go")

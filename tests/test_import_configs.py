@@ -1,0 +1,186 @@
+"""`tunedeck import`: configs of H2O LLM Studio, SiloGen finetuning and turbo-alignment become presets, with a report
+of each key (exact / approximated / not carried over) printed and kept on top of the preset; malformed sources
+fail saying where, and nothing is written then."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _data_helpers import enc, prepare, tokenizer_for, trained_text, write_jsonl
+from _import_helpers import H2O, SILOGEN_SFT, turbo_sft, write_json
+
+from engine.cli import main
+from engine.errors import TunedeckError
+from engine.importers import import_config
+from engine.preset import Preset
+
+
+def statuses(report) -> dict[str, tuple[str, str]]:
+    return {e.source: (e.status, e.target) for e in report.entries}
+
+
+def test_turbo_alignment_sft_maps_its_keys_and_lists_the_rest(tmp_path):
+    cfg = write_json(tmp_path / "sft.json", turbo_sft("data/chat.jsonl", keep_end=True))
+    imported = import_config(cfg)
+    got = statuses(imported.report)
+    assert got["model_settings.model_path"] == ("exact", "base_model")
+    assert got["trainer_settings.per_device_train_batch_size"] == ("exact", "micro_batch_size")
+    assert got["train_dataset_settings.prompt_template"] == ("approximated", "chat_template")
+    assert got["train_dataset_settings.only_answer_loss"][0] == "approximated"
+    assert got["train_dataset_settings.keep_end"][0] == "not carried over"
+    assert got["trainer_settings.no_cuda"][0] == "not carried over"
+    p = imported.preset
+    assert (p["micro_batch_size"], p["gradient_accumulation_steps"], p["adapter"], p["lora_r"]) == (2, 3, "lora", 4)
+    assert p["datasets"][0]["roles"]["assistant"] == ["bot"]
+    assert p["tokens"] == ["<RS>", "</RS>", "<bot>", "<user>"]
+
+
+def test_every_source_key_is_in_the_report(tmp_path):
+    """Nothing dropped in silence: each leaf key of the source is reported (sources are one entry per field)."""
+    data = turbo_sft("data/chat.jsonl")
+    data["trainer_settings"]["some_future_flag"] = 3
+    data["brand_new_section"] = {"x": 1}
+    got = statuses(import_config(write_json(tmp_path / "sft.json", data)).report)
+    assert got["trainer_settings.some_future_flag"] == ("not carried over", "")
+    assert got["brand_new_section.x"] == ("not carried over", "")
+
+
+def test_silogen_sft_imports_and_validates(tmp_path, tiny_model_dir):
+    data = write_jsonl(tmp_path / "chat.jsonl", [{"messages": [{"role": "user", "content": "hi"},
+                                                               {"role": "assistant", "content": "hello"}]}] * 4)
+    src = tmp_path / "sft.yaml"
+    src.write_text(SILOGEN_SFT.format(data=data, out=tmp_path / "out", model=tiny_model_dir))
+    imported = import_config(src)
+    got = statuses(imported.report)
+    assert got["data_conf.chat_template_name"] == ("exact", "chat_template")
+    assert got["batchsize_conf.total_train_batch_size"] == ("approximated", "gradient_accumulation_steps")
+    assert got["training_args.optim"][0] == "not carried over"  # rmsprop: no tunedeck optimizer of that name
+    assert got["tracking"][0] == "not carried over"
+    p = imported.preset
+    assert (p["micro_batch_size"], p["gradient_accumulation_steps"], p["val_set_size"]) == (4, 3, 0.1)
+    assert (p["chat_template"], p["sequence_len"], p["lora_target_modules"]) == ("chatml", 128, ["q_proj", "v_proj"])
+    preset = Preset(imported.text, tmp_path / "out.yaml")
+    assert preset.errors == []
+
+
+def test_silogen_dpo_is_detected_by_its_arguments(tmp_path):
+    src = tmp_path / "dpo.yaml"
+    src.write_text(SILOGEN_SFT.format(data="p.jsonl", out="o", model="m").replace(
+        "  optim: rmsprop\n", "  beta: 0.2\n  max_prompt_length: 64\n"))
+    imported = import_config(src)
+    assert imported.report.tool == "SiloGen finetuning (dpo)"
+    assert (imported.preset["rl"], imported.preset["rl_beta"], imported.preset["max_prompt_len"]) == ("dpo", 0.2, 64)
+    assert statuses(imported.report)["data_conf.training_data.datasets.0"][0] == "not carried over"
+
+
+def test_h2o_experiment_maps_precision_schedule_and_evaluation(tmp_path):
+    src = tmp_path / "cfg.yaml"
+    src.write_text(H2O.format(model="org/model"))
+    imported = import_config(src)
+    p = imported.preset
+    assert (p["base_model"], p["micro_batch_size"], p["gradient_accumulation_steps"]) == ("org/model", 3, 2)
+    assert (p["optimizer"], p["lr_scheduler"], p["warmup_ratio"], p["evals_per_epoch"]) == (
+        "adamw_torch", "cosine", 0.25, 2)
+    assert (p["bf16"], p["adapter"], p["lora_target_linear"], p["save_strategy"]) == (True, "lora", True, "best")
+    assert (p["max_grad_norm"], p["val_set_size"], p["seed"], p["gpus_per_node"]) == (0.0, 0.02, 7, 2)
+    got = statuses(imported.report)
+    assert got["dataset.train_dataframe"][0] == "not carried over"
+    assert got["training.drop_last_batch"][0] == "not carried over"
+
+
+def test_cli_writes_the_preset_with_the_report_on_top(tmp_path, capsys):
+    src = write_json(tmp_path / "sft.json", turbo_sft("data/chat.jsonl"))
+    out = tmp_path / "preset.yaml"
+    assert main(["import", str(src), "-o", str(out)]) == 0
+    text = out.read_text()
+    assert text.startswith(f"# Imported from {src} (turbo-alignment (sft)):")
+    assert "#   model_settings.model_path → base_model\n" in text
+    assert "exact" in capsys.readouterr().out
+    assert Preset(text, out).get("base_model") == "models/tiny"
+
+
+def test_cli_never_overwrites_an_existing_preset_unless_forced(tmp_path, capsys):
+    src = write_json(tmp_path / "sft.json", turbo_sft("data/chat.jsonl"))
+    out = tmp_path / "preset.yaml"
+    out.write_text("mine: true\n")
+    assert main(["import", str(src), "-o", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert out.read_text() == "mine: true\n"
+    assert main(["import", str(src), "-o", str(out), "--force"]) == 0
+    assert out.read_text().startswith("# Imported from")
+
+
+@pytest.mark.parametrize(("name", "text", "where", "what"), [
+    ("broken.json", '{\n  "train_dataset_settings": {\n    "sources": [}\n}', ":3:", "not valid JSON"),
+    ("broken.yaml", "data_conf:\n  training_data: [a\nrun_conf: {}\n", ":3:", "not valid YAML"),
+    ("other.yaml", "foo: 1\nbar: 2\n", ":1:", "not a config tunedeck can import"),
+])
+def test_malformed_sources_say_where_and_write_nothing(tmp_path, capsys, name, text, where, what):
+    src = tmp_path / name
+    src.write_text(text)
+    out = tmp_path / "out.yaml"
+    assert main(["import", str(src), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    flat, flat_src = err.replace("\n", ""), str(src)
+    assert f"{flat_src}{where}" in flat and what.replace(" ", "") in flat.replace(" ", "")
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_wrong_types_and_missing_sections_are_reported_at_their_lines(tmp_path):
+    data = turbo_sft("data/chat.jsonl")
+    data["trainer_settings"]["learning_rate"] = "fast"
+    del data["model_settings"]
+    src = write_json(tmp_path / "bad.json", data)
+    with pytest.raises(TunedeckError) as caught:
+        import_config(src)
+    message = str(caught.value)
+    line = next(i for i, ln in enumerate(src.read_text().splitlines(), 1) if '"learning_rate"' in ln)
+    assert f"{src}:{line}: trainer_settings.learning_rate: 'fast' cannot become learning_rate" in message
+    assert "model_settings: this section is required and missing" in message
+    assert "nothing was written" in message
+
+
+def test_h2o_missing_training_section_is_an_error(tmp_path):
+    src = tmp_path / "cfg.yaml"
+    src.write_text("llm_backbone: org/model\ndataset:\n    train_dataframe: x.csv\n")
+    with pytest.raises(TunedeckError, match="training: this section is required and missing"):
+        import_config(src)
+
+
+def test_turbo_alignment_rows_render_with_its_prefix_and_suffix(tmp_path, tiny_model_dir):
+    """turbo-alignment's own data (role "bot") through the imported preset: each message is
+    <RS> + tag + content + </RS> (its documented rendering), and only the bot's contents are learned."""
+    conv = [{"role": "user", "content": "hi"}, {"role": "bot", "content": "Hello there"},
+            {"role": "user", "content": "how are you"}, {"role": "bot", "content": "I am fine"}]
+    data = write_jsonl(tmp_path / "chat.jsonl", [{"id": "0", "messages": conv}])
+    src = write_json(tmp_path / "sft.json", turbo_sft(str(data), model=str(tiny_model_dir)))
+    out = tmp_path / "preset.yaml"
+    assert main(["import", str(src), "-o", str(out)]) == 0
+    preset = Preset(out.read_text(), out)
+    assert preset.errors == []
+    cfg = preset.config
+    rows = prepare(cfg, use_cache=False).rows
+    ids, labels = rows["input_ids"][0], rows["labels"][0]
+    tok = tokenizer_for(cfg)
+    tags = {"user": "<user>", "bot": "<bot>"}
+    expected_ids: list[int] = []
+    expected_labels: list[int] = []
+    for m in conv:
+        for text, learned in (("<RS>" + tags[m["role"]], False), (m["content"], m["role"] == "bot"), ("</RS>", False)):
+            part = enc(tok, text)
+            expected_ids += part
+            expected_labels += part if learned else [-100] * len(part)
+    assert ids == expected_ids
+    assert labels == expected_labels
+    assert trained_text(tok, ids, labels) == ["Hello there", "I am fine"]
+    assert all(len(enc(tok, t)) == 1 for t in ("<RS>", "</RS>", "<bot>", "<user>"))  # added as whole tokens
+
+
+def test_report_lines_group_by_status(tmp_path):
+    imported = import_config(write_json(tmp_path / "sft.json", turbo_sft("d.jsonl", keep_end=True)))
+    lines = imported.report.lines()
+    heads = [ln for ln in lines if not ln.startswith(" ")]
+    assert heads[1:] == ["Exact:", "Approximated (how, and why):", "Not carried over (why):"]
+    assert json.loads(json.dumps(imported.preset))  # plain values only
