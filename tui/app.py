@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
@@ -24,6 +24,9 @@ from .palette import EditorCommands
 from .screens.confirm import ConfirmUnsaved
 from .screens.editor import EditorScreen
 from .screens.open import Choice, OpenScreen
+
+if TYPE_CHECKING:
+    from engine.runs.output_dir import LaunchQuestion, StartRequest
 from .state import EditorState, new_preset
 
 
@@ -172,15 +175,44 @@ class TunedeckApp(App[int]):
         self.launch_worker(state.path)
 
     @work(thread=True, exclusive=True, group="launch")
-    def launch_worker(self, path: Path) -> None:
+    def launch_worker(self, path: Path, start: StartRequest | None = None) -> None:
+        """Start the run. Without ``start`` (a plain F5) it first asks when the output_dir already holds a run's
+        results: a checkpoint to resume, a final model, another preset's checkpoints or a live run."""
+        from engine.preset import load_config
         from engine.runs.launch import launch
+        from engine.runs.output_dir import StartRequest, question_before_launch
 
         try:
-            handle = launch(path)
+            if start is None:
+                question = question_before_launch(load_config(path), path)
+                if question is not None:
+                    self.call_from_thread(self._ask_about_output, path, question)
+                    return
+            handle = launch(path, start=start or StartRequest())
         except TunedeckError as err:
             self.call_from_thread(self.notify, str(err), title="Not launched", severity="error", timeout=15)
             return
+        if handle.plan is not None and handle.plan.skipped:
+            self.call_from_thread(self.notify, "Skipped " + "; ".join(handle.plan.skipped), title="Resume",
+                                  severity="warning", timeout=15)
         self.call_from_thread(self.show_run, handle.run_dir)
+
+    def _ask_about_output(self, path: Path, question: LaunchQuestion) -> None:
+        from engine.runs.output_dir import StartRequest
+
+        from .screens.launch_choice import LaunchChoice
+
+        requests = {
+            "resume": StartRequest(overwrite=question.existing.final_model, must_resume=True),
+            "overwrite": StartRequest(overwrite=True),
+            "fresh": StartRequest(fresh=True),
+        }
+
+        def chosen(choice: str | None) -> None:
+            if choice in requests:
+                self.launch_worker(path, requests[choice])
+
+        self.push_screen(LaunchChoice(question), chosen)
 
     def show_run(self, run_dir: Path) -> None:
         try:

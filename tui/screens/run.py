@@ -185,6 +185,9 @@ class RunScreen(Screen[None]):
         started = format_started(state.get("started_at"))
         if started:
             parts.append(started)
+        resumed = self.view.resumed_from_step or state.get("resumed_from_step")
+        if resumed:
+            parts.append(f"resumed from step {resumed}")
         self.query_one("#title", Static).update(" · ".join(parts))
 
     def _show_metrics(self) -> None:
@@ -214,7 +217,8 @@ class RunScreen(Screen[None]):
         elif self.view.ended_as == "stopped" or self.status == "stopped":
             text = f"[yellow]■ stopped at step {self.view.step}[/]"
             if result.get("checkpoint"):
-                text += f" — checkpoint [b]{escape(str(result['checkpoint']))}[/] (resume_from_checkpoint continues it)"
+                text += (f" — checkpoint [b]{escape(str(result['checkpoint']))}[/] (launch the preset again, or "
+                         "r in the runs list, to resume from it)")
             elif self.why:  # stopped by force before the trainer could write its final event
                 text += f" — {escape(self.why)}"
         outcome.update(text)

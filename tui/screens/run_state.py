@@ -59,6 +59,7 @@ class RunView:
     eval_losses: list[tuple[int, float]] = field(default_factory=list)
     checkpoints: list[tuple[int, str]] = field(default_factory=list)
     ended_as: str | None = None  # "finished" | "stopped" | "failed" once a terminal event arrived
+    resumed_from_step: int | None = None  # the checkpoint's step when the run resumed one
     error: dict[str, Any] | None = None
     result: dict[str, Any] | None = None  # the finished/stopped event
 
@@ -69,6 +70,7 @@ class RunView:
             self.started_time = _num(event.get("time"))
             self.total_steps = event.get("total_steps") or self.total_steps
             self.num_epochs = _num(event.get("num_epochs"))
+            self.resumed_from_step = int(event.get("resumed_from_step") or 0) or None
         elif kind == "step":
             self.step = int(event.get("step") or self.step)
             self.total_steps = event.get("total_steps") or self.total_steps

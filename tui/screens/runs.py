@@ -17,6 +17,7 @@ from tui.screens.run_state import format_number
 from tui.screens.runs_summary import UNREADABLE, RunLister, RunSummary
 
 COLUMNS = ("id", "status", "step", "loss", "started", "preset")
+RESUMABLE = ("stopped", "failed")
 STATUS_STYLE = {"running": "cyan", "starting": "cyan", "finished": "green", "stopped": "yellow", "failed": "red",
                 UNREADABLE: "bold red"}
 
@@ -25,6 +26,8 @@ def run_row(info: RunSummary) -> tuple[Text | str, ...]:
     """One table row."""
     total = f"/{info.total_steps}" if info.total_steps else ""
     step = f"{info.step if info.step is not None else '–'}{total}"
+    if info.resumed_from_step:
+        step += f" (from {info.resumed_from_step})"
     started = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.started_at)) if info.started_at else "–"
     preset = Path(str(info.preset)).name if info.preset else str(info.run_dir) if info.problem else "–"
     status = Text(info.status, style=STATUS_STYLE.get(info.status, ""))
@@ -38,6 +41,7 @@ class RunsScreen(Screen[None]):
     AUTO_FOCUS = "#runs"
     BINDINGS = [
         Binding("enter", "attach", "Attach"),
+        Binding("r", "resume", "Resume"),
         Binding("f5,ctrl+r", "reload", "Refresh"),
         Binding("escape,b", "back", "Back"),
     ]
@@ -50,7 +54,7 @@ class RunsScreen(Screen[None]):
         self._lister = RunLister(scan)
 
     def compose(self) -> ComposeResult:
-        yield Static("[b]Runs[/b]  [dim]newest first · Enter attaches (live or finished)[/]", id="runs-title")
+        yield Static("[b]Runs[/b]  [dim]newest first · Enter attaches · r resumes a stopped or failed run[/]", id="runs-title")
         table: DataTable[Any] = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
         for name in COLUMNS:
             table.add_column(name, key=name)
@@ -105,12 +109,46 @@ class RunsScreen(Screen[None]):
         unreadable = self.query_one("#runs-unreadable", Static)
         unreadable.display = bool(problems)
         unreadable.update(Text("\n".join(f"unreadable: {p}" for p in problems), style="red"))
+        self.refresh_bindings()  # Resume follows the selected run's status
 
     def selected_run_dir(self) -> Path | None:
         table = self.query_one(DataTable)
         if not self.runs or table.cursor_row is None or not 0 <= table.cursor_row < len(self.runs):
             return None
         return Path(self.runs[table.cursor_row].run_dir)
+
+    def selected_run(self) -> RunSummary | None:
+        run_dir = self.selected_run_dir()
+        return next((r for r in self.runs if Path(r.run_dir) == run_dir), None) if run_dir else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resume":  # shown (and allowed) only on a stopped or failed run
+            run = self.selected_run()
+            return run is not None and run.status in RESUMABLE
+        return True
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
+
+    def action_resume(self) -> None:
+        run = self.selected_run()
+        if run is not None and run.status in RESUMABLE:
+            self.notify(f"Resuming {run.run_id}…", timeout=3)
+            self._resume_in_thread(Path(run.run_dir))
+
+    @work(thread=True, exclusive=True, group="resume")
+    def _resume_in_thread(self, run_dir: Path) -> None:
+        # Launching reads the output_dir and starts processes: never on the UI thread.
+        from engine.errors import TunedeckError
+        from engine.runs.launch import resume_run
+        from tui.screens.run import RunScreen
+
+        try:
+            handle = resume_run(run_dir)
+        except TunedeckError as err:
+            self.app.call_from_thread(self.notify, str(err), title="Not resumed", severity="error", timeout=15)
+            return
+        self.app.call_from_thread(self.app.push_screen, RunScreen(handle.run_dir))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

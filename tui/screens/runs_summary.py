@@ -31,6 +31,7 @@ class RunSummary:
     started_at: float | None = None
     preset: str | None = None
     problem: str | None = None  # why the run is UNREADABLE: its folder and what is wrong
+    resumed_from_step: int | None = None  # the checkpoint's step when the run resumed one
 
 
 def _json_lines(raw: bytes) -> list[dict[str, Any]]:
@@ -64,6 +65,8 @@ def summarize(run_dir: Path) -> RunSummary:
                          started_at=state.get("started_at"), preset=state.get("preset"))
     if first and first.get("event") == "start":
         summary.total_steps = first.get("total_steps")
+        summary.resumed_from_step = first.get("resumed_from_step") or None
+    summary.resumed_from_step = summary.resumed_from_step or state.get("resumed_from_step")  # the launcher's word
     ended_as = None
     for event in recent:
         kind = event.get("event")
