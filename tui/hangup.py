@@ -40,7 +40,7 @@ def save_unsaved(state: Any) -> Path | None:
     """Write an editor state's YAML to its recovery file (atomic); None when nothing was unsaved or it failed."""
     if state is None or not state.dirty:
         return None
-    from engine.preset.atomic import atomic_write_text
+    from engine.atomic import atomic_write_text
 
     target = recovery_path(state.path)
     try:

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from engine.errors import TunedeckError
-    from engine.preset.atomic import atomic_write_text
+    from engine.atomic import atomic_write_text
 
     out = Path(args.out)
     if out.is_dir():

@@ -66,25 +66,16 @@ def print_warnings(console, s: dict) -> None:  # type: ignore[no-untyped-def]
 
 
 def export_jsonl(rows, path: str) -> int:
-    """One JSON line per row, written atomically (temp file beside it, fsync, rename)."""
+    """One JSON line per row, written atomically (engine.atomic: temp file beside it, fsync, rename)."""
     import json
     import os
-    import tempfile
 
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".jsonl", dir=folder)
+    from engine.atomic import atomic_open
+
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     count = 0
-    try:
-        with os.fdopen(fd, "w") as f:
-            for ids, labels in zip(rows["input_ids"], rows["labels"]):
-                f.write(json.dumps({"input_ids": ids, "labels": labels}, separators=(",", ":")) + "\n")
-                count += 1
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path) as f:
+        for line in export_lines(rows):
+            f.write(json.dumps(line, separators=(",", ":"), ensure_ascii=False) + "\n")
+            count += 1
     return count

@@ -9,12 +9,12 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
+from engine.atomic import atomic_write_text
 from engine.errors import TunedeckError
 from engine.knobs.config import Config
 from engine.knobs.problems import Problem
 from engine.knobs.registry import get_knob
 
-from .atomic import atomic_write_text
 from .edit import CoercionError, Removed, coerce, dataset_entry, delete, put
 from .unknown_keys import dataset_names, top_level_names
 from .validate import Checked, check_document

@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from engine.atomic import atomic_write_text
 from engine.errors import TunedeckError
 from engine.runs import space
 
@@ -106,13 +107,7 @@ def read_events(run_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 
 def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, default=str)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, indent=2, default=str))
 
 
 class UnreadableState(TunedeckError):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.atomic import atomic_write_text
 from engine.errors import TunedeckError
 from engine.paths import resolve_path
 from engine.runs import folder
@@ -118,15 +119,6 @@ def output_dir_of(cfg: Config) -> Path:
     return Path(os.path.expanduser(cfg.output_dir)).absolute()
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 # --- the run folder and the process --------------------------------------------------------------------------
 
 def new_run_id(preset_path: str | os.PathLike[str]) -> str:
@@ -190,8 +182,8 @@ def launch(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (), *
                                 "Point output_dir at a folder you can write to.") from err
         try:
             cmd = build_command(cfg, run_dir, preset_path=preset_path)
-            _write_text_atomic(run_dir / folder.PRESET_FILE, resolved.text)
-            _write_text_atomic(run_dir / folder.COMMAND_FILE, format_command(cmd) + "\n")
+            atomic_write_text(run_dir / folder.PRESET_FILE, resolved.text)
+            atomic_write_text(run_dir / folder.COMMAND_FILE, format_command(cmd) + "\n")
             folder.update_state(
                 run_dir, run_id=run_dir.name, status="starting", pid=None, pgid=None, started_at=time.time(),
                 ended_at=None, preset=str(preset_path.absolute()), overrides=list(overrides), output_dir=str(out),
