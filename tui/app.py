@@ -64,10 +64,16 @@ class TunedeckApp(App[int]):
         return editors[-1] if editors else None
 
     def open_path(self, path: Path | None) -> bool:
-        from engine.preset import load_preset
+        from engine.importers import import_if_foreign
+        from engine.preset import Preset, load_preset
 
+        imported = None
         try:
-            preset = load_preset(path) if path is not None else new_preset()
+            imported = import_if_foreign(path) if path is not None else None
+            if imported is not None:  # another tool's config: a new, unsaved preset with the report on top
+                preset, path = Preset(imported.text, None), None
+            else:
+                preset = load_preset(path) if path is not None else new_preset()
         except TunedeckError as err:
             self.notify(str(err), title="Cannot open", severity="error", timeout=10)
             self.push_screen(OpenScreen(can_cancel=self.editor is not None, folder=self.presets_dir), self._opened)
@@ -80,6 +86,10 @@ class TunedeckApp(App[int]):
                         severity="warning", timeout=20)
         if path is None:
             state.dirty = True  # a new preset exists only in memory until saved
+        if imported is not None:
+            self.notify("\n".join(imported.report.lines()[:1] + [
+                "Each key's fate is in the comment block at the top of the preset (F3). Save it with F2."]),
+                title="Imported: new, unsaved preset", severity="warning", timeout=30)
         if self.editor is not None:
             while self.screen is not self.editor:
                 self.pop_screen()

@@ -3,6 +3,6 @@ presets, with a report of what was carried over exactly, approximated, or not ca
 
 ``import_config(path) -> Imported``: the preset text (report as a comment block on top) and the report."""
 
-from .convert import Imported, import_config
+from .convert import Imported, import_config, import_if_foreign
 
-__all__ = ["Imported", "import_config"]
+__all__ = ["Imported", "import_config", "import_if_foreign"]

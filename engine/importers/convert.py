@@ -41,3 +41,21 @@ def render(conv: Conversion) -> str:
     stream = io.StringIO()
     make_yaml().dump(ordered, stream)
     return conv.report.comment_block() + "\n" + stream.getvalue()
+
+
+def import_if_foreign(path: str | Path) -> Imported | None:
+    """The import of ``path`` when it is another tool's config (the editor opens it as a new, unsaved preset);
+    None for a preset or anything that is not such a config (it then opens, or fails, as a preset)."""
+    from engine.errors import TunedeckError
+
+    try:
+        source = read_source(path)
+    except TunedeckError:
+        return None
+    try:
+        convert = detect(source)
+    except TunedeckError:
+        return None
+    conv = convert(source)
+    assert isinstance(conv, Conversion)
+    return Imported(render(conv), conv.report, conv.preset)
