@@ -74,6 +74,7 @@ class TunedeckApp(App[int]):
                 preset, path = Preset(imported.text, None), None
             else:
                 preset = load_preset(path) if path is not None else new_preset()
+            preset.require_mapping()  # a list or a text has no knobs to edit: the open screen says why
         except TunedeckError as err:
             self.notify(str(err), title="Cannot open", severity="error", timeout=10)
             self.push_screen(OpenScreen(can_cancel=self.editor is not None, folder=self.presets_dir), self._opened)

@@ -16,6 +16,7 @@ from engine.knobs.problems import Problem
 from engine.knobs.registry import get_knob
 
 from .edit import CoercionError, Removed, coerce, dataset_entry, delete, put
+from .limits import MAX_PRESET_BYTES, check_size
 from .unknown_keys import dataset_names, top_level_names
 from .validate import Checked, check_document
 from .yamlio import dump_plain, indent_candidates, make_yaml, merge_lines, parse, to_plain
@@ -133,11 +134,18 @@ class Preset:
 
     # -------------------------------------------------------------- editing
 
+    def require_mapping(self) -> None:
+        """Raise TunedeckError (validate's own message) when the file is a list, a number or a text instead of
+        key: value lines: there is no knob in it to show, edit or set."""
+        if not isinstance(self.doc, dict):
+            raise TunedeckError(" ".join(format_problem(p) for p in self.errors))
+
     def set(self, path: str, value: Any) -> None:
         """Set a knob, typed by the registry when the value fits (else stored as given and reported).
 
         ``None`` removes the key. ``datasets.N.key`` creates ``datasets[N]`` when N is the next index.
         """
+        self.require_mapping()
         if value is None:
             self.unset(path)
             return
@@ -164,6 +172,7 @@ class Preset:
 
     def unset(self, path: str) -> None:
         """Remove a key from the file (the knob falls back to its default); ``datasets.N`` removes an entry."""
+        self.require_mapping()
         parts = path.split(".")
         if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdigit():
             entry = dataset_entry(self.doc, self._spelling("datasets"), int(parts[1]), create=False)
@@ -284,7 +293,8 @@ def load_preset(path: str | os.PathLike[str]) -> Preset:
     p = Path(path)
     try:
         with open(p, encoding="utf-8", newline="") as handle:  # keep \r\n as it is: saves change only edits
-            text = handle.read()
+            check_size(os.fstat(handle.fileno()).st_size, str(p))
+            text = handle.read(MAX_PRESET_BYTES + 1)  # a device or a growing file is cut off, then refused
     except FileNotFoundError:
         raise TunedeckError(f"{p}: no such preset file. Check the path, or create one with `tunedeck new {p}`.") from None
     except IsADirectoryError:

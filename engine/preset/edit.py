@@ -17,6 +17,7 @@ from engine.errors import TunedeckError
 from engine.knobs.base import KnobInfo, Section
 from engine.knobs.registry import top_level_knobs
 
+from .limits import structure_problem
 from .yamlio import make_yaml, to_plain
 
 _NULLS = ("", "~", "null", "Null", "NULL")
@@ -36,9 +37,11 @@ def parse_scalar(text: str) -> Any:
     if text.strip() in _NULLS:
         return None
     try:
-        return make_yaml().load(text)
-    except Exception:  # not YAML: keep it as the text it is
+        value = make_yaml().load(text)
+    except Exception:  # not YAML (or nested past the parser's recursion): keep it as the text it is
         return text
+    # Aliases that never end (&a [*a]) or nest too deep are no value a knob takes: the text, refused by its type.
+    return text if structure_problem(value) else value
 
 
 def coerce(knob: KnobInfo, value: Any) -> Any:

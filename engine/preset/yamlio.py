@@ -19,6 +19,9 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from engine.errors import TunedeckError
 
+from .limits import check_directives, check_size, check_structure
+from .scanner import LinearCommentScanner
+
 _KEY_LINE = re.compile(r"^( *)(?!- )[^\s#][^:#]*:\s*(#.*)?$")  # "key:" with its value on the next lines
 _SEQ_LINE = re.compile(r"^( *)- ")
 
@@ -50,6 +53,7 @@ def detect_indent(text: str) -> tuple[int, int, int]:
 
 def make_yaml(text: str = "", indent: tuple[int, int, int] | None = None) -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Scanner = LinearCommentScanner
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap long values
     mapping, sequence, offset = indent or detect_indent(text)
@@ -67,9 +71,12 @@ def indent_candidates(text: str) -> list[tuple[int, int, int]]:
 
 
 def parse(text: str, file: str | None = None) -> Any:
-    """Parse YAML text; a syntax error becomes a TunedeckError naming file:line and what to fix."""
+    """Parse YAML text; a syntax error, or a file past the bounds in :mod:`.limits`, becomes a TunedeckError
+    naming file:line and what to fix."""
+    check_size(len(text.encode("utf-8", "surrogatepass")), file)
+    check_directives(text, file)
     try:
-        return make_yaml(text).load(text)
+        doc = make_yaml(text).load(text)
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -78,6 +85,11 @@ def parse(text: str, file: str | None = None) -> Any:
         raise TunedeckError(f"{where}: the preset is not valid YAML ({what}). {_fix_for(what)}") from None
     except YAMLError as err:
         raise TunedeckError(f"{file or '<preset>'}: the preset is not valid YAML ({err}). Fix the file and try again.") from None
+    except RecursionError:  # the parser recurses once per level of [[[…]]]: far past any preset's depth
+        raise TunedeckError(f"{file or '<preset>'}: lists and maps are nested too deeply to read. Write the values "
+                            "out plainly (a preset nests a few levels), then try again.") from None
+    check_structure(doc, file)
+    return doc
 
 
 def _fix_for(problem: str) -> str:
