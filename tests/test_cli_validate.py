@@ -75,10 +75,11 @@ def test_new_copies_the_demo_and_refuses_to_overwrite(tmp_path: Path) -> None:
     # paths still reach the bundled model and data from the new folder
     assert (out.parent / preset.get("base_model")).resolve() == (demo.parent / "tiny" / "model").resolve()
     assert Path(preset.get("datasets.0.path")).is_file() or (out.parent / preset.get("datasets.0.path")).is_file()
-    # everything else is the demo, comments included
+    # everything else is the demo, comments included, but for an output_dir of its own
     copied, original = out.read_text().splitlines(), demo.read_text().splitlines()
     assert len(copied) == len(original)
-    assert sum(a != b for a, b in zip(copied, original)) == 2
+    assert sum(a != b for a, b in zip(copied, original)) == 3
+    assert preset.get("output_dir") == "./outputs/mine"
 
     out.write_text("mine\n")
     result = run_cli("new", str(out), cwd=tmp_path)
@@ -92,7 +93,10 @@ def test_new_from_another_preset(tmp_path: Path) -> None:
     src = write(tmp_path)
     out = tmp_path / "copy.yaml"
     assert main(["new", str(out), "--from", str(src)]) == 0
-    assert out.read_text() == COMMENTED
+    copied, original = out.read_text().splitlines(), COMMENTED.splitlines()
+    assert [a for a in copied if not a.startswith("output_dir:")] == [
+        b for b in original if not b.startswith("output_dir:")]
+    assert load_preset(out).get("output_dir") == "./outputs/copy"  # its own, not the source's
 
 
 def test_new_without_a_demo_writes_a_minimal_preset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

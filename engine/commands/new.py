@@ -48,8 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "new", help="create a preset from a working example (or from another preset)",
         description="Write a new preset to OUT: a copy of --from PRESET (default: the bundled CPU demo), with "
-        "relative data and model paths adjusted so they still work from OUT's folder. Refuses to overwrite "
-        "an existing OUT unless --force is given.",
+        "relative data and model paths adjusted so they still work from OUT's folder, and an output_dir of its own "
+        "(./outputs/<OUT's name>). Refuses to overwrite an existing OUT unless --force is given.",
     )
     parser.add_argument("out", metavar="OUT", help="the preset file to create")
     parser.add_argument("--from", dest="source", metavar="PRESET", help="the preset to copy")
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     preset.save(out, draft=True)
     note = f"; adjusted {', '.join(moved)} to work from {out.parent}" if moved else ""
-    console.print(f"wrote {out} (copied from {source}{note}).")
+    console.print(f"wrote {out} (copied from {source}{note}); its runs go to output_dir {preset.get('output_dir')}.")
     if not preset.ok:
         console.print(f"[yellow]{out} has problems: run `tunedeck validate {out}` to see them.[/]")
     return 0
@@ -100,9 +100,18 @@ def new_preset(out: Path, source: Path | None) -> tuple[Preset, list[str]]:
     from engine.preset import Preset, load_preset
 
     if source is None:
-        return Preset(MINIMAL, None), []
-    preset = load_preset(source)
-    return preset, _rebase_paths(preset, source, out)
+        preset, moved = Preset(MINIMAL, None), []
+    else:
+        preset = load_preset(source)
+        moved = _rebase_paths(preset, source, out)
+    # Its own folder: a copy keeping its source's output_dir would resume, refuse or overwrite that preset's runs.
+    preset.set("output_dir", f"./outputs/{own_output_name(out)}")
+    return preset, moved
+
+
+def own_output_name(out: Path) -> str:
+    """OUT's file name without the extension, in characters safe for a folder name."""
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in out.stem).strip(".") or "run"
 
 
 def _rebase_paths(preset, source, out) -> list[str]:  # type: ignore[no-untyped-def]

@@ -60,7 +60,9 @@ class EvaluationKnobs(BaseModel):
         "./model-out", section=S, basic=True,
         summary="Folder for checkpoints, the final model or adapter, and tunedeck's run folders.",
         what="Where everything a run writes lands: checkpoints, the final weights or adapter, the tokenizer, "
-        "and tunedeck's run folders (under runs/).",
+        "and tunedeck's run folders (under runs/). Relaunching resumes this preset's checkpoints there; a "
+        "finished model, another preset's checkpoints or a live run are never overwritten without asking "
+        "(--fresh trains in output_dir-2 instead).",
         cost="Disk space: a full 8B checkpoint with optimizer state is tens of GB; an adapter checkpoint is "
         "tens of MB.",
         typical="./outputs/<preset-name>.",
@@ -142,9 +144,11 @@ class EvaluationKnobs(BaseModel):
     )
     auto_resume_from_checkpoints: bool = knob(
         False, section=S,
-        summary="Resume from the newest checkpoint in output_dir when one exists.",
-        what="When output_dir already holds checkpoints, continue from the newest instead of starting over; "
-        "handy on machines that get pre-empted.",
+        summary="Resume from the newest complete checkpoint in output_dir when one exists.",
+        what="When output_dir already holds checkpoints, continue from the newest complete one (a half-written "
+        "one is skipped) instead of starting over; handy on machines that get pre-empted. tunedeck's own launches "
+        "do this whatever the knob says when the checkpoints are this preset's (`train` says so, the editor asks), "
+        "and refuse to start over on top of them; the knob matters for the trainer started by other means.",
         cost="None; but a changed preset resumed onto old checkpoints can fail or mix settings.",
         typical="false; true on spot or pre-emptible machines.",
         interacts=("resume_from_checkpoint", "output_dir", "saves_per_epoch"),
