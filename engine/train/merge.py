@@ -20,13 +20,16 @@ DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
 def find_adapter(source: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
-    """(adapter folder, the run's preset as a dict or {}) for an adapter folder, an output_dir or a run folder."""
+    """(adapter folder, the run's output_dir and trust_remote_code, or {}) for an adapter folder, an output_dir or a
+    run folder."""
     path = Path(source).expanduser().resolve()
     preset: dict[str, Any] = {}
     if (path / folder.PRESET_FILE).is_file():  # a run folder: its finished event says where the adapter went
-        from ruamel.yaml import YAML
+        from engine.preset import load_preset
 
-        preset = YAML(typ="safe").load((path / folder.PRESET_FILE).read_text(encoding="utf-8")) or {}
+        # Read as every preset is (round-trip): a tag (!custom) or a key tunedeck does not know is just kept.
+        run_preset = load_preset(path / folder.PRESET_FILE)
+        preset = {key: run_preset.get(key) for key in ("output_dir", "trust_remote_code")}
         finished = [e for e in folder.read_events(path) if e.get("event") == "finished"]
         if finished and finished[-1].get("adapter_dir"):
             path = Path(finished[-1]["adapter_dir"])
