@@ -43,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
 
 def summary_line(s: dict) -> str:
     """The data totals in one line: rows kept, every row dropped and why, tokens and trained tokens."""
+    if s.get("preference"):
+        from engine.commands.preference_export import preference_summary
+        return preference_summary(s)
     parts = [f"{s['rows']} rows ({s['train_rows']} train, {s['eval_rows']} eval)",
              (f"dropped: {s['empty_text']} with empty text, {s['too_short']} shorter than min_sample_len "
               f"({s['min_sample_len']} tokens), {s['dropped']} longer than sequence_len, "
@@ -63,6 +66,16 @@ def print_warnings(console, s: dict) -> None:  # type: ignore[no-untyped-def]
 
     for warning in s.get("warnings", []):
         console.print(Text(f"warning: {warning}", style="yellow"))
+
+
+def export_lines(rows):  # type: ignore[no-untyped-def]
+    """SFT rows: input_ids and labels; preference rows: their rendered strings and token ids."""
+    if "input_ids" not in rows.column_names:
+        from engine.commands.preference_export import preference_lines
+        yield from preference_lines(rows)
+        return
+    for ids, labels in zip(rows["input_ids"], rows["labels"]):
+        yield {"input_ids": ids, "labels": labels}
 
 
 def export_jsonl(rows, path: str) -> int:

@@ -81,6 +81,9 @@ def _print_rich(result) -> None:
     from engine.commands.preprocess import print_warnings, summary_line
 
     console = Console(highlight=False)
+    if result.stats.get("preference"):
+        _print_pairs(console, result)
+        return
     for n, ex in enumerate(result.examples, 1):
         console.rule(f"example {n} · dataset {ex.dataset} · {ex.num_tokens} tokens, {ex.num_trained} learned")
         text = Text()
@@ -89,5 +92,28 @@ def _print_rich(result) -> None:
         console.print(text)
     console.rule()
     console.print(Text("learned", style="bold green") + Text(" / ") + Text("masked (context only)", style="dim"))
+    console.print(summary_line(result.stats))
+    print_warnings(console, result.stats)
+
+
+PART_STYLES = {"prompt": "dim", "chosen": "bold green", "rejected": "bold red"}
+
+
+def _print_pairs(console, result) -> None:  # type: ignore[no-untyped-def]
+    """Each row: the prompt (context), the chosen answer and the rejected one (KTO: the completion), with counts."""
+    from rich.text import Text
+
+    from engine.commands.preprocess import print_warnings, summary_line
+
+    for n, ex in enumerate(result.examples, 1):
+        counts = ", ".join(f"{part} {tokens}" for part, _, tokens in ex.parts)
+        label = "" if ex.label is None else f" · {'desirable' if ex.label else 'undesirable'}"
+        console.rule(f"row {n} · dataset {ex.dataset}{label} · tokens: {counts}")
+        for part, text, _ in ex.parts:
+            style = PART_STYLES.get(part) or ("bold green" if ex.label else "bold red")
+            console.print(Text(f"[{part}] ", style="bold") + Text(text, style=style))
+    console.rule()
+    console.print(Text("prompt: context, not learned", style="dim") + Text(" / ") + Text("chosen", style="bold green")
+                  + Text(" / ") + Text("rejected", style="bold red"))
     console.print(summary_line(result.stats))
     print_warnings(console, result.stats)

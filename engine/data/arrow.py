@@ -19,7 +19,8 @@ def list_column(rows: list[list[int]]) -> Any:
 
 
 def dataset(columns: dict[str, list]) -> Any:
-    """A datasets.Dataset with list<int32> columns for token lists and plain int columns otherwise."""
+    """A datasets.Dataset with list<int32> columns for token lists, string and bool columns as they are (rendered
+    preference text, KTO labels) and plain int columns otherwise."""
     import datasets
     import pyarrow as pa
 
@@ -27,6 +28,8 @@ def dataset(columns: dict[str, list]) -> Any:
     for name, values in columns.items():
         if values and isinstance(values[0], (list, range)):
             arrays[name] = list_column(values)
+        elif values and isinstance(values[0], (str, bool)):
+            arrays[name] = pa.array(values)
         elif not values and name != "dataset":
             arrays[name] = pa.array([], type=pa.list_(pa.int32()))
         else:

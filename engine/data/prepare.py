@@ -58,6 +58,9 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
     from .templates import dataset_template
     from .tokenizer import tokenizer_fingerprint
 
+    if cfg.rl:  # preference pairs (or KTO rows): their own rendering, columns and counts
+        from .preference import prepare_preference
+        return prepare_preference(cfg, tokenizer, preset_path, use_cache=use_cache)
     datasets.disable_progress_bars()
     if not cfg.datasets:
         raise DataError("no datasets are configured. Add at least one entry under datasets: with a path and a "

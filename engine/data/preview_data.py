@@ -30,7 +30,7 @@ class Example:
 @dataclass
 class PreviewResult:
     stats: dict[str, Any]
-    examples: list[Example] = field(default_factory=list)
+    examples: list[Any] = field(default_factory=list)  # Example, or PairExample for preference data
 
     def to_json(self) -> dict[str, Any]:
         return {"stats": self.stats, "examples": [e.to_json() for e in self.examples]}
@@ -76,4 +76,7 @@ def preview(cfg: Any, preset_path: str | os.PathLike[str] | None = None, n: int 
                         f"entries (0 to {len(cfg.datasets) - 1}).", key="datasets")
     tokenizer = tokenizer or prepare_tokenizer(cfg, preset_path)
     prepared = prepare_datasets(cfg, tokenizer, preset_path)
+    if cfg.rl:
+        from .preview_pairs import pair_examples
+        return PreviewResult(stats=prepared.stats, examples=pair_examples(prepared.rows, tokenizer, n, dataset))
     return PreviewResult(stats=prepared.stats, examples=examples_from(prepared, tokenizer, n, dataset))

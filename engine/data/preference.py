@@ -1,0 +1,193 @@
+"""Preference data (``rl:``): rendered rows → the token ids trl's preference trainers take, lengths fitted, counted.
+
+Tokenized as trl's DPO/KTO trainers tokenize text rows (trl/trainer/dpo_trainer.py ``_prepare_dataset``): the EOS
+token is appended to each answer that does not end with it; the prompt, prompt + chosen and prompt + rejected are
+tokenized with the tokenizer's special tokens, and the answers start where the prompt's ids and each whole
+sequence's ids first differ. The trainer gets exactly these ids (its own preparation is skipped), so
+``preprocess --export`` and ``preview`` show what it trains on.
+
+Lengths: a prompt longer than ``max_prompt_len`` keeps its last tokens; a pair whose prompt + longer answer exceeds
+``sequence_len`` is dropped (``excess_length_strategy`` drop, Axolotl's default) or its answers are cut to fit
+(truncate; a pair whose prompt alone fills sequence_len is dropped), as Axolotl's ``_drop_long_sequences`` /
+``_truncate_long_sequences_rl`` do. Every cut and drop is counted in the stats.
+
+Columns: pairs ``prompt_ids``, ``chosen_ids``, ``rejected_ids``; KTO ``prompt_ids``, ``completion_ids``,
+``label``. ``rows`` (for export and preview) adds the rendered strings and the dataset index.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from . import arrow, cache
+from .errors import DataError
+from .preference_formats import PreferenceRow, render
+from .sources import resolve_source
+
+FORMAT = 1  # bump when rendering or tokenizing preference rows changes
+
+
+def is_kto(cfg: Any) -> bool:
+    return cfg.rl == "kto"
+
+
+def prepare_preference(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[str] | None = None, *,
+                       use_cache: bool = True) -> Any:
+    """PreparedData for a preference run: train/eval with the trainer's columns, rows, stats, cache."""
+    import datasets
+
+    from .prepare import PreparedData, split_indices
+    from .templates import dataset_template
+    from .tokenizer import tokenizer_fingerprint
+
+    datasets.disable_progress_bars()
+    if not cfg.datasets:
+        raise DataError("no datasets are configured. Add at least one entry under datasets: with a path and a "
+                        "preference type (e.g. chat_template.default).", key="datasets")
+    refs = [resolve_source(ds, preset_path, i) for i, ds in enumerate(cfg.datasets)]
+    templates = [dataset_template(ds, cfg, tokenizer, i) if ds.type.startswith("chat_template") else None
+                 for i, ds in enumerate(cfg.datasets)]
+    parts = {"preference": FORMAT, "rl": cfg.rl, "tokenizer": tokenizer_fingerprint(tokenizer),
+             "settings": {k: getattr(cfg, k) for k in ("sequence_len", "max_prompt_len", "excess_length_strategy",
+                                                       "val_set_size", "seed")},
+             "datasets": [{"cfg": ds.model_dump(), "content": ref.fingerprint(), "template": t}
+                          for ds, ref, t in zip(cfg.datasets, refs, templates)]}
+    key = cache.cache_key(parts)
+    root = cache.prepared_root(cfg, preset_path)
+    if use_cache:
+        hit = cache.load_entry(root, key)
+        if hit is not None:
+            return PreparedData(train=hit["train"], eval=hit["eval"], stats=hit["stats"], rows=hit["rows"],
+                                cache_dir=str(cache.entry_path(root, key)), cache_hit=True)
+
+    columns: dict[str, list] = {}
+    per_dataset = []
+    for index, (ds, ref, template) in enumerate(zip(cfg.datasets, refs, templates)):
+        rows = ref.load()
+        if not rows.rows:
+            raise DataError(f"dataset {index} ('{ref.label}') has no rows. Check the file (and split/data_files).",
+                            file=ref.label if ref.files else None, key=f"datasets.{index}.path")
+        counts = {"path": ds.path, "type": ds.type, "source_rows": len(rows.rows), "rows": 0, "dropped": 0,
+                  "truncated": 0, "prompt_truncated": 0}
+        for row, loc in zip(rows.rows, rows.locs):
+            try:
+                rendered = render(row, loc, ds, is_kto(cfg), template, tokenizer)
+            except DataError as err:
+                raise _scoped(err, index) from None
+            kept = fit(tokenize(rendered, tokenizer), cfg, counts)
+            if kept is not None:
+                for name, value in {**kept, **_strings(rendered), "dataset": index}.items():
+                    columns.setdefault(name, []).append(value)
+                counts["rows"] += 1
+        if not counts["rows"]:
+            raise DataError(f"every row of dataset {index} ('{ref.label}') is longer than sequence_len "
+                            f"({cfg.sequence_len}) and was dropped ({counts['dropped']} rows). Raise sequence_len, "
+                            "set max_prompt_len to cut long prompts, or set excess_length_strategy: truncate.",
+                            key="sequence_len")
+        per_dataset.append(counts)
+    if is_kto(cfg):
+        _check_kto_labels(columns["label"])
+
+    rows_ds = arrow.dataset(columns)
+    train_idx, eval_idx = split_indices(len(rows_ds), cfg.val_set_size, cfg.seed)
+    trainer_columns = [c for c in rows_ds.column_names if c.endswith("_ids") or c == "label"]
+    train = rows_ds.select(train_idx).select_columns(trainer_columns)
+    evals = rows_ds.select(eval_idx).select_columns(trainer_columns) if eval_idx is not None else None
+    stats = _stats(per_dataset, columns, cfg, len(train_idx), len(eval_idx or []))
+    entry = cache.save_entry(root, key, {"rows": rows_ds, "train": train, "eval": evals}, stats) if use_cache else None
+    return PreparedData(train=train, eval=evals, stats=stats, rows=rows_ds, cache_dir=str(entry) if entry else None)
+
+
+def _scoped(err: DataError, index: int) -> DataError:
+    if err.key and not err.key.startswith("datasets"):
+        err.key = f"datasets.{index}.{err.key}"
+    return err
+
+
+def _strings(r: PreferenceRow) -> dict[str, Any]:
+    if r.label is not None:
+        return {"prompt": r.prompt, "completion": r.completion}
+    return {"prompt": r.prompt, "chosen": r.chosen, "rejected": r.rejected}
+
+
+def _with_eos(text: str, eos: str | None) -> str:
+    """trl appends the EOS token to an answer that does not end with it (text rows)."""
+    return text if not eos or text.endswith(eos) else text + eos
+
+
+def _prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def tokenize(r: PreferenceRow, tokenizer: Any) -> dict[str, Any]:
+    """Token ids as trl's trainers compute them, EOS appended to the answers (and to the stored strings)."""
+    eos = tokenizer.eos_token
+    prompt_ids = tokenizer(r.prompt)["input_ids"]
+    if r.label is not None:
+        r.completion = _with_eos(r.completion, eos)
+        full = tokenizer(r.prompt + r.completion)["input_ids"]
+        n = _prefix(prompt_ids, full)
+        return {"prompt_ids": prompt_ids[:n], "completion_ids": full[n:], "label": r.label}
+    r.chosen, r.rejected = _with_eos(r.chosen, eos), _with_eos(r.rejected, eos)
+    chosen = tokenizer(r.prompt + r.chosen)["input_ids"]
+    rejected = tokenizer(r.prompt + r.rejected)["input_ids"]
+    n = min(_prefix(prompt_ids, chosen), _prefix(prompt_ids, rejected))
+    return {"prompt_ids": prompt_ids[:n], "chosen_ids": chosen[n:], "rejected_ids": rejected[n:]}
+
+
+def _answers(ids: dict[str, Any]) -> list[str]:
+    return [k for k in ("chosen_ids", "rejected_ids", "completion_ids") if k in ids]
+
+
+def fit(ids: dict[str, Any], cfg: Any, counts: dict[str, Any]) -> dict[str, Any] | None:
+    """max_prompt_len, then sequence_len per excess_length_strategy; None when the row is dropped."""
+    if cfg.max_prompt_len and len(ids["prompt_ids"]) > cfg.max_prompt_len:
+        ids["prompt_ids"] = ids["prompt_ids"][-cfg.max_prompt_len:]
+        counts["prompt_truncated"] += 1
+    room = cfg.sequence_len - len(ids["prompt_ids"])
+    longest = max(len(ids[k]) for k in _answers(ids))
+    if longest <= room:
+        return ids
+    if cfg.excess_length_strategy == "truncate" and room > 0:
+        for k in _answers(ids):
+            ids[k] = ids[k][:room]
+        counts["truncated"] += 1
+        return ids
+    counts["dropped"] += 1
+    return None
+
+
+def _check_kto_labels(labels: list[bool]) -> None:
+    desirable = sum(labels)
+    if not desirable or desirable == len(labels):
+        missing = "undesirable (label: false)" if desirable else "desirable (label: true)"
+        raise DataError(f"KTO needs both desirable and undesirable rows, but all {len(labels)} rows are "
+                        f"{'desirable' if desirable else 'undesirable'}: add {missing} rows.", key="datasets")
+
+
+def _stats(per_dataset: list[dict], columns: dict[str, list], cfg: Any, train_rows: int, eval_rows: int) -> dict:
+    def total(name: str) -> int:
+        return sum(map(len, columns.get(name, [])))
+
+    stats: dict[str, Any] = {
+        "preference": cfg.rl, "source_rows": sum(d["source_rows"] for d in per_dataset), "rows": len(columns["prompt"]),
+        **{k: sum(d[k] for d in per_dataset) for k in ("dropped", "truncated", "prompt_truncated")},
+        "prompt_tokens": total("prompt_ids"), "sequence_len": cfg.sequence_len, "max_prompt_len": cfg.max_prompt_len,
+        "train_rows": train_rows, "eval_rows": eval_rows, "datasets": per_dataset, "warnings": [],
+    }
+    if is_kto(cfg):
+        stats["completion_tokens"] = total("completion_ids")
+        stats["desirable"] = sum(columns["label"])
+        stats["undesirable"] = len(columns["label"]) - stats["desirable"]
+        stats["tokens"] = stats["prompt_tokens"] + stats["completion_tokens"]
+    else:
+        stats["chosen_tokens"], stats["rejected_tokens"] = total("chosen_ids"), total("rejected_ids")
+        # Each pair is two sequences (prompt + chosen, prompt + rejected): the tokens the model reads.
+        stats["tokens"] = 2 * stats["prompt_tokens"] + stats["chosen_tokens"] + stats["rejected_tokens"]
+    return stats
