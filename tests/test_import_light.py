@@ -21,6 +21,7 @@ def command_modules() -> list[str]:
 LIGHT = [
     "tui.cli", "tui.app", "engine", "engine.cli", "engine.preset", "engine.derive", "engine.advice",
     "engine.axolotl_keys", "engine.knobs", "engine.knobs.rules", "engine.runs.folder", "engine.runs.launch",
+    "tui.screens.chat", "tui.model_process", "engine.infer.server", "engine.infer.source",
 ]
 
 

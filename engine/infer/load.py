@@ -37,9 +37,12 @@ class LoadedModel:
         elif self.source.adapter:
             with self.model.disable_adapter():
                 yield self.model
-        elif self.base_model is not None:
-            yield self.base_model
         else:
+            self.check_compare()
+            yield self.base_model
+
+    def check_compare(self) -> None:
+        if not self.can_compare:
             raise TunedeckError(f"{self.source.weights} is a full model from no run, so its base is unknown: "
                                 "compare needs a run (its preset names the base) or a LoRA adapter.")
 

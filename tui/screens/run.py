@@ -56,6 +56,8 @@ class RunScreen(Screen[None]):
         Binding("d", "detach", "Detach"),
         Binding("r", "runs", "Runs"),
         Binding("k", "open_knob", "Open preset at knob"),
+        Binding("c", "chat", "Chat"),
+        Binding("v", "chat(True)", "Chat vs base"),
     ]
 
     class OpenKnob(Message):
@@ -286,6 +288,12 @@ class RunScreen(Screen[None]):
             self.dismiss()
         else:
             self.app.exit()
+
+    def action_chat(self, compare: bool = False) -> None:
+        """Chat with this run's model: its final weights, or its latest checkpoint while it trains (said so)."""
+        from tui.screens.chat import ChatScreen
+
+        self.app.push_screen(ChatScreen(str(self.run_dir), compare=compare))
 
     def action_runs(self) -> None:
         from tui.screens.runs import RunsScreen

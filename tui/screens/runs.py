@@ -42,6 +42,8 @@ class RunsScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "attach", "Attach"),
         Binding("r", "resume", "Resume"),
+        Binding("c", "chat", "Chat"),
+        Binding("v", "chat(True)", "Chat vs base"),
         Binding("f5,ctrl+r", "reload", "Refresh"),
         Binding("escape,b", "back", "Back"),
     ]
@@ -165,6 +167,14 @@ class RunsScreen(Screen[None]):
             self.notify(problem, title="Run unreadable", severity="error", timeout=15)
             return
         self.app.push_screen(RunScreen(run_dir))
+
+    def action_chat(self, compare: bool = False) -> None:
+        """Chat with the selected run's model (its latest checkpoint while it trains); compare: beside its base."""
+        from tui.screens.chat import ChatScreen
+
+        run_dir = self.selected_run_dir()
+        if run_dir is not None:
+            self.app.push_screen(ChatScreen(str(run_dir), compare=compare))
 
     def action_back(self) -> None:
         below = self.app.screen_stack[:-1]

@@ -1,0 +1,163 @@
+"""The chat screen: talk to a run's model, its answers streamed; with compare, the base answers beside it.
+
+The model lives in a child process (tui.model_process → engine.infer.server): this screen never imports torch,
+stays responsive while tokens stream, ends the process when it closes, and shows a crash of it as a message.
+Each side keeps its own conversation (the tuned model continues its answers, the base its own).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from tui.model_process import ModelProcess
+
+SIDES = ("tuned", "base")
+
+
+class ChatScreen(Screen[None]):
+    """Chat with ``source`` (a run folder or id, a checkpoint or a model folder); ``compare`` adds the base."""
+
+    CSS_PATH = "chat.tcss"
+    AUTO_FOCUS = "#chat-input"
+    BINDINGS = [
+        Binding("ctrl+l", "clear", "Clear"),
+        Binding("ctrl+o", "show_prompt", "Prompt"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, source: str, *, compare: bool = False) -> None:
+        super().__init__()
+        self.source = source
+        self.compare = compare
+        self.sides = SIDES if compare else SIDES[:1]
+        self.histories: dict[str, list[dict[str, str]]] = {side: [] for side in self.sides}
+        self.pending: list[str] = []  # sides still to answer the last message, in order
+        self.answering: dict[str, Any] = {}  # the request being answered: id, side, pieces, widget
+        self.ready = False
+        self.last_error = ""
+        self.model = ModelProcess(source, self._from_thread, compare=compare)
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"[b]Chat[/b]  [dim]{escape(self.source)} · loading the model…[/]", id="chat-title")
+        with Horizontal(id="chat-sides"):
+            for side in self.sides:
+                pane = VerticalScroll(id=f"chat-{side}", classes="chat-side")
+                pane.border_title = "tuned model" if side == "tuned" else "base model (adapter off)"
+                yield pane
+        yield Static(id="chat-prompt")
+        yield Static(id="chat-status")
+        yield Input(placeholder="Type a message, Enter sends", id="chat-input", disabled=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.model.start()
+
+    def on_unmount(self) -> None:
+        self.model.close()
+
+    # --- from the model process (reader thread) -------------------------------------------------------------------
+
+    def _from_thread(self, message: dict[str, Any]) -> None:
+        try:
+            self.app.call_from_thread(self.on_model_message, message)
+        except RuntimeError:  # the app is closing
+            pass
+
+    def on_model_message(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "ready":
+            self.ready = True
+            self.query_one("#chat-title", Static).update(f"[b]Chat[/b]  [dim]{escape(str(message.get('note')))}[/]")
+            self.query_one("#chat-input", Input).disabled = False
+            self.query_one("#chat-input", Input).focus()
+        elif kind == "token" and message.get("id") == self.answering.get("id"):
+            self.answering["pieces"].append(str(message.get("text", "")))
+            self._show_answer()
+        elif kind == "done" and message.get("id") == self.answering.get("id"):
+            self.answering["pieces"] = [str(message.get("answer", ""))]
+            self._show_answer()
+            self.histories[self.answering["side"]].append({"role": "assistant", "content": message["answer"]})
+            self.answering = {}
+            self._answer_next()
+        elif kind == "prompt":
+            prompt = self.query_one("#chat-prompt", Static)
+            prompt.update(f"[b]The prompt the model reads next[/b] [dim](Ctrl+O hides it)[/]\n{escape(message['text'])}")
+            prompt.display = True
+        elif kind == "error":
+            self.last_error = str(message.get("message"))
+            self._status(f"[red]{escape(self.last_error)}[/]")
+            if message.get("id") is None or message.get("id") == self.answering.get("id"):
+                self.answering, self.pending = {}, []
+        elif kind == "exited":
+            self.ready = False
+            self.query_one("#chat-input", Input).disabled = True
+            why = escape(self.last_error) if self.last_error else f"[dim]{escape(str(message.get('stderr') or ''))}[/]"
+            self._status(f"[bold red]The model process ended (exit code {message.get('returncode')}).[/] Press "
+                         f"Escape, fix what it says and open the chat again.\n{why}")
+
+    # --- sending ------------------------------------------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value
+        if not text.strip() or not self.ready:
+            return
+        if self.answering or self.pending:
+            self._status("[yellow]Still answering the last message.[/]")
+            return
+        event.input.value = ""
+        self._status("")
+        for side in self.sides:
+            self.histories[side].append({"role": "user", "content": text})
+            pane = self.query_one(f"#chat-{side}", VerticalScroll)
+            pane.mount(Static(f"[b]you[/b]  {escape(text)}", classes="chat-user"))
+        self.pending = list(self.sides)
+        self._answer_next()
+
+    def _answer_next(self) -> None:
+        if not self.pending:
+            return
+        side = self.pending.pop(0)
+        widget = Static("[dim]…[/]", classes=f"chat-answer chat-answer-{side}")
+        self.query_one(f"#chat-{side}", VerticalScroll).mount(widget)
+        ident = self.model.request("answer", self.histories[side], side=side)
+        self.answering = {"id": ident, "side": side, "pieces": [], "widget": widget}
+
+    def _show_answer(self) -> None:
+        widget: Static = self.answering["widget"]
+        widget.update(escape("".join(self.answering["pieces"])))
+        if isinstance(widget.parent, VerticalScroll):
+            widget.parent.scroll_end(animate=False)
+
+    def _status(self, markup: str) -> None:
+        self.query_one("#chat-status", Static).update(markup)
+
+    # --- actions --------------------------------------------------------------------------------------------------------
+
+    def action_clear(self) -> None:
+        if self.answering or self.pending:
+            self._status("[yellow]Wait for the answer to end before clearing.[/]")
+            return
+        self.histories = {side: [] for side in self.sides}
+        for side in self.sides:
+            self.query_one(f"#chat-{side}", VerticalScroll).remove_children()
+        self.query_one("#chat-prompt", Static).display = False
+        self._status("[dim]Conversation cleared.[/]")
+
+    def action_show_prompt(self) -> None:
+        prompt = self.query_one("#chat-prompt", Static)
+        if prompt.display:
+            prompt.display = False
+            return
+        if self.ready:
+            next_turn = {"role": "user", "content": self.query_one("#chat-input", Input).value or "…"}
+            self.model.request("prompt", self.histories["tuned"] + [next_turn])
+
+    def action_back(self) -> None:
+        self.dismiss(None)
