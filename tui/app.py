@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from engine.errors import TunedeckError
 
@@ -47,6 +48,12 @@ class TunedeckApp(App[int]):
         self.presets_dir = presets_dir
         self.count_data = count_data
 
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every pop-up is plain text: problem messages and paths hold brackets ("[assistant]") that Rich markup
+        would swallow. Screens' notify() passes markup=True by default, so it is not honoured here."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def on_mount(self) -> None:
         self._hangup = HangupGuard(self._terminal_lost)
         if self._hangup.active:
@@ -77,7 +84,8 @@ class TunedeckApp(App[int]):
             preset.require_mapping()  # a list or a text has no knobs to edit: the open screen says why
         except TunedeckError as err:
             self.notify(str(err), title="Cannot open", severity="error", timeout=10)
-            self.push_screen(OpenScreen(can_cancel=self.editor is not None, folder=self.presets_dir), self._opened)
+            self.push_screen(OpenScreen(can_cancel=self.editor is not None, folder=self.presets_dir,
+                                        error=str(err)), self._opened)
             return False
         state = EditorState(preset, path=path)
         recovered = newer_recovery(path) if path is not None else None

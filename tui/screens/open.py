@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -55,9 +56,12 @@ class OpenScreen(Screen[Choice]):
         Binding("f6", "app.runs", "Runs"),
     ]
 
-    def __init__(self, *, can_cancel: bool = False, folder: Path | None = None) -> None:
+    def __init__(self, *, can_cancel: bool = False, folder: Path | None = None, error: str = "") -> None:
+        """error: why the preset asked for could not be opened (shown under the path; a toast raised before
+        this screen exists would not be seen)."""
         super().__init__()
         self.can_cancel = can_cancel
+        self.error = error
         self.folder = folder or PRESETS_DIR
 
     def compose(self) -> ComposeResult:
@@ -67,11 +71,12 @@ class OpenScreen(Screen[Choice]):
             options: list[Option] = [Option("✚ New preset  — start from a small LoRA template", id=NEW)]
             for path in shipped_presets(self.folder):
                 text = describe(path)
-                options.append(Option(f"{path.name}  — {text}" if text else path.name, id=str(path)))
+                label = f"{path.name}  — {text}" if text else path.name
+                options.append(Option(Text(label), id=str(path)))  # plain: a comment's "[...]" is not markup
             yield OptionList(*options, id="open-list")
             yield Label("…or type the path of a preset file and press enter:")
             yield Input(placeholder="path/to/preset.yaml", id="open-path")
-            yield Static(id="open-error")
+            yield Static(self.error, id="open-error", markup=False)  # paths and messages hold brackets
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

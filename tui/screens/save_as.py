@@ -23,7 +23,7 @@ class SaveAsScreen(ModalScreen[Path | None]):
         with Vertical(id="save-as-dialog"):
             yield Label("Save the preset as (a .yaml path; enter saves, esc cancels):")
             yield Input(self.suggestion, id="save-as-path")
-            yield Static(id="save-as-note")
+            yield Static(id="save-as-note", markup=False)  # a path may hold brackets
 
     @on(Input.Changed, "#save-as-path")
     def _changed(self, event: Input.Changed) -> None:
