@@ -12,11 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from engine.knobs.registry import path_knobs
 from engine.runs.index import tunedeck_home
 
 CONSENT_FILE = "remote-code-consent.jsonl"
 # The knobs naming a repository whose code a load with trust_remote_code runs.
-MODEL_KNOBS = ("base_model", "base_model_config", "tokenizer_config")
+MODEL_KNOBS = tuple(k.key for k in path_knobs("model"))
 
 _this_session: set[tuple[str | None, tuple[str, ...]]] = set()  # (preset, models): unsaved presets, unwritable file
 

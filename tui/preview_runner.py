@@ -24,13 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.knobs.registry import data_shaping_keys, dataset_knobs, path_knobs
 from engine.paths import resolve_path
 
 # The knobs that decide which rows and tokens the data has (everything else cannot change the counts).
-DATA_KNOBS = ("base_model", "base_model_config", "tokenizer_config", "revision_of_model", "trust_remote_code",
-              "datasets", "chat_template", "eot_tokens", "special_tokens", "tokens", "train_on_inputs",
-              "sequence_len", "sample_packing", "excess_length_strategy", "val_set_size", "seed")
-_PATH_KNOBS = ("base_model", "base_model_config", "tokenizer_config")
+DATA_KNOBS = frozenset(data_shaping_keys())
 TIMEOUT_S = 300
 
 
@@ -54,23 +52,24 @@ class PreviewResult:
 
 def data_subset(plain: dict[str, Any], preset_path: Path | None) -> dict[str, Any]:
     """The data-shaping knobs of a plain preset dict, with local paths made absolute."""
-    out = {k: plain[k] for k in DATA_KNOBS if k in plain}
-    for key in _PATH_KNOBS:
-        if isinstance(out.get(key), str):
-            found = resolve_path(out[key], preset_path)
-            if found.exists():
-                out[key] = str(found.resolve())
-    datasets = []
-    for entry in out.get("datasets") or []:
-        if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"].strip():
-            entry = dict(entry)
-            found = resolve_path(entry["path"], preset_path)
-            if found.exists():
-                entry["path"] = str(found.resolve())
-        datasets.append(entry)
-    if "datasets" in out:
-        out["datasets"] = datasets
+    out = {k: v for k, v in plain.items() if k in DATA_KNOBS}
+    _absolute_paths(out, [k.key for k in path_knobs()], preset_path)
+    entry_paths = [k.key for k in dataset_knobs() if k.path_kind is not None]
+    if isinstance(out.get("datasets"), list):
+        out["datasets"] = [_absolute_paths(dict(e), entry_paths, preset_path) if isinstance(e, dict) else e
+                           for e in out["datasets"]]
     return out
+
+
+def _absolute_paths(mapping: dict[str, Any], keys: list[str], preset_path: Path | None) -> dict[str, Any]:
+    """``mapping`` with the local paths under ``keys`` made absolute (Hub ids and missing paths left as written)."""
+    for key in keys:
+        value = mapping.get(key)
+        if isinstance(value, str) and value.strip():
+            found = resolve_path(value, preset_path)
+            if found.exists():
+                mapping[key] = str(found.resolve())
+    return mapping
 
 
 def cache_key(subset: dict[str, Any], extra: str = "") -> str:

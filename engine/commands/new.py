@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.knobs.registry import path_knobs
+
 if TYPE_CHECKING:
     from engine.preset import Preset
 
@@ -41,7 +43,7 @@ output_dir: ./outputs/my-run
 """
 
 # Keys whose values are local paths that a copy elsewhere must still find.
-_PATH_KEYS = ("base_model", "base_model_config", "tokenizer_config")
+_PATH_KEYS = tuple(k.key for k in path_knobs())
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

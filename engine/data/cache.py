@@ -29,6 +29,14 @@ def prepared_root(cfg: Any, preset_path: str | os.PathLike[str] | None) -> Path:
     return resolve_path(cfg.output_dir, preset_path).parent / "last_run_prepared"
 
 
+def token_settings(cfg: Any) -> dict[str, Any]:
+    """The knobs besides the data and the model that shape the tokens (part of every cache key)."""
+    from engine.knobs.registry import top_level_knobs
+
+    return {k.key: getattr(cfg, k.key) for k in top_level_knobs()
+            if k.shapes_data and k.path_kind is None and k.key != "datasets"}
+
+
 def cache_key(parts: dict[str, Any]) -> str:
     blob = json.dumps({"format": FORMAT_VERSION, **parts}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]

@@ -49,8 +49,7 @@ def prepare_preference(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[
     templates = [dataset_template(ds, cfg, tokenizer, i) if ds.type.startswith("chat_template") else None
                  for i, ds in enumerate(cfg.datasets)]
     parts = {"preference": FORMAT, "rl": cfg.rl, "tokenizer": tokenizer_fingerprint(tokenizer),
-             "settings": {k: getattr(cfg, k) for k in ("sequence_len", "max_prompt_len", "excess_length_strategy",
-                                                       "val_set_size", "seed")},
+             "settings": cache.token_settings(cfg),
              "datasets": [{"cfg": ds.model_dump(), "content": ref.fingerprint(), "template": t}
                           for ds, ref, t in zip(cfg.datasets, refs, templates)]}
     key = cache.cache_key(parts)

@@ -44,12 +44,6 @@ def tokenize_one(rows: Any, ds: Any, cfg: Any, tokenizer: Any, index: int) -> To
     return tokenize_chat(rows, ds, cfg, tokenizer, index)
 
 
-def _settings(cfg: Any) -> dict[str, Any]:
-    return {k: getattr(cfg, k) for k in (
-        "chat_template", "eot_tokens", "train_on_inputs", "sequence_len", "min_sample_len", "excess_length_strategy",
-        "sample_packing", "val_set_size", "seed")}
-
-
 def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[str] | None = None, *,
                      num_proc: int | None = None, use_cache: bool = True) -> PreparedData:
     """Tokenized train (and eval) data for ``cfg``, from the cache when nothing that matters changed."""
@@ -67,7 +61,7 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
                         "type.", key="datasets")
     refs = [resolve_source(ds, preset_path, i) for i, ds in enumerate(cfg.datasets)]
     parts = {
-        "tokenizer": tokenizer_fingerprint(tokenizer), "settings": _settings(cfg),
+        "tokenizer": tokenizer_fingerprint(tokenizer), "settings": cache.token_settings(cfg),
         "datasets": [{"cfg": ds.model_dump(), "content": ref.fingerprint(),
                       "template": dataset_template(ds, cfg, tokenizer, i) if ds.type == "chat_template" else None}
                      for i, (ds, ref) in enumerate(zip(cfg.datasets, refs))],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic.fields import FieldInfo
@@ -32,6 +32,8 @@ class Section(str, Enum):
 
 _META = "tunedeck"
 
+PathKind = Literal["model", "data", "file"]
+
 
 def knob(
     default: Any = None,
@@ -45,6 +47,9 @@ def knob(
     basic: bool = False,
     axolotl: bool = True,
     aliases: tuple[str, ...] = (),
+    shapes_data: bool = False,
+    path: PathKind | None = None,
+    dataset_types: tuple[str, ...] = (),
     default_factory: Any = None,
     **constraints: Any,
 ) -> Any:
@@ -54,6 +59,13 @@ def knob(
     optimizer steps). typical: typical values. interacts: keys of knobs it interacts with.
     basic: shown in the newcomer's view. axolotl: False for tunedeck's own knobs (Axolotl ignores them).
     aliases: other spellings accepted on load (e.g. ``model_revision`` for ``revision_of_model``).
+    shapes_data: changing it can change which rows and tokens the data has (the editor recounts; the
+    background preview gets it).
+    path: the value may be a local path, resolved from the working directory, then beside the preset:
+    "model" (a model or tokenizer, else a Hub id: trust_remote_code runs its code), "data" (a data source, else
+    a Hub dataset id) or "file" (a file or folder).
+    dataset_types: only datasets of these types read it (empty: every type). A name also covers its dotted
+    variants: "chat_template" covers the preference type "chat_template.default".
     constraints: pydantic range constraints (ge, gt, le, lt, min_length, ...).
     """
     meta = {
@@ -67,6 +79,9 @@ def knob(
             "basic": basic,
             "axolotl": axolotl,
             "aliases": list(aliases),
+            "shapes_data": shapes_data,
+            "path": path,
+            "dataset_types": list(dataset_types),
         }
     }
     if default_factory is not None:
@@ -88,6 +103,9 @@ class KnobInfo:
     basic: bool
     axolotl: bool
     aliases: tuple[str, ...]
+    shapes_data: bool
+    path_kind: PathKind | None
+    dataset_types: tuple[str, ...]
     annotation: Any
     default: Any
     field_info: FieldInfo = field(repr=False, compare=False)
@@ -97,6 +115,13 @@ class KnobInfo:
     def path(self) -> str:
         """Dotted path as used by ``--set`` (``datasets.N.type`` is shown as ``datasets[].type``)."""
         return f"{self.parent}[].{self.key}" if self.parent else self.key
+
+    def reads_type(self, dataset_type: object) -> bool:
+        """True when a dataset of ``dataset_type`` reads this knob ("chat_template" covers "chat_template.x")."""
+        if not self.dataset_types:
+            return True
+        return isinstance(dataset_type, str) and any(
+            dataset_type == name or dataset_type.startswith(name + ".") for name in self.dataset_types)
 
 
 def knob_info(key: str, info: FieldInfo, parent: str | None = None) -> KnobInfo:
@@ -116,6 +141,9 @@ def knob_info(key: str, info: FieldInfo, parent: str | None = None) -> KnobInfo:
         basic=meta["basic"],
         axolotl=meta["axolotl"],
         aliases=tuple(meta["aliases"]),
+        shapes_data=meta["shapes_data"],
+        path_kind=meta["path"],
+        dataset_types=tuple(meta["dataset_types"]),
         annotation=info.annotation,
         default=default,
         field_info=info,

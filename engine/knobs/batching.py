@@ -15,7 +15,7 @@ _EFFECTIVE = "effective batch = micro_batch_size × gradient_accumulation_steps 
 
 class BatchingKnobs(BaseModel):
     sequence_len: int = knob(
-        512, section=S, basic=True, ge=8,
+        512, section=S, shapes_data=True, basic=True, ge=8,
         summary="The longest sample, in tokens, the model trains on.",
         what="The context length used in training: the most tokens one sample may hold. Longer rows are "
         "dropped or truncated (excess_length_strategy); with sample_packing it is the length of each packed "
@@ -30,7 +30,7 @@ class BatchingKnobs(BaseModel):
                    "gradient_checkpointing", "attn_implementation"),
     )
     excess_length_strategy: Literal["drop", "truncate"] = knob(
-        "drop", section=S,
+        "drop", section=S, shapes_data=True,
         summary="What to do with rows longer than sequence_len: drop them or truncate them.",
         what="drop removes any row whose tokens exceed sequence_len; truncate keeps its first sequence_len "
         "tokens.",
@@ -40,7 +40,7 @@ class BatchingKnobs(BaseModel):
         interacts=("sequence_len",),
     )
     min_sample_len: int = knob(
-        2, section=S, ge=1,
+        2, section=S, shapes_data=True, ge=1,
         summary="Rows shorter than this many tokens are dropped (Axolotl's default: 2).",
         what="Any tokenized row shorter than this is dropped before training, measured before "
         "excess_length_strategy truncates anything, as Axolotl does; tunedeck preview and preprocess count them. "
@@ -53,7 +53,7 @@ class BatchingKnobs(BaseModel):
         interacts=("sequence_len", "excess_length_strategy"),
     )
     sample_packing: bool = knob(
-        False, section=S, basic=True,
+        False, section=S, shapes_data=True, basic=True,
         summary="Pack several short rows into one sequence_len sample (attention kept apart) to waste no padding.",
         what="Concatenates short rows into samples of up to sequence_len tokens, with position ids restarting "
         "at each row so attention keeps the rows apart. Needs an attention kernel that honours that: "

@@ -28,7 +28,7 @@ class DatasetConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     path: str = knob(
-        ..., section=S, basic=True,
+        ..., section=S, path="data", basic=True,
         summary="A local file or folder (.jsonl/.json/.parquet/.csv/.txt) or a Hugging Face dataset id.",
         what="Where this source's rows come from. A relative path is looked up from the working directory "
         "first, then beside the preset file. Anything that is not on disk is treated as a Hub dataset id.",
@@ -94,7 +94,7 @@ class DatasetConfig(BaseModel):
         interacts=("datasets.path", "datasets.data_files"),
     )
     field: str | None = knob(
-        None, section=S,
+        None, section=S, basic=True, dataset_types=("completion",),
         summary="completion: the column holding the text (default: text).",
         what="For completion datasets, which column of each row holds the text to train on. Other types "
         "ignore it.",
@@ -103,7 +103,7 @@ class DatasetConfig(BaseModel):
         interacts=("datasets.type",),
     )
     chat_template: str | None = knob(
-        None, section=S,
+        None, section=S, dataset_types=("chat_template",),
         summary="chat_template: this source's template (chatml, llama3, tokenizer_default, jinja, ...).",
         what="The chat template for this source only, when it must differ from the top-level chat_template. "
         "tokenizer_default uses the template saved with the tokenizer; jinja uses this entry's "
@@ -114,7 +114,7 @@ class DatasetConfig(BaseModel):
         interacts=("chat_template", "datasets.type", "datasets.chat_template_jinja"),
     )
     chat_template_jinja: str | None = knob(
-        None, section=S,
+        None, section=S, dataset_types=("chat_template",),
         summary="chat_template: this source's own Jinja template (or .jinja file), for chat_template: jinja.",
         what="A complete Jinja chat template, or the path of a file holding one, for this source only. It "
         "applies when this entry's chat_template is jinja, or empty (then jinja is implied); this entry's "
@@ -124,7 +124,7 @@ class DatasetConfig(BaseModel):
         interacts=("datasets.chat_template", "chat_template_jinja", "datasets.type"),
     )
     field_messages: str = knob(
-        "messages", section=S,
+        "messages", section=S, basic=True, dataset_types=("chat_template",),
         summary="chat_template: the column holding the list of messages.",
         what="For chat_template datasets, which column of each row holds the conversation (a list of "
         "message objects). ShareGPT-style data calls it conversations.",
@@ -133,7 +133,7 @@ class DatasetConfig(BaseModel):
         interacts=("datasets.type", "datasets.message_property_mappings"),
     )
     field_chosen: str = knob(
-        "chosen", section=S,
+        "chosen", section=S, dataset_types=("chat_template.default",),
         summary="chat_template.default (preference): the column holding the chosen (better) answer.",
         what="For preference pairs of type chat_template.default: the chosen answer, as a string, one message, "
         "or a list of messages whose last one is the answer (Axolotl's rules). The prompt comes from "
@@ -143,7 +143,7 @@ class DatasetConfig(BaseModel):
         interacts=("datasets.field_rejected", "datasets.field_messages", "rl"),
     )
     field_rejected: str = knob(
-        "rejected", section=S,
+        "rejected", section=S, dataset_types=("chat_template.default",),
         summary="chat_template.default (preference): the column holding the rejected (worse) answer.",
         what="For preference pairs of type chat_template.default: the rejected answer, in the same shapes as "
         "field_chosen.",
@@ -152,7 +152,7 @@ class DatasetConfig(BaseModel):
         interacts=("datasets.field_chosen", "datasets.field_messages", "rl"),
     )
     message_property_mappings: dict[str, str] | None = knob(
-        None, section=S,
+        None, section=S, basic=True, dataset_types=("chat_template",),
         summary="chat_template: which keys of a message hold the role and the content, e.g. {role: from, content: value}.",
         what="Maps the template's message properties (keys role and content) onto the keys your data uses. "
         "OpenAI-style data already uses role/content; ShareGPT data uses from/value, so it needs "
@@ -162,7 +162,7 @@ class DatasetConfig(BaseModel):
         interacts=("datasets.roles", "datasets.message_field_role", "datasets.message_field_content"),
     )
     message_field_role: str | None = knob(
-        None, section=S,
+        None, section=S, dataset_types=("chat_template",),
         summary="Legacy: the message key holding the role (use message_property_mappings).",
         what="Older spelling of message_property_mappings' role entry: the key in each message that names "
         "the speaker (e.g. from). Kept so old Axolotl configs load.",
@@ -171,7 +171,7 @@ class DatasetConfig(BaseModel):
         interacts=("datasets.message_property_mappings",),
     )
     message_field_content: str | None = knob(
-        None, section=S,
+        None, section=S, dataset_types=("chat_template",),
         summary="Legacy: the message key holding the content (use message_property_mappings).",
         what="Older spelling of message_property_mappings' content entry: the key in each message that holds "
         "the text (e.g. value). Kept so old Axolotl configs load.",
@@ -180,7 +180,7 @@ class DatasetConfig(BaseModel):
         interacts=("datasets.message_property_mappings",),
     )
     roles: dict[str, list[str]] | None = knob(
-        None, section=S,
+        None, section=S, basic=True, dataset_types=("chat_template",),
         summary="chat_template: map the data's role names onto the template's, e.g. user: [human], assistant: [gpt].",
         what="Each key is a role the chat template knows (user, assistant, system, tool); its value lists "
         "the names your data uses for it. ShareGPT data says human and gpt, so it needs "
@@ -192,7 +192,7 @@ class DatasetConfig(BaseModel):
         interacts=("datasets.roles_to_train", "datasets.message_property_mappings"),
     )
     roles_to_train: list[str] = knob(
-        default_factory=lambda: ["assistant"], section=S,
+        default_factory=lambda: ["assistant"], section=S, basic=True, dataset_types=("chat_template",),
         summary="chat_template: whose turns carry labels (are learned).",
         what="Template roles whose messages are learned; every other message is context only (its labels "
         "are masked). Names the template's roles, after the roles mapping.",
@@ -202,7 +202,7 @@ class DatasetConfig(BaseModel):
         interacts=("datasets.roles", "datasets.train_on_eos", "train_on_inputs"),
     )
     train_on_eos: TrainOnEos = knob(
-        "turn", section=S,
+        "turn", section=S, dataset_types=("chat_template",),
         summary="chat_template: which end-of-turn EOS tokens are learned: all, turn (trained turns), last or none.",
         what="Decides which EOS tokens in a conversation get labels. " + _EOS_OPTIONS,
         cost="A model that never learns the EOS after its answers does not know when to stop talking. "
@@ -211,7 +211,7 @@ class DatasetConfig(BaseModel):
         interacts=("datasets.roles_to_train", "datasets.train_on_eot", "special_tokens"),
     )
     train_on_eot: TrainOnEos | None = knob(
-        None, section=S,
+        None, section=S, dataset_types=("chat_template",),
         summary="chat_template: like train_on_eos for the eot_tokens; defaults to train_on_eos.",
         what="The same choice as train_on_eos, for the end-of-turn tokens listed in eot_tokens (e.g. "
         "<|eot_id|>), which some templates use instead of or besides EOS. " + _EOS_OPTIONS,
@@ -249,7 +249,7 @@ class DatasetConfig(BaseModel):
 
 class DatasetKnobs(BaseModel):
     datasets: list[DatasetConfig] = knob(
-        default_factory=list, section=S, basic=True,
+        default_factory=list, section=S, shapes_data=True, basic=True,
         summary="The training data: one or more sources, each with a type that says how to read it.",
         what="A list of data sources. Each entry names a path and a type (completion, input_output, alpaca "
         "or chat_template) plus that type's settings; all sources are tokenized and mixed into one training set.",
@@ -260,7 +260,7 @@ class DatasetKnobs(BaseModel):
         interacts=("val_set_size", "sequence_len", "chat_template", "train_on_inputs"),
     )
     chat_template: str | None = knob(
-        None, section=S, basic=True,
+        None, section=S, shapes_data=True, basic=True, dataset_types=("chat_template",),
         summary="Chat template for chat datasets: a name (chatml, llama3, ...), tokenizer_default or jinja.",
         what="How a list of messages becomes one text with role markers. tokenizer_default uses the template "
         "saved with the tokenizer (right for instruct models); a name such as chatml or llama3 picks a known "
@@ -272,7 +272,7 @@ class DatasetKnobs(BaseModel):
                    "chat_template_jinja"),
     )
     chat_template_jinja: str | None = knob(
-        None, section=S,
+        None, section=S, shapes_data=True, dataset_types=("chat_template",),
         summary="Your own Jinja chat template (or the path of a .jinja file), used with chat_template: jinja.",
         what="A complete Jinja chat template as text (a YAML block with |), or the path of a file holding "
         "one. It applies when chat_template is jinja, or empty (then jinja is implied), and is saved with "
@@ -282,7 +282,7 @@ class DatasetKnobs(BaseModel):
         interacts=("chat_template", "datasets.chat_template_jinja", "eot_tokens"),
     )
     eot_tokens: list[str] | None = knob(
-        None, section=S,
+        None, section=S, shapes_data=True, dataset_types=("chat_template",),
         summary="Tokens that end a turn in the chat template (besides EOS); trained per train_on_eot.",
         what="The tokens the chat template writes at the end of each turn, such as <|eot_id|> (Llama 3) or "
         "<|im_end|> (ChatML), when they differ from the tokenizer's EOS. Their labels follow train_on_eot.",
@@ -291,7 +291,7 @@ class DatasetKnobs(BaseModel):
         interacts=("datasets.train_on_eot", "chat_template", "special_tokens"),
     )
     dataset_prepared_path: str | None = knob(
-        None, section=S,
+        None, section=S, path="file",
         summary="Folder for the tokenized-data cache (default: last_run_prepared beside output_dir).",
         what="Where tokenized datasets are cached so a rerun with the same data and settings skips "
         "preprocessing. The cache is keyed on the data and the settings that shape tokens.",
@@ -300,7 +300,7 @@ class DatasetKnobs(BaseModel):
         interacts=("datasets", "sequence_len"),
     )
     train_on_inputs: bool = knob(
-        False, section=S,
+        False, section=S, shapes_data=True,
         summary="Learn the prompt/input tokens too, not only the responses.",
         what="When false, prompt tokens (user turns in chat data) are masked so only responses are learned. "
         "When true every token is learned. With false, completion data still learns every token, "

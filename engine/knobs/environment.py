@@ -107,7 +107,7 @@ class EnvironmentKnobs(BaseModel):
         interacts=("num_nodes", "main_process_ip", "main_process_port"),
     )
     deepspeed: str | None = knob(
-        None, section=S,
+        None, section=S, path="file",
         summary="A DeepSpeed JSON config file (ZeRO stage etc.); exclusive with fsdp_config.",
         what="Hands distributed training to DeepSpeed with this JSON config. ZeRO stage 1/2 shards optimizer "
         "state and gradients across GPUs; stage 3 also shards the weights, so models too big for one GPU "

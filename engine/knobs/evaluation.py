@@ -17,7 +17,7 @@ EVAL_METRICS = ("loss", "mean_token_accuracy", "entropy")
 
 class EvaluationKnobs(BaseModel):
     val_set_size: float = knob(
-        0.0, section=S, basic=True, ge=0,
+        0.0, section=S, shapes_data=True, basic=True, ge=0,
         summary="Held-out validation data: a fraction (< 1) or a row count (>= 1); 0 means none.",
         what="Sets aside part of the training data, never trained on, to measure the validation loss and "
         "spot overfitting. Below 1 it is a fraction of the rows (0.05 = 5%); 1 or more is a whole number of "
@@ -134,7 +134,7 @@ class EvaluationKnobs(BaseModel):
         interacts=("wandb_project",),
     )
     resume_from_checkpoint: str | None = knob(
-        None, section=S,
+        None, section=S, path="file",
         summary="A checkpoint folder to resume training from.",
         what="Restarts a run from a saved checkpoint (e.g. output_dir/checkpoint-500): weights, optimizer "
         "state, learning-rate schedule and data position are restored.",

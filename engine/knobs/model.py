@@ -23,7 +23,7 @@ SPECIAL_TOKEN_NAMES = (
 
 class ModelKnobs(BaseModel):
     base_model: str | None = knob(
-        None, section=S, basic=True,
+        None, section=S, shapes_data=True, path="model", basic=True,
         summary="The pretrained model to fine-tune: a Hugging Face id or a local folder.",
         what="The starting weights, tokenizer and architecture. Give a Hub id such as "
         "meta-llama/Meta-Llama-3-8B-Instruct or a folder holding config.json, the weights and the tokenizer. "
@@ -36,7 +36,7 @@ class ModelKnobs(BaseModel):
         interacts=("adapter", "load_in_4bit", "chat_template", "tokenizer_config", "trust_remote_code"),
     )
     base_model_config: str | None = knob(
-        None, section=S,
+        None, section=S, shapes_data=True, path="model",
         summary="Where to read the model's config.json from, when it differs from base_model.",
         what="A Hub id or folder whose config.json describes the architecture, used instead of the one in "
         "base_model. Needed only for unusual checkpoints that ship weights without a usable config.",
@@ -45,7 +45,7 @@ class ModelKnobs(BaseModel):
         interacts=("base_model",),
     )
     tokenizer_config: str | None = knob(
-        None, section=S,
+        None, section=S, shapes_data=True, path="model",
         summary="Where to load the tokenizer from, when it differs from base_model.",
         what="A Hub id or folder to take the tokenizer (vocabulary, special tokens, chat template) from instead "
         "of base_model. Useful when a base model lacks a chat template that a sibling instruct model has.",
@@ -55,7 +55,7 @@ class ModelKnobs(BaseModel):
         interacts=("base_model", "chat_template", "special_tokens"),
     )
     revision_of_model: str | None = knob(
-        None, section=S, aliases=("model_revision",),
+        None, section=S, shapes_data=True, aliases=("model_revision",),
         summary="A branch, tag or commit of base_model to pin, so reruns use the same weights.",
         what="Selects a specific version of a Hub model (a branch name, tag or commit hash) instead of the "
         "newest on the main branch. Ignored for local folders.",
@@ -64,7 +64,7 @@ class ModelKnobs(BaseModel):
         interacts=("base_model",),
     )
     trust_remote_code: bool = knob(
-        False, section=S,
+        False, section=S, shapes_data=True,
         summary="Allow running Python code that ships inside the model repository.",
         what="Some models define their architecture in Python files inside the repository; loading them "
         "runs that code on your machine. Off means only architectures built into transformers load.",
@@ -108,7 +108,7 @@ class ModelKnobs(BaseModel):
         interacts=("attn_implementation", "flash_attention"),
     )
     special_tokens: dict[str, str] | None = knob(
-        None, section=S,
+        None, section=S, shapes_data=True,
         summary="Set special tokens (bos_token, eos_token, pad_token, unk_token) on the tokenizer.",
         what="Overrides the tokenizer's named special tokens, e.g. {pad_token: '<|finetune_pad|>'} or an "
         "eos_token matching the chat template's end-of-turn. A token not in the vocabulary is added, and "
@@ -120,7 +120,7 @@ class ModelKnobs(BaseModel):
         interacts=("tokens", "chat_template", "eot_tokens", "datasets.train_on_eos"),
     )
     tokens: list[str] | None = knob(
-        None, section=S,
+        None, section=S, shapes_data=True,
         summary="New tokens to add to the vocabulary; the embeddings are resized to fit.",
         what="Plain (non-special) tokens added to the tokenizer, e.g. markers of your own format, so each "
         "becomes a single id instead of several pieces. The model's embedding and output matrices are "

@@ -60,7 +60,7 @@ def refused_rl_message(value: Any) -> str:
 
 class PreferenceKnobs(BaseModel):
     rl: PreferenceMethod | None = knob(
-        None, section=S, basic=True,
+        None, section=S, shapes_data=True, basic=True,
         summary="Preference tuning: dpo, ipo, orpo, kto or simpo; empty trains supervised (SFT).",
         what="Empty: supervised fine-tuning, the model imitates the answers in the data. Set, the model learns "
         "from preferences instead: dpo raises the likelihood of a chosen answer over a rejected one relative to "
@@ -144,7 +144,7 @@ class PreferenceKnobs(BaseModel):
         interacts=("rl", "kto_desirable_weight"),
     )
     max_prompt_len: int | None = knob(
-        None, section=S, ge=1,
+        None, section=S, shapes_data=True, ge=1,
         summary="Preference tuning: keep at most this many prompt tokens (the end of the prompt).",
         what="A prompt longer than this keeps its last max_prompt_len tokens (the most recent turns and the "
         "assistant header), so long contexts leave room for the answers within sequence_len. preview and "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from .base import KnobInfo, Section, knob_info
+from .base import KnobInfo, PathKind, Section, knob_info
 from .config import Config
 from .datasets import DatasetConfig
 
@@ -39,7 +39,7 @@ def _by_name() -> dict[str, KnobInfo]:
 def get_knob(name: str) -> KnobInfo | None:
     """A knob by key, alias, or dataset path (``datasets.type``, ``datasets[].type``, ``datasets.0.type``)."""
     parts = name.split(".")
-    if len(parts) == 3 and parts[0] == "datasets" and parts[1].isdigit():
+    if len(parts) == 3 and parts[0] == "datasets" and parts[1].isdecimal():
         name = f"datasets.{parts[2]}"
     return _by_name().get(name)
 
@@ -51,3 +51,14 @@ def knobs_by_section(basic_only: bool = False) -> dict[Section, list[KnobInfo]]:
             continue
         out[k.section].append(k)
     return out
+
+
+def data_shaping_keys() -> tuple[str, ...]:
+    """Top-level knobs that can change which rows and tokens the data has (``datasets`` among them), with their
+    other spellings."""
+    return tuple(name for k in top_level_knobs() if k.shapes_data for name in (k.key, *k.aliases))
+
+
+def path_knobs(kind: PathKind | None = None) -> tuple[KnobInfo, ...]:
+    """Top-level knobs whose value may be a local path (of ``kind`` when given)."""
+    return tuple(k for k in top_level_knobs() if k.path_kind is not None and kind in (None, k.path_kind))

@@ -12,16 +12,16 @@ from collections.abc import Callable, Iterator
 from .config import Config
 from .datasets import DatasetConfig
 from .problems import Problem
+from .registry import dataset_knobs, top_level_knobs
 
 Rule = Callable[[Config], Iterator[Problem]]
 _RULES: list[Rule] = []
 
 TEMPLATE_ROLES = ("user", "assistant", "system", "tool")
-# Per-dataset keys that only chat_template datasets read.
-CHAT_ONLY_KEYS = (
-    "chat_template", "field_messages", "message_property_mappings", "message_field_role", "message_field_content",
-    "roles", "roles_to_train", "train_on_eos", "train_on_eot", "chat_template_jinja",
-)
+# The knobs (per dataset, and at the top level) that only chat_template datasets read.
+_CHAT = ("chat_template",)
+CHAT_ONLY_KEYS = tuple(k.key for k in dataset_knobs() if k.dataset_types == _CHAT)
+_CHAT_ONLY_TOP_LEVEL = tuple(k.key for k in top_level_knobs() if k.dataset_types == _CHAT)
 LORA_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "lora_target_linear")
 
 
@@ -336,7 +336,7 @@ def _top_level_template(cfg: Config) -> Iterator[Problem]:
 def _chat_settings_unused(cfg: Config) -> Iterator[Problem]:
     if not cfg.datasets or any(ds.type.partition(".")[0] == "chat_template" for ds in cfg.datasets):
         return
-    for key in ("chat_template", "chat_template_jinja", "eot_tokens"):
+    for key in _CHAT_ONLY_TOP_LEVEL:
         if getattr(cfg, key) is not None:
             yield _warning(key, f"{key} is ignored: no dataset has type chat_template. Remove {key}, or set "
                            "type: chat_template on the datasets that hold conversations.")
@@ -445,3 +445,5 @@ def _roles(at: str, ds: DatasetConfig) -> Iterator[Problem]:
 
 
 from . import preference_rules  # noqa: F401  (registers the preference-tuning rules)
+
+from . import batch_rules  # noqa: F401  (registers the derived-batch rules)

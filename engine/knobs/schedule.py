@@ -24,7 +24,7 @@ Scheduler = Literal[
 
 class ScheduleKnobs(BaseModel):
     num_epochs: float = knob(
-        1, section=S, basic=True, gt=0,
+        1, section=S, basic=True, gt=0, le=1_000_000,  # the bound keeps epochs × steps a number the planner can hold
         summary="How many times training passes over the whole dataset.",
         what="The length of training, in passes over the training data. Fractions are allowed (0.5 is half "
         "the data). Total optimizer steps = epochs × rows ÷ effective batch.",
@@ -35,7 +35,7 @@ class ScheduleKnobs(BaseModel):
         interacts=("max_steps", "neftune_noise_alpha", "learning_rate", "warmup_ratio"),
     )
     max_steps: int | None = knob(
-        None, section=S, ge=1,
+        None, section=S, ge=1, le=1_000_000_000,  # a billion steps is years of training; 10**400 overflowed warmup
         summary="Stop after this many optimizer steps (overrides num_epochs).",
         what="A hard cap on optimizer steps. When set, it decides the run's length and the learning-rate "
         "schedule, and num_epochs no longer matters.",
@@ -128,7 +128,7 @@ class ScheduleKnobs(BaseModel):
         interacts=("num_epochs",),
     )
     seed: int = knob(
-        42, section=S,
+        42, section=S, shapes_data=True,
         summary="Random seed for data shuffling, the validation split and weight init of new layers.",
         what="Fixes the randomness: data order, which rows land in the validation set, and the initial "
         "values of new weights such as LoRA matrices. Same seed + same preset ≈ same run.",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.atomic import atomic_write_text
 from engine.errors import TunedeckError
+from engine.knobs.registry import path_knobs
 from engine.paths import resolve_path
 from engine.runs import folder
 from engine.runs.command import build_command, format_command, num_processes
@@ -33,8 +34,7 @@ if TYPE_CHECKING:
     from engine.knobs.config import Config
 
 # Knobs holding local paths: written absolute into the run's preset, because RUN/preset.yaml sits elsewhere.
-_PATH_KNOBS = ("base_model", "base_model_config", "tokenizer_config", "deepspeed", "dataset_prepared_path",
-               "resume_from_checkpoint")
+_PATH_KNOBS = tuple(k.key for k in path_knobs())
 
 
 @dataclass(frozen=True)

@@ -14,22 +14,6 @@ from ..state import EditorState
 from .knob_field import KnobField
 from .preview_view import PreviewView
 
-# Shown in the basic view too: what a newcomer needs to point tunedeck at their data.
-DATASET_BASICS = ("path", "type", "field", "field_messages", "message_property_mappings", "roles", "roles_to_train")
-# Knobs that only one type reads: hidden while the card's type is another one, so the card asks only what matters.
-TYPE_ONLY = {
-    "field": "completion",
-    "chat_template": "chat_template",
-    "field_messages": "chat_template",
-    "message_property_mappings": "chat_template",
-    "message_field_role": "chat_template",
-    "message_field_content": "chat_template",
-    "roles": "chat_template",
-    "roles_to_train": "chat_template",
-    "train_on_eos": "chat_template",
-    "train_on_eot": "chat_template",
-}
-
 
 class DatasetCard(Vertical):
     def __init__(self, state: EditorState, index: int) -> None:
@@ -40,9 +24,7 @@ class DatasetCard(Vertical):
     def compose(self) -> ComposeResult:
         for knob in dataset_knobs():
             path = f"datasets.{self.index}.{knob.key}"
-            field = KnobField(knob, path, self.state.raw(path))
-            field.set_class(knob.key not in DATASET_BASICS, "-advanced")
-            yield field
+            yield KnobField(knob, path, self.state.raw(path))  # basic or advanced as the registry says
         with Horizontal(classes="dataset-buttons"):
             yield Button("Preview", id=f"preview-{self.index}", classes="preview-button", variant="primary")
             yield Button("Remove", id=f"remove-{self.index}", classes="remove-button", variant="error")
@@ -54,13 +36,11 @@ class DatasetCard(Vertical):
         self.apply_type()
 
     def apply_type(self) -> None:
-        """Hide the knobs the dataset's type does not read (unless the preset sets them)."""
+        """Hide the knobs the dataset's type does not read (unless the preset sets them), so the card asks only
+        what matters."""
         kind = self.state.value(f"datasets.{self.index}.type")
         for field in self.query(KnobField).results(KnobField):
-            key = field.path.rsplit(".", 1)[-1]
-            only = TYPE_ONLY.get(key)
-            field.set_class(only is not None and only != kind and self.state.raw(field.path) is UNSET,
-                            "-other-type")
+            field.set_class(not field.knob.reads_type(kind) and self.state.raw(field.path) is UNSET, "-other-type")
 
 
 class DatasetEditor(Vertical):
