@@ -189,3 +189,25 @@ def test_editing_a_preset_that_is_not_a_mapping_is_refused_with_validates_messag
     assert str(err.value).startswith(expected)
     with pytest.raises(TunedeckError, match="must be a mapping"):
         preset.unset("lora_r")
+
+
+# ------------------------------------------------------------------ found by tests/test_fuzz.py
+
+@pytest.mark.parametrize("extra, key", [
+    (f"max_steps: {10**400}\nwarmup_ratio: 0.1\n", "max_steps"),  # warmup = total × ratio overflowed a float
+    ("num_epochs: 1e308\n", "num_epochs"),  # finite, but epochs × steps per epoch overflowed the step planner
+])
+def test_numbers_past_what_the_step_planner_can_hold_are_range_errors(tmp_path: Path, extra: str, key: str) -> None:
+    preset = load_preset(write(tmp_path, HEAD + extra))
+    [error] = [p for p in preset.errors if p.key == key]
+    assert error.line == line_of(HEAD + extra, key) and "≤" in error.message
+
+
+def test_a_key_of_unicode_digits_is_a_key_not_an_index(tmp_path: Path) -> None:
+    """'¹'.isdigit() is true but int('¹') fails: a dataset key spelt so crashed the line lookup."""
+    text = HEAD + "    ¹: x\n"
+    preset = load_preset(write(tmp_path, text))
+    [warning] = [p for p in preset.warnings if p.key == "datasets.0.¹"]
+    assert warning.line == 5
+    with pytest.raises(TunedeckError):
+        apply_override(preset, "datasets.¹.type=completion")

@@ -105,7 +105,7 @@ class Preset:
         parts = path.split(".")
         for depth, part in enumerate(parts):
             if isinstance(node, list):
-                if not part.isdigit() or int(part) >= len(node):
+                if not part.isdecimal() or int(part) >= len(node):
                     return default
                 node = node[int(part)]
             elif isinstance(node, dict):
@@ -156,7 +156,7 @@ class Preset:
             except CoercionError:
                 pass  # keep what was typed: validation shows the problem, a draft save keeps it
         parts = path.split(".")
-        if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdigit():
+        if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdecimal():
             entry = dataset_entry(self.doc, self._spelling("datasets"), int(parts[1]), create=True)
             assert entry is not None
             key = self._spelling(parts[2], entry, dataset=True)
@@ -174,11 +174,11 @@ class Preset:
         """Remove a key from the file (the knob falls back to its default); ``datasets.N`` removes an entry."""
         self.require_mapping()
         parts = path.split(".")
-        if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdigit():
+        if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdecimal():
             entry = dataset_entry(self.doc, self._spelling("datasets"), int(parts[1]), create=False)
             if entry is not None:
                 self._forget(path, delete(entry, self._spelling(parts[2], entry, dataset=True)))
-        elif parts[0] == "datasets" and len(parts) == 2 and parts[1].isdigit():
+        elif parts[0] == "datasets" and len(parts) == 2 and parts[1].isdecimal():
             seq = self.doc.get(self._spelling("datasets"))
             if isinstance(seq, list) and int(parts[1]) < len(seq):
                 del seq[int(parts[1])]

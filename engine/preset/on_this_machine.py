@@ -33,7 +33,7 @@ def problems_here(preset: Preset) -> list[Problem]:
     doc = parse(preset.to_yaml().replace("\r\n", "\n"), file)  # line numbers as the file will read
     for problem in found:
         problem.file = file
-        problem.line = line_of(doc, [int(p) if p.isdigit() else p for p in problem.key.split(".")])
+        problem.line = line_of(doc, [int(p) if p.isdecimal() else p for p in problem.key.split(".")])
     return found
 
 

@@ -26,7 +26,7 @@ def apply_override(preset: Preset, override: str) -> None:
         raise TunedeckError(f"--set {override!r}: write it as key=value, e.g. --set micro_batch_size=4.")
     parts = key.split(".")
     is_dataset = parts[0] == "datasets" and len(parts) == 3
-    if parts[0] == "datasets" and len(parts) == 3 and not parts[1].isdigit():
+    if parts[0] == "datasets" and len(parts) == 3 and not parts[1].isdecimal():
         raise TunedeckError(f"--set {override!r}: the dataset index must be a number, e.g. datasets.0.{parts[2]}.")
     if parts[0] == "datasets" and len(parts) == 2:
         raise TunedeckError(f"--set {override!r}: say which dataset entry, e.g. datasets.0.{parts[1]}=… "

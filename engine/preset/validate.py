@@ -201,7 +201,7 @@ def _message(key: str, errors: list[dict[str, Any]], data: dict[str, Any]) -> st
 def _lookup(data: dict[str, Any], key: str) -> Any:
     node: Any = data
     for part in key.split(".") if key else []:
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        if isinstance(node, list) and part.isdecimal() and int(part) < len(node):
             node = node[int(part)]
         elif isinstance(node, dict) and part in node:
             node = node[part]
@@ -306,4 +306,4 @@ def _kind(value: Any) -> str:
 
 
 def _split(key: str) -> list[str | int]:
-    return [int(p) if p.isdigit() else p for p in key.split(".")] if key else []
+    return [int(p) if p.isdecimal() else p for p in key.split(".")] if key else []
