@@ -23,7 +23,7 @@ from engine.cli import main
 from engine.derive import derive_all
 from engine.errors import TunedeckError
 from engine.knobs.registry import dataset_knobs, top_level_knobs
-from engine.preset import apply_override, format_problem, load_preset
+from engine.preset import Preset, apply_override, format_problem, load_preset
 
 REPO = Path(__file__).resolve().parent.parent
 TINY = REPO / "presets" / "tiny"
@@ -57,22 +57,26 @@ def dump(data: Any) -> str:
     return out.getvalue()
 
 
+def check_preset(preset: Preset) -> None:
+    """Every problem formats, a valid preset's numbers go through the step planner, and it renders back to YAML."""
+    for problem in preset.problems:
+        assert format_problem(problem)
+    if preset.ok:
+        derive_all(preset.config, num_rows=1000, num_tokens=50_000)
+        derive_all(preset.config)
+    preset.to_yaml()
+
+
 def check_text(text: str) -> None:
     """Load, validate, plan and re-render ``text``: a TunedeckError is a fine answer, any other exception is not."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "preset.yaml"
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         try:
-            preset = load_preset(path)
+            check_preset(load_preset(path))
         except TunedeckError as err:
             assert str(err).strip()
             return
-        for problem in preset.problems:
-            assert format_problem(problem)
-        if preset.ok:
-            derive_all(preset.config, num_rows=1000, num_tokens=50_000)
-            derive_all(preset.config)
-        preset.to_yaml()
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             assert main(["validate", "--anywhere", str(path)]) in (0, 2)
 
@@ -126,11 +130,7 @@ def test_fuzz_set_overrides(key: str, value: str, sep: str) -> None:
         except TunedeckError as err:
             assert str(err).strip()
             return
-        for problem in preset.problems:
-            assert format_problem(problem)
-        if preset.ok:
-            derive_all(preset.config, num_rows=1000)
-        preset.to_yaml()
+        check_preset(preset)
 
 
 # ------------------------------------------------------------------ data rows
