@@ -11,6 +11,8 @@ from transformers import TrainerCallback
 
 from engine.runs import folder
 
+from .preference_metrics import preference_metrics
+
 
 class StopRequest:
     """Set by SIGTERM or the run folder's stop file; every rank must agree before stopping (see ``agreed``)."""
@@ -190,7 +192,7 @@ class EventsCallback(TrainerCallback):
         self._emit(
             "step", step=state.global_step, total_steps=state.max_steps, epoch=state.epoch, loss=logs["loss"],
             learning_rate=logs.get("learning_rate"), grad_norm=logs.get("grad_norm"), tokens_per_second=tps,
-            eta_seconds=eta, num_tokens=tokens, **peak_gpu_memory(),
+            eta_seconds=eta, num_tokens=tokens, **peak_gpu_memory(), **preference_metrics(logs),
         )
 
     def on_evaluate(self, args, state, control, **kwargs):

@@ -135,6 +135,10 @@ def add_lora(cfg: Any, model: Any, *, quantized: bool, new_token_ids: list[int])
             model, use_gradient_checkpointing=cfg.gradient_checkpointing,
             gradient_checkpointing_kwargs={"use_reentrant": False},
         )
+    if cfg.lora_model_dir:  # keep training an adapter trained before (e.g. SFT before DPO)
+        from peft import PeftModel
+
+        return PeftModel.from_pretrained(model, model_source(cfg, None, cfg.lora_model_dir), is_trainable=True)
     try:
         return get_peft_model(model, lora_config(cfg, new_token_ids))
     except ValueError as err:

@@ -134,7 +134,11 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     p = plan(cfg, len(train_ds), me.world)
     set_seed(cfg.seed)  # LoRA's initial weights do not depend on how much randomness data preparation used
     model = load_model(cfg, tokenizer, precision, preset_path)
-    args = build_sft_config(cfg, precision, p, has_eval=eval_ds is not None, preset_path=preset_path)
+    if cfg.rl:  # preference tuning: trl's trainer for the method (engine.train.preference)
+        from .preference import config_for
+        args = config_for(cfg, precision, p, has_eval=eval_ds is not None, preset_path=preset_path)
+    else:
+        args = build_sft_config(cfg, precision, p, has_eval=eval_ds is not None, preset_path=preset_path)
 
     from .trainer import TunedeckTrainer
 
@@ -145,10 +149,15 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     counter = TokenCounter(tokenizer.pad_token_id)
     events_cb = EventsCallback(run_dir, p, command_line(run_dir), enabled=me.machine_main, progress=me.main,
                                counter=counter)
-    trainer = TunedeckTrainer(
-        model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
-        data_collator=collator, callbacks=[inference_files, events_cb, stop_cb], token_counter=counter,
-    )
+    if cfg.rl:
+        from .preference import build_trainer
+        trainer = build_trainer(cfg, model, args, train_ds, eval_ds, tokenizer, [inference_files, events_cb, stop_cb],
+                                counter)
+    else:
+        trainer = TunedeckTrainer(
+            model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
+            data_collator=collator, callbacks=[inference_files, events_cb, stop_cb], token_counter=counter,
+        )
     from transformers.trainer_callback import PrinterCallback
 
     trainer.remove_callback(PrinterCallback)  # raw dicts: LogLinesCallback prints them readably

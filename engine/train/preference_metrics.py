@@ -1,0 +1,14 @@
+"""The metrics trl logs for preference runs, as event fields: rewards of the chosen and the rejected answers, their
+margin, how often the chosen one wins, and KTO's KL estimate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PREFERENCE_METRICS = {"rewards/chosen": "rewards_chosen", "rewards/rejected": "rewards_rejected",
+                      "rewards/margins": "rewards_margin", "rewards/accuracies": "rewards_accuracy", "kl": "kl"}
+
+
+def preference_metrics(logs: dict[str, Any]) -> dict[str, float]:
+    """The preference metrics among a log record's values, under their event names (absent ones left out)."""
+    return {name: float(logs[key]) for key, name in PREFERENCE_METRICS.items() if key in logs}
