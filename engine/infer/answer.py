@@ -79,21 +79,40 @@ def answer_batch(loaded: LoadedModel, conversations: list[Messages], settings: I
                  base: bool = False, batch_size: int = 8,
                  progress: Callable[[int], None] | None = None) -> list[str]:
     """One answer per conversation, in order; ``progress(n)`` after each batch of n."""
+    special = not getattr(loaded.tokenizer, "chat_template", None)
+    prompts = [loaded.tokenizer(prompt_for(loaded, m, settings), add_special_tokens=special)["input_ids"]
+               for m in conversations]
+    with loaded.answering(base) as model:
+        return answer_ids(model, loaded.tokenizer, prompts, settings, loaded.stop_ids, batch_size=batch_size,
+                          progress=progress)
+
+
+def answer_ids(model: Any, tokenizer: Any, prompts: list[list[int]], settings: InferenceSettings,
+               stop_ids: list[int], *, batch_size: int = 8, progress: Callable[[int], None] | None = None) -> list[str]:
+    """Answers to prompts given as token ids (already rendered), batched with left padding so every answer follows
+    its prompt directly; the model is put in eval mode for it and back as it was."""
     import torch
 
-    tokenizer = loaded.tokenizer
-    side, tokenizer.padding_side = tokenizer.padding_side, "left"  # new tokens follow every prompt directly
+    kwargs = settings.generate_kwargs()
+    kwargs.update(eos_token_id=stop_ids, pad_token_id=tokenizer.pad_token_id)
+    if settings.stop_strings:
+        kwargs["tokenizer"] = tokenizer
+    device = next(model.parameters()).device
+    side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    training = model.training
+    model.eval()
     answers: list[str] = []
     try:
-        for start in range(0, len(conversations), batch_size):
-            chunk = conversations[start:start + batch_size]
-            inputs = _encode(tokenizer, [prompt_for(loaded, m, settings) for m in chunk]).to(loaded.device)
-            with loaded.answering(base) as model, torch.inference_mode():
-                out = model.generate(**inputs, **_generate_kwargs(loaded, settings))
+        for start in range(0, len(prompts), batch_size):
+            chunk = prompts[start:start + batch_size]
+            inputs = tokenizer.pad({"input_ids": chunk}, return_tensors="pt").to(device)
+            with torch.inference_mode():
+                out = model.generate(**inputs, **kwargs)
             new = out[:, inputs["input_ids"].shape[1]:]
             answers += [cut_at_stop(t, settings) for t in tokenizer.batch_decode(new, skip_special_tokens=True)]
             if progress is not None:
                 progress(len(chunk))
     finally:
         tokenizer.padding_side = side
+        model.train(training)
     return answers

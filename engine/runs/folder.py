@@ -15,6 +15,7 @@ Every event has ``"event"`` (one of EVENT_KINDS) and ``"time"`` (unix seconds). 
     start       total_steps, num_epochs, steps_per_epoch, effective_batch_size, num_processes, command
     step        step, total_steps, epoch, loss, learning_rate, grad_norm, tokens_per_second, eta_seconds
     eval        step, epoch, eval_loss
+    samples     step, epoch, eval_loss, perplexity, chrf, samples: [{prompt, reference, answer}] (sample_answers)
     checkpoint  step, path
     finished    step, output_dir, adapter_dir (or model_dir)
     stopped     step, checkpoint
@@ -48,7 +49,7 @@ EVENTS_FILE = "events.jsonl"
 STATE_FILE = "state.json"
 STOP_FILE = "stop"
 
-EVENT_KINDS = ("start", "step", "eval", "checkpoint", "finished", "stopped", "error")
+EVENT_KINDS = ("start", "step", "eval", "samples", "checkpoint", "finished", "stopped", "error")
 FINAL_EVENT_KINDS = ("finished", "stopped", "error")
 STATUSES = ("starting", "running", "finished", "failed", "stopped")
 # train.log lines the trainer prints for a step, an eval or a checkpoint ("train step 12/456  loss 3.7 …",

@@ -89,6 +89,17 @@ def describe_step(ev: dict[str, Any]) -> str:
     return "  ".join([f"step {ev.get('step')}/{ev.get('total_steps') or '?'}", *step_details(ev)])
 
 
+def describe_samples(ev: dict[str, Any]) -> list[str]:
+    """A samples event as lines: the scores, then each prompt's answer under its reference."""
+    scores = [f"{name} {ev[key]:.4g}" for key, name in (("perplexity", "perplexity"), ("chrf", "chrF"))
+              if isinstance(ev.get(key), (int, float))]
+    lines = [f"samples  step {ev.get('step')}  " + "  ".join(scores)]
+    for n, sample in enumerate(ev.get("samples") or [], 1):
+        lines.append(f"  {n}. reference: {sample.get('reference', '')}")
+        lines.append(f"     answer:    {sample.get('answer', '')}")
+    return lines
+
+
 def step_details(ev: dict[str, Any]) -> list[str]:
     """epoch, loss, lr, tokens/s, ETA of a step event, as short labelled texts."""
     parts = []
@@ -161,6 +172,9 @@ class Reporter:
             loss = ev.get("eval_loss")
             shown = f"{loss:.4g}" if isinstance(loss, (int, float)) else loss
             self._print(f"eval  step {ev.get('step')}  eval_loss {shown}", "cyan")
+        elif kind == "samples":
+            for line in describe_samples(ev):
+                self._print(line, "magenta")
         elif kind == "checkpoint":
             self._print(f"checkpoint  step {ev.get('step')}  {ev.get('path')}", "green")
         elif kind in FINAL_EVENTS:

@@ -162,6 +162,11 @@ def train(run_dir: Path, stop: Any) -> Outcome:
 
     trainer.remove_callback(PrinterCallback)  # raw dicts: LogLinesCallback prints them readably
     trainer.add_callback(LogLinesCallback())
+    from .samples import samples_callback
+
+    samples = samples_callback(cfg, run_dir, eval_ds, tokenizer, inference_files.stop_ids, preset_path, me.main)
+    if samples is not None:
+        trainer.add_callback(samples)
     _keep_adapter_fp32(trainer, precision)
     stop.check()
     trainer.train(resume_from_checkpoint=resume)
