@@ -6,68 +6,22 @@ Light on purpose: rich and the registry only, so the TUI process can import it.
 from __future__ import annotations
 
 import difflib
-import types
-import typing
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from engine.errors import TunedeckError
-from engine.knobs import KnobInfo, Section, all_knobs, dataset_knobs, get_knob, knobs_by_section
-
-_BOUNDS = (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
-_SCALARS = {bool: "true/false", int: "integer", float: "number", str: "text"}
-
-
-def describe_type(annotation: Any, metadata: typing.Sequence[Any] = ()) -> str:
-    """A knob's type in words: ``integer ≥ 1``, ``one of: cosine, linear, …``, ``true/false``, ``list of text``.
-
-    ``metadata`` is the field's constraint objects (``FieldInfo.metadata``: Ge, Gt, Le, Lt), whose bounds are added.
-    """
-    base = _describe(annotation)
-    bounds = [f"{sign} {_number(getattr(m, attr))}" for m in metadata for attr, sign in _BOUNDS
-              if getattr(m, attr, None) is not None]
-    if not bounds:
-        return base
-    # Bounds belong to the number, not to "or empty": "integer ≥ 1, or empty".
-    head, sep, tail = base.partition(", or empty")
-    return f"{head} {' and '.join(bounds)}{sep}{tail}"
-
-
-def _describe(annotation: Any) -> str:
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if annotation in _SCALARS:
-        return _SCALARS[annotation]
-    if annotation is Any:
-        return "anything"
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "dataset entry" if annotation.__name__ == "DatasetConfig" else annotation.__name__
-    if origin is Literal:
-        return "one of: " + ", ".join(str(a) for a in args)
-    if origin in (typing.Union, types.UnionType):
-        optional = type(None) in args
-        parts = [a for a in args if a is not type(None)]
-        literals = [v for a in parts if typing.get_origin(a) is Literal for v in typing.get_args(a)]
-        others = [_describe(a) for a in parts if typing.get_origin(a) is not Literal]
-        words = (["one of: " + ", ".join(map(str, literals))] if literals and not others else
-                 [", ".join(map(str, literals))] if literals else []) + others
-        text = " or ".join(words)
-        return f"{text}, or empty" if optional else text
-    if origin is list:
-        return f"list of {_plural(_describe(args[0]))}" if args else "list"
-    if origin is dict:
-        if not args or args[1] is Any:
-            return "mapping of settings"
-        return f"mapping of {_describe(args[0])} to {_describe(args[1])}"
-    return getattr(annotation, "__name__", str(annotation))
-
-
-def _plural(word: str) -> str:
-    return {"dataset entry": "dataset entries", "integer": "integers", "number": "numbers"}.get(word, word)
+from engine.knobs import (
+    KnobInfo,
+    Section,
+    all_knobs,
+    dataset_knobs,
+    get_knob,
+    knobs_by_section,
+)
+from engine.knobs.types import describe_type
 
 
 def _number(value: Any) -> str:

@@ -13,7 +13,8 @@ from rich.console import Console
 
 from engine.cli import main
 from engine.errors import TunedeckError
-from engine.explain import describe_type, find_knob, render_knob
+from engine.explain import find_knob, render_knob
+from engine.knobs.types import describe_type
 from engine.knobs import Section, all_knobs, get_knob
 from engine.knobs.datasets import DatasetConfig
 

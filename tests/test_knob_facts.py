@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from _tui_editor_helpers import REPO, TINY, show_section, sync, write_preset
+
 from engine.knobs.registry import all_knobs, top_level_knobs
 from tui.preview_runner import DATA_KNOBS
 
@@ -120,8 +120,9 @@ def test_every_knob_the_data_code_reads_is_flagged_as_shaping_the_data() -> None
 
 
 def test_the_dataset_card_and_explain_agree_on_the_basic_dataset_knobs(tmp_path: Path) -> None:
-    from engine.explain import render_list
     from rich.console import Console
+
+    from engine.explain import render_list
 
     console = Console(width=200, record=True, color_system=None, file=open("/dev/null", "w"))  # noqa: SIM115
     console.print(render_list(basic_only=True))
@@ -184,7 +185,7 @@ def test_a_jinja_template_counts_in_the_editor_as_preview_counts_it(tmp_path: Pa
     result = run_preview(data_subset(plain, path))
     assert result.error is None, result.error_text()
     cli = subprocess.run([sys.executable, "-m", "engine.cli", "preview", str(path), "-n", "0", "--json"],
-                         capture_output=True, text=True, cwd=REPO, timeout=300)
+                         capture_output=True, text=True, cwd=REPO, timeout=300, check=True)
     assert result.stats == json.loads(cli.stdout.strip().splitlines()[-1])["stats"]
 
 

@@ -116,11 +116,12 @@ async def test_invalid_values_are_marked_and_valid_save_refused(tmp_path: Path) 
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await show_section(pilot, 2)
-        for bad, words in (("abc", "not a whole number"), ("0", "greater than or equal to 1")):
+        for bad, words in (("abc", "not a whole number"), ("0", "must be at least 1")):  # tunedeck's words
             await type_into(pilot, MBS, bad)
             field = app.screen.query_one(MBS, KnobField)
             assert field.has_class("-error")
             assert words in str(field.query_one(".knob-message").render())
+            assert "Input should" not in str(field.query_one(".knob-message").render())  # never pydantic's
             assert "Fix micro_batch_size" in live_text(app)
         await pilot.press("ctrl+s")
         await pilot.pause()

@@ -21,9 +21,11 @@ def test_default_round_trips_through_its_text(knob) -> None:
 
 @pytest.mark.parametrize(("path", "text", "message"), [
     ("micro_batch_size", "abc", "not a whole number"),
-    ("micro_batch_size", "0", "greater than or equal to 1"),
+    ("micro_batch_size", "0", "^must be at least 1$"),
     ("learning_rate", "fast", "not a number"),
-    ("lora_dropout", "1.5", "less than 1"),
+    ("lora_dropout", "1.5", "^must be less than 1$"),
+    ("learning_rate", "0", "^must be more than 0$"),
+    ("optimizer", "fast", "^expected one of: adamw_torch, "),
     ("datasets.0.roles", "user: [human", "key: value"),
 ])
 def test_bad_text_is_refused_with_what_to_type(path: str, text: str, message: str) -> None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import types
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
-
-from pydantic import TypeAdapter, ValidationError
+from typing import Any, Literal, Union, get_args, get_origin
 
 from engine.knobs.base import KnobInfo
+from engine.knobs.types import refusal
 
 
 class Unset:
@@ -80,19 +79,6 @@ def kind_of(annotation: Any) -> Kind:
     return Kind("text", optional)
 
 
-_adapters: dict[str, TypeAdapter[Any]] = {}
-
-
-def _adapter(knob: KnobInfo) -> TypeAdapter[Any]:
-    """The knob's type with its range constraints, built once per knob (KnobInfo itself is not hashable)."""
-    adapter = _adapters.get(knob.path)
-    if adapter is None:
-        meta = tuple(knob.field_info.metadata)
-        adapter = TypeAdapter(Annotated[(knob.annotation, *meta)] if meta else knob.annotation)
-        _adapters[knob.path] = adapter
-    return adapter
-
-
 def to_text(value: Any, kind: Kind) -> str:
     """A value as the user types it."""
     if value is None or value is UNSET:
@@ -155,14 +141,13 @@ def parse(text: str, knob: KnobInfo) -> Any:
 
 
 def check(value: Any, knob: KnobInfo) -> Any:
-    """Validate a value against the knob's type and range constraints (what ``validate`` checks per field)."""
+    """Validate a value against the knob's type and range constraints (what ``validate`` checks per field); the
+    FieldError says why in tunedeck's words."""
     if value is UNSET:
         return value
-    try:
-        _adapter(knob).validate_python(value)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise FieldError(first["msg"], value) from None
+    reason = refusal(knob, value)
+    if reason is not None:
+        raise FieldError(reason, value)
     return value
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
@@ -16,6 +15,7 @@ from ruamel.yaml.tokens import CommentToken
 from engine.errors import TunedeckError
 from engine.knobs.base import KnobInfo, Section
 from engine.knobs.registry import top_level_knobs
+from engine.knobs.types import constrained_adapter
 
 from .limits import structure_problem
 from .yamlio import make_yaml, to_plain
@@ -25,11 +25,6 @@ _NULLS = ("", "~", "null", "Null", "NULL")
 
 class CoercionError(ValueError):
     pass
-
-
-@cache
-def _adapter(annotation: Any) -> TypeAdapter[Any]:
-    return TypeAdapter(annotation)
 
 
 def parse_scalar(text: str) -> Any:
@@ -49,7 +44,7 @@ def coerce(knob: KnobInfo, value: Any) -> Any:
 
     Raises CoercionError when no reading of ``value`` fits the knob's type and range.
     """
-    adapter = _adapter(knob.field_info.rebuild_annotation())  # the type with its range constraints
+    adapter = constrained_adapter(knob)
     candidates = [value]
     if isinstance(value, str):
         parsed = parse_scalar(value)

@@ -10,11 +10,11 @@ from engine.errors import TunedeckError
 from engine.knobs.base import KnobInfo
 from engine.knobs.config import Config
 from engine.knobs.registry import get_knob
+from engine.knobs.types import constraints_of, describe
 
 from .document import Preset, load_preset
 from .edit import CoercionError, coerce, parse_scalar
 from .unknown_keys import suggest
-from .validate import constraints_of, describe
 
 
 def apply_override(preset: Preset, override: str) -> None:

@@ -6,7 +6,6 @@ Every finding is a :class:`Problem` with the key's dotted path and its 1-based l
 
 from __future__ import annotations
 
-import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,6 +17,8 @@ from engine.knobs.config import Config
 from engine.knobs.problems import Problem
 from engine.knobs.registry import get_knob
 from engine.knobs.rules import check_rules
+from engine.knobs.types import constraints_of, describe
+from engine.knobs.types import show as _show
 
 from .axolotl_features import document_features, refused_dataset_type
 from .unknown_keys import classify
@@ -208,80 +209,6 @@ def _lookup(data: dict[str, Any], key: str) -> Any:
         else:
             return None
     return node
-
-
-def _show(value: Any, inner: bool = False) -> str:
-    """A value the way it reads in YAML (flow style for lists and maps)."""
-    if isinstance(value, str):
-        return value if inner else f"'{value}'"
-    if value is None:
-        return "null" if inner else "nothing (empty)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v, True) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_show(v, True)}" for k, v in value.items()) + "}"
-    return repr(value)
-
-
-def constraints_of(info: Any) -> dict[str, Any]:
-    """The range constraints (ge, gt, …) declared on a knob's field."""
-    found: dict[str, Any] = {}
-    for meta in info.metadata:
-        for name in ("ge", "gt", "le", "lt", "min_length", "max_length"):
-            v = getattr(meta, name, None)
-            if v is not None:
-                found[name] = v
-    return found
-
-
-def describe(annotation: Any, constraints: dict[str, Any] | None = None) -> str:
-    """A type annotation in words: "a whole number ≥ 1", "one of: lora, qlora (or empty)"."""
-    constraints = constraints or {}
-    args = typing.get_args(annotation)
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        optional = type(None) in args
-        parts = [describe(a, constraints) for a in args if a is not type(None)]
-        text = " or ".join(dict.fromkeys(parts))
-        return f"{text} (or empty)" if optional else text
-    if origin is Literal:
-        shown = [_show(a) if not isinstance(a, str) else a for a in args]
-        return shown[0] if len(shown) == 1 else "one of: " + ", ".join(shown)
-    if annotation is bool:
-        return "true or false"
-    if annotation is int:
-        return "a whole number" + _range(constraints)
-    if annotation is float:
-        return "a number" + _range(constraints)
-    if annotation is str:
-        return "text"
-    if origin is list:
-        inner = describe(args[0]) if args else "values"
-        return f"a list of {_plural(inner)}"
-    if origin is dict:
-        if len(args) == 2 and args[1] is not typing.Any:
-            return f"a mapping of {describe(args[0])} to {_plural(describe(args[1]))}"
-        return "a mapping (key: value pairs)"
-    return getattr(annotation, "__name__", str(annotation))
-
-
-def _range(c: dict[str, Any]) -> str:
-    bits = []
-    if "ge" in c:
-        bits.append(f"≥ {c['ge']}")
-    if "gt" in c:
-        bits.append(f"> {c['gt']}")
-    if "le" in c:
-        bits.append(f"≤ {c['le']}")
-    if "lt" in c:
-        bits.append(f"< {c['lt']}")
-    return " " + " and ".join(bits) if bits else ""
-
-
-def _plural(inner: str) -> str:
-    return {"text": "text values", "a whole number": "whole numbers", "a number": "numbers"}.get(inner, inner)
 
 
 def _example(knob: Any) -> str:
