@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -13,6 +12,8 @@ from engine.axolotl_keys import (
     INTEGRATION_PREFIXES,
 )
 from engine.knobs.registry import dataset_knobs, top_level_knobs
+
+from .near_names import close_matches
 
 TYPO_CUTOFF = 0.8
 
@@ -58,7 +59,7 @@ def classify(key: str, *, in_dataset: bool = False) -> KeyVerdict:
     close = _closest(key, ours)
     if close:
         return KeyVerdict("typo", suggestion=close)
-    near_axolotl = [n for n in difflib.get_close_matches(key, sorted(axolotl), n=5, cutoff=TYPO_CUTOFF)
+    near_axolotl = [n for n in close_matches(key, sorted(axolotl), 5, TYPO_CUTOFF)
                     if _same_integration(key, n)]
     return KeyVerdict("unknown", suggestion=near_axolotl[0] if near_axolotl else None)
 
@@ -82,7 +83,7 @@ def suggest(key: str, *, in_dataset: bool = False) -> str | None:
 def _closest(key: str, names: dict[str, str]) -> str | None:
     """difflib's best match above the cutoff; else a name one swap of neighbouring letters away ("tpye"). Never
     a name of another integration (swanlab_mode is no misspelt wandb_mode)."""
-    close = [n for n in difflib.get_close_matches(key, list(names), n=5, cutoff=TYPO_CUTOFF) if _same_integration(key, n)]
+    close = [n for n in close_matches(key, list(names), 5, TYPO_CUTOFF) if _same_integration(key, n)]
     if close:
         return close[0]
     if len(key) >= 4:
