@@ -36,7 +36,8 @@ def advise(cfg: Any, num_rows: int | None = None, num_tokens: derive.Tokens = No
            known: Iterable[Problem] = ()) -> list[Problem]:
     """Mentor warnings and notes for ``cfg`` (a Config), most important first."""
     notes: list[Problem] = []
-    batch = derive.effective_batch_size(cfg)
+    split = derive.batch_split(cfg)
+    batch = split.effective_batch
     samples = derive.training_samples(cfg, num_rows, num_tokens)
     total = derive.total_steps(cfg, num_rows, num_tokens)
     adapter = getattr(cfg, "adapter", None)
@@ -44,8 +45,8 @@ def advise(cfg: Any, num_rows: int | None = None, num_tokens: derive.Tokens = No
     if samples is not None and samples > 0 and batch > samples:
         notes.append(_warn(
             "gradient_accumulation_steps",
-            f"the effective batch ({batch} = micro_batch_size {cfg.micro_batch_size} × gradient_accumulation_steps "
-            f"{cfg.gradient_accumulation_steps} × {derive.num_processes(cfg)} process(es)) is larger than the "
+            f"the effective batch ({batch} = micro_batch_size {split.micro_batch_size} × gradient_accumulation_steps "
+            f"{split.gradient_accumulation_steps} × {split.processes} process(es)) is larger than the "
             f"{samples} training samples, so each epoch is a single, partly empty optimizer step: lower "
             "gradient_accumulation_steps (or micro_batch_size), or add data."))
     if total is not None and total < FEW_STEPS:

@@ -1,4 +1,4 @@
-"""Derived numbers: effective batch, optimizer steps, warmup, tokens per step.
+"""Derived numbers: the batch split, effective batch, learning rate, optimizer steps, warmup, tokens per step.
 
 Pure functions of a :class:`Config` (and, where given, the data's size) that equal what the trainer will do.
 They mirror transformers 5.23 + accelerate 1.15, read from their source:
@@ -38,9 +38,118 @@ def num_processes(cfg: Any) -> int:
     return int(cfg.gpus_per_node) * int(cfg.num_nodes)
 
 
+class ImpossibleBatch(ValueError):
+    """A target effective batch that no micro batch × accumulation × processes split reaches exactly."""
+
+
+@dataclass(frozen=True)
+class BatchSplit:
+    """How each optimizer step's samples are split: per process, per forward pass, and over accumulation."""
+
+    micro_batch_size: int
+    gradient_accumulation_steps: int
+    processes: int
+    target: int | None = None  # target_effective_batch_size it was derived from; None when written by hand
+
+    @property
+    def effective_batch(self) -> int:
+        return self.micro_batch_size * self.gradient_accumulation_steps * self.processes
+
+
+def split_target_batch(target: int, max_micro: int, processes: int) -> BatchSplit:
+    """The split of exactly ``target`` samples per step over ``processes`` with the fewest accumulation steps
+    whose micro batch is at most ``max_micro`` (SiloGen finetuning's rule, ``resolve_batchsize_and_accumulation``).
+
+    Each process takes ``target / processes`` samples per step, cut into equal micro batches: the micro batch is
+    the largest divisor of that share not above ``max_micro``. Raises :class:`ImpossibleBatch` when the processes
+    cannot share the target evenly.
+    """
+    if target < 1 or max_micro < 1 or processes < 1:
+        raise ValueError("target, maximum micro batch and processes must be >= 1")
+    if target % processes:
+        lower, upper = target // processes * processes, (target // processes + 1) * processes
+        nearest = f"{lower} or {upper}" if lower else str(upper)
+        raise ImpossibleBatch(
+            f"{target} samples per optimizer step cannot be shared evenly by {processes} processes (gpus_per_node × "
+            f"num_nodes): every process must take the same number of samples each step. Use a multiple of "
+            f"{processes} ({nearest}), or change the number of processes.")
+    share = target // processes
+    micro = max(d for d in _divisors(share) if d <= max_micro)  # 1 always divides, so one exists
+    return BatchSplit(micro, share // micro, processes, target)
+
+
+def _divisors(n: int) -> list[int]:
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return small + [n // d for d in small]
+
+
+def batch_split(cfg: Any) -> BatchSplit:
+    """The split the run uses: derived from ``target_effective_batch_size`` when set, else as written."""
+    target = getattr(cfg, "target_effective_batch_size", None)
+    if target:
+        max_micro = getattr(cfg, "max_micro_batch_size", None) or cfg.micro_batch_size
+        return split_target_batch(int(target), int(max_micro), num_processes(cfg))
+    return BatchSplit(int(cfg.micro_batch_size), int(cfg.gradient_accumulation_steps), num_processes(cfg))
+
+
 def effective_batch_size(cfg: Any) -> int:
     """Samples (or packed sequences) behind each optimizer step, summed over processes."""
-    return int(cfg.micro_batch_size) * int(cfg.gradient_accumulation_steps) * num_processes(cfg)
+    return batch_split(cfg).effective_batch
+
+
+LR_SCALINGS = ("none", "sqrt", "linear")
+
+
+def learning_rate(cfg: Any) -> float:
+    """The peak learning rate the optimizer gets: ``learning_rate × lr_multiplier``, times √(effective batch)
+    (sqrt) or the effective batch (linear) under ``lr_batch_size_scaling`` (SiloGen's overrides)."""
+    rate = float(cfg.learning_rate) * float(getattr(cfg, "lr_multiplier", 1.0) or 1.0)
+    scaling = getattr(cfg, "lr_batch_size_scaling", "none") or "none"
+    if scaling == "sqrt":
+        return rate * math.sqrt(effective_batch_size(cfg))
+    if scaling == "linear":
+        return rate * effective_batch_size(cfg)
+    return rate
+
+
+def batch_derivation(cfg: Any) -> str:
+    """The effective batch as its product, and where the split came from (for --dry-run and the live panel)."""
+    split = batch_split(cfg)
+    product = (f"{split.micro_batch_size} × {split.gradient_accumulation_steps} × {split.processes} = "
+               f"{split.effective_batch}")
+    if split.target is None:
+        return f"{product} (micro_batch_size × gradient_accumulation_steps × processes)"
+    return (f"{product} (micro batch × accumulation × processes, derived from target_effective_batch_size "
+            f"{split.target} with max_micro_batch_size {getattr(cfg, 'max_micro_batch_size', None) or '?'})")
+
+
+def rate_derivation(cfg: Any) -> str | None:
+    """How the optimizer's rate follows from learning_rate, or None when it is learning_rate as written."""
+    multiplier = float(getattr(cfg, "lr_multiplier", 1.0) or 1.0)
+    scaling = getattr(cfg, "lr_batch_size_scaling", "none") or "none"
+    if multiplier == 1.0 and scaling == "none":
+        return None
+    parts = [f"{float(cfg.learning_rate):g}"]
+    if multiplier != 1.0:
+        parts.append(f"lr_multiplier {multiplier:g}")
+    if scaling != "none":
+        batch = effective_batch_size(cfg)
+        parts.append(f"√{batch}" if scaling == "sqrt" else f"{batch} (linear in the effective batch)")
+    return f"{' × '.join(parts)} = {learning_rate(cfg):.4g}"
+
+
+def resolved(cfg: Any, processes: int | None = None) -> Any:
+    """``cfg`` with every derived batch and rate knob written out for ``processes`` (default: the preset's):
+    micro_batch_size and gradient_accumulation_steps from the target, learning_rate already scaled, and the
+    target and scaling knobs cleared, so resolving twice changes nothing. What the trainer is given."""
+    if processes is not None:
+        cfg = cfg.model_copy(update={"gpus_per_node": processes, "num_nodes": 1})
+    split = batch_split(cfg)
+    return cfg.model_copy(update={
+        "micro_batch_size": split.micro_batch_size, "gradient_accumulation_steps": split.gradient_accumulation_steps,
+        "target_effective_batch_size": None, "max_micro_batch_size": None,
+        "learning_rate": learning_rate(cfg), "lr_multiplier": 1.0, "lr_batch_size_scaling": "none",
+    })
 
 
 def split_rows(total_rows: int, val_set_size: float) -> tuple[int, int]:
@@ -102,7 +211,8 @@ def training_samples(cfg: Any, num_rows: int | None = None, num_tokens: Tokens =
 
 def batches_per_epoch(cfg: Any, samples: int) -> int:
     """Micro batches each process runs per epoch (accelerate's even_batches sharding, drop_last off)."""
-    return math.ceil(samples / (int(cfg.micro_batch_size) * num_processes(cfg)))
+    split = batch_split(cfg)
+    return math.ceil(samples / (split.micro_batch_size * split.processes))
 
 
 def steps_per_epoch(cfg: Any, num_rows: int | None = None, num_tokens: Tokens = None) -> int | None:
@@ -111,7 +221,7 @@ def steps_per_epoch(cfg: Any, num_rows: int | None = None, num_tokens: Tokens = 
     if samples is None:
         return None
     batches = batches_per_epoch(cfg, samples)
-    return max(math.ceil(batches / int(cfg.gradient_accumulation_steps)), 1)
+    return max(math.ceil(batches / batch_split(cfg).gradient_accumulation_steps), 1)
 
 
 def total_steps(cfg: Any, num_rows: int | None = None, num_tokens: Tokens = None) -> int | None:
@@ -170,6 +280,9 @@ class Derived:
 
     processes: int
     effective_batch: int
+    batch: BatchSplit
+    learning_rate: float | None  # the scaled rate; None when learning_rate is not given
+    rate_derivation: str | None  # how it follows from learning_rate; None when it is learning_rate as written
     tokens_per_step: int
     training_samples: int | None
     steps_per_epoch: int | None
@@ -179,9 +292,13 @@ class Derived:
 
 def derive_all(cfg: Any, num_rows: int | None = None, num_tokens: Tokens = None) -> Derived:
     total = total_steps(cfg, num_rows, num_tokens)
+    has_rate = getattr(cfg, "learning_rate", None) is not None
     return Derived(
         processes=num_processes(cfg),
         effective_batch=effective_batch_size(cfg),
+        batch=batch_split(cfg),
+        learning_rate=learning_rate(cfg) if has_rate else None,
+        rate_derivation=rate_derivation(cfg) if has_rate else None,
         tokens_per_step=tokens_per_step(cfg),
         training_samples=training_samples(cfg, num_rows, num_tokens),
         steps_per_epoch=steps_per_epoch(cfg, num_rows, num_tokens),

@@ -22,7 +22,9 @@ from .kinds import UNSET
 
 # Knobs the live panel reads; when one of them is invalid the panel says which, instead of guessing.
 LIVE_KNOBS = ("micro_batch_size", "gradient_accumulation_steps", "gpus_per_node", "num_nodes", "sequence_len",
-              "sample_packing", "num_epochs", "max_steps", "warmup_steps", "warmup_ratio", "val_set_size")
+              "sample_packing", "num_epochs", "max_steps", "warmup_steps", "warmup_ratio", "val_set_size",
+              "target_effective_batch_size", "max_micro_batch_size", "learning_rate", "lr_multiplier",
+              "lr_batch_size_scaling")
 
 
 def new_preset() -> Any:
@@ -63,6 +65,7 @@ class Live:
     derived: derive.Derived | None
     warnings: list[Problem] = field(default_factory=list)  # engine.advice's mentor notes
     seconds: float = 0.0
+    why: str = ""  # what makes the bad knobs invalid, when the panel can say it (an impossible target batch)
 
 
 class EditorState:
@@ -186,7 +189,11 @@ class EditorState:
             if rows is None and c.rows is not None:
                 rows = derive.split_rows(c.rows, float(values["val_set_size"] or 0))[0]
             tokens: Any = c.packed_sequences and c.packed_sequences * int(values["sequence_len"]) or c.tokens
-            derived = derive.derive_all(cfg, num_rows=rows, num_tokens=tokens)
+            try:
+                derived = derive.derive_all(cfg, num_rows=rows, num_tokens=tokens)
+            except derive.ImpossibleBatch as err:
+                return Live(values, ["target_effective_batch_size"], None, [], time.perf_counter() - start,
+                            why=str(err))
             warnings = self.advice(rows, c.tokens)
         return Live(values, bad, derived, warnings, time.perf_counter() - start)
 

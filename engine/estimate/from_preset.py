@@ -72,7 +72,7 @@ def setup_from_config(cfg: Any, preset_path: str | os.PathLike[str] | None = Non
     else:
         targets = "all-linear" if cfg.lora_target_linear else None
     setup = Setup(
-        shape=shape, micro_batch=int(cfg.micro_batch_size), sequence_len=int(cfg.sequence_len),
+        shape=shape, micro_batch=derive.batch_split(cfg).micro_batch_size, sequence_len=int(cfg.sequence_len),
         adapter=cfg.adapter, quant_bits=quant if cfg.adapter else None, lora_r=int(cfg.lora_r), lora_targets=targets,
         lora_dropout=float(cfg.lora_dropout), weights=weights, mixed=mixed, optimizer=str(cfg.optimizer),
         gradient_checkpointing=bool(cfg.gradient_checkpointing), attn=attn_implementation(cfg),

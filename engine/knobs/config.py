@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import ConfigDict
 
 from .adapter import AdapterKnobs
+from .batch_target import BatchTargetKnobs
 from .batching import BatchingKnobs
 from .datasets import DatasetKnobs
 from .environment import EnvironmentKnobs
@@ -20,6 +21,7 @@ class Config(
     ModelKnobs,
     DatasetKnobs,
     BatchingKnobs,
+    BatchTargetKnobs,
     ScheduleKnobs,
     PreferenceKnobs,
     AdapterKnobs,

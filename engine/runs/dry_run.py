@@ -1,5 +1,6 @@
 """``train --dry-run``'s account of what the launch would do: how many steps, whether it resumes (from which
-checkpoint, skipping which), and what it would overwrite. The command and resolved preset are printed beside it.
+checkpoint, skipping which), what it would overwrite, and how the effective batch and learning rate are derived.
+The command and resolved preset are printed beside it.
 
 Counting steps without ``max_steps`` needs the number of training rows, so the data is prepared (tokenized) here as
 the run would, into the same cache, which the run then reuses. Nothing else is written, and nothing is loaded from
@@ -37,7 +38,7 @@ def planned_steps(cfg: Any, preset_path: str | os.PathLike[str]) -> tuple[int | 
 
 
 def dry_run_lines(cfg: Any, preset_path: str | os.PathLike[str], plan: StartPlan) -> Sequence[str]:
-    """steps / output_dir / resume / skipped / overwrites, one fact per line."""
+    """steps / output_dir / resume / skipped / overwrites / effective batch / learning rate, one fact per line."""
     total, how = planned_steps(cfg, preset_path)
     if total is None:
         steps = f"steps {how}"
@@ -51,4 +52,8 @@ def dry_run_lines(cfg: Any, preset_path: str | os.PathLike[str], plan: StartPlan
         lines.insert(2, "resume no: starts at step 0")
     elif plan.resume_from is None:
         lines.insert(2, f"resume from {cfg.resume_from_checkpoint} (the preset's resume_from_checkpoint)")
+    lines.append(f"effective batch {derive.batch_derivation(cfg)}")
+    rate = derive.rate_derivation(cfg)
+    if rate is not None:
+        lines.append(f"learning rate {rate}")
     return lines

@@ -113,6 +113,8 @@ def prepare_data(cfg: Any, tokenizer: Any, preset_path: Path, world: int) -> tup
 
 
 def train(run_dir: Path, stop: Any) -> Outcome:
+    from engine.derive import resolved
+
     from .args import build_sft_config, plan
     from .callbacks import EventsCallback, LogLinesCallback, StopCallback, TokenCounter
     from .hardware import resolve_precision
@@ -123,6 +125,7 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     preset_path = run_dir / folder.PRESET_FILE
     cfg = load_run_config(run_dir)
     me = this_process()
+    cfg = resolved(cfg, me.world)  # target batch split and scaled learning rate, for the processes really launched
     precision = resolve_precision(cfg)
     resume = resume_point(cfg, preset_path)
     set_seed(cfg.seed)

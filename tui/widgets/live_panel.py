@@ -1,4 +1,5 @@
-"""The live numbers: effective batch as a formula with today's values, steps, warmup, tokens, mentor warnings.
+"""The live numbers: effective batch as a formula with today's values (or the split derived from a target batch),
+the learning rate when it is scaled, steps, warmup, tokens, mentor warnings.
 
 Also the inverse: type a target effective batch and it proposes gradient_accumulation_steps (the editor applies
 it with a key).
@@ -29,13 +30,23 @@ def render_live(live: Live, counts: DataCounts) -> Text:
         out.append("Fix ", "bold")
         out.append(", ".join(live.bad), "bold red")
         out.append(" to see the numbers.\n")
+        if live.why:
+            out.append(f"{live.why}\n", "red")
         return out
     d = live.derived
     assert d is not None
+    b = d.batch
     out.append("Effective batch\n", "bold")
-    out.append("micro_batch_size × gradient_accumulation_steps × processes\n", "dim")
-    out.append(f"{v['micro_batch_size']} × {v['gradient_accumulation_steps']} × {d.processes} = ")
+    if b.target is None:
+        out.append("micro_batch_size × gradient_accumulation_steps × processes\n", "dim")
+    else:
+        out.append(f"target {b.target}, max micro batch {v.get('max_micro_batch_size') or '?'}: "
+                   "micro × accumulation × processes\n", "dim")
+    out.append(f"{b.micro_batch_size} × {b.gradient_accumulation_steps} × {b.processes} = ")
     out.append(f"{d.effective_batch}\n", "bold")
+    if d.rate_derivation is not None:
+        out.append("Learning rate ")
+        out.append(f"{d.rate_derivation}\n", "bold")
     out.append("Tokens per optimizer step ≤ ")
     out.append(f"{d.tokens_per_step:,}\n", "bold")
     out.append("Data: ")
@@ -73,9 +84,8 @@ def render_strip(live: Live) -> Text:
         return Text(f"live: fix {', '.join(live.bad)}", "red")
     d = live.derived
     assert d is not None
-    v = live.values
     text = Text()
-    text.append(f"batch {v['micro_batch_size']}×{v['gradient_accumulation_steps']}×{d.processes}=")
+    text.append(f"batch {d.batch.micro_batch_size}×{d.batch.gradient_accumulation_steps}×{d.processes}=")
     text.append(str(d.effective_batch), "bold")
     text.append(f" · steps/epoch {_n(d.steps_per_epoch)} · total {_n(d.total_steps)} · warmup {_n(d.warmup_steps)}")
     warnings = [n for n in live.warnings if n.severity == "warning"]
@@ -104,7 +114,7 @@ class LivePanel(Vertical):
         text = self.query_one("#target-batch", Input).value.strip()
         if not text.isdigit() or int(text) < 1 or live.bad or live.derived is None:
             return None
-        return derive.grad_accum_for(int(text), int(live.values["micro_batch_size"]), live.derived.processes)
+        return derive.grad_accum_for(int(text), live.derived.batch.micro_batch_size, live.derived.processes)
 
     def update_plan(self, live: Live) -> None:
         plan = self.plan(live)
