@@ -78,6 +78,9 @@ peft_conf:
 run_conf:
   model: "{model}"
   resume_from_checkpoint: False
+overrides:
+  lr_multiplier: 0.5
+  lr_batch_size_scaling: sqrt
 tracking:
   mlflow_server_uri: "file:///tmp/mlruns"
 """

@@ -54,14 +54,26 @@ def test_silogen_sft_imports_and_validates(tmp_path, tiny_model_dir):
     imported = import_config(src)
     got = statuses(imported.report)
     assert got["data_conf.chat_template_name"] == ("exact", "chat_template")
-    assert got["batchsize_conf.total_train_batch_size"] == ("approximated", "gradient_accumulation_steps")
+    assert got["batchsize_conf.total_train_batch_size"] == ("exact", "target_effective_batch_size")
+    assert got["batchsize_conf.max_per_device_train_batch_size"] == ("exact", "max_micro_batch_size")
+    assert got["overrides.lr_multiplier"] == ("exact", "lr_multiplier")
+    assert got["overrides.lr_batch_size_scaling"] == ("exact", "lr_batch_size_scaling")
     assert got["training_args.optim"][0] == "not carried over"  # rmsprop: no tunedeck optimizer of that name
     assert got["tracking"][0] == "not carried over"
     p = imported.preset
-    assert (p["micro_batch_size"], p["gradient_accumulation_steps"], p["val_set_size"]) == (4, 3, 0.1)
+    assert (p["target_effective_batch_size"], p["max_micro_batch_size"], p["val_set_size"]) == (12, 4, 0.1)
+    assert "micro_batch_size" not in p and "gradient_accumulation_steps" not in p  # derived at launch
+    assert (p["lr_multiplier"], p["lr_batch_size_scaling"]) == (0.5, "sqrt")
     assert (p["chat_template"], p["sequence_len"], p["lora_target_modules"]) == ("chatml", 128, ["q_proj", "v_proj"])
     preset = Preset(imported.text, tmp_path / "out.yaml")
     assert preset.errors == []
+    # SiloGen's split on 1 and on 4 processes: 12 per step either way, at most 4 per forward pass
+    from engine import derive
+
+    one, four = (derive.batch_split(preset.config.model_copy(update={"gpus_per_node": n})) for n in (1, 4))
+    assert (one.micro_batch_size, one.gradient_accumulation_steps) == (4, 3)
+    assert (four.micro_batch_size, four.gradient_accumulation_steps, four.effective_batch) == (3, 1, 12)
+    assert derive.learning_rate(preset.config) == pytest.approx(3e-4 * 0.5 * 12 ** 0.5)
 
 
 def test_silogen_dpo_is_detected_by_its_arguments(tmp_path):

@@ -107,15 +107,10 @@ def _data(conv: Conversion, method: str) -> None:
 
 def _batch(conv: Conversion) -> None:
     b = "batchsize_conf"
-    total, per_device = conv.get(f"{b}.total_train_batch_size"), conv.get(f"{b}.max_per_device_train_batch_size")
-    if isinstance(total, int) and isinstance(per_device, int) and per_device > 0:
-        micro = min(per_device, total)
-        conv.approx(f"{b}.max_per_device_train_batch_size", "micro_batch_size", micro,
-                    "the per-device batch, fixed")
-        conv.approx(f"{b}.total_train_batch_size", "gradient_accumulation_steps", max(total // micro, 1),
-                    f"{total} ÷ {micro} for ONE GPU: SiloGen derives the accumulation from the number of processes "
-                    "at launch; tunedeck's effective batch is micro × accumulation × GPUs, so on N GPUs divide "
-                    "gradient_accumulation_steps by N")
+    conv.exact(f"{b}.total_train_batch_size", "target_effective_batch_size",
+               note="micro batch and accumulation are derived from the number of processes at launch, by SiloGen's "
+               "rule")
+    conv.exact(f"{b}.max_per_device_train_batch_size", "max_micro_batch_size")
     conv.exact(f"{b}.per_device_eval_batch_size", "eval_batch_size")
 
 
@@ -166,9 +161,9 @@ def _overrides(conv: Conversion) -> None:
     if conv.get(f"{o}.lr_multiplier", 1.0) == 1.0:
         conv.same(f"{o}.lr_multiplier", "1.0: the learning rate as written")
     else:
-        conv.drop(f"{o}.lr_multiplier", "learning-rate scaling is not a tunedeck knob yet: multiply "
-                  "learning_rate yourself")
+        conv.exact(f"{o}.lr_multiplier", "lr_multiplier")
     if conv.get(f"{o}.lr_batch_size_scaling", "none") == "none":
         conv.same(f"{o}.lr_batch_size_scaling", "none")
     else:
-        conv.drop(f"{o}.lr_batch_size_scaling", "scaling the rate by the total batch is not a tunedeck knob yet")
+        conv.exact(f"{o}.lr_batch_size_scaling", "lr_batch_size_scaling",
+                   note="by the effective batch, which is total_train_batch_size")
