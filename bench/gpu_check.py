@@ -1,11 +1,13 @@
 """What only a GPU can check: QLoRA in bf16 with evaluation (refused on a CPU), LoRA and full fine-tunes in bf16
-with each attention implementation this machine has, through the real ``tunedeck train`` path.
+with each attention implementation this machine has, and DPO with LoRA and QLoRA, through the real
+``tunedeck train`` path; each beside ``tunedeck estimate``'s figure for the same preset.
 
 Each configuration trains a ~0.2B Llama-shaped model (random weights, the bundled tokenizer) on the bundled chats
 for two epochs and prints: exit status, first and last train loss, the eval losses, tokens/s and, where the trainer
-recorded it, the measured peak GPU memory. Without a CUDA GPU it says so and exits 0.
+recorded it, the measured peak GPU memory next to the estimate's allocated part (the band's expected value less
+the CUDA context, which ``max_memory_allocated`` does not see). Without a CUDA GPU it says so and exits 0.
 
-    python bench/gpu_check.py [--out FOLDER]
+    python bench/gpu_check.py [--out FOLDER] [--model-dir FOLDER]
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "lora-bf16-eager": {**LORA, "attn_implementation": "eager"},
     "full-bf16-sdpa": {"learning_rate": 2.0e-5, "attn_implementation": "sdpa", "gradient_checkpointing": True},
 }
+PAIRS = {"datasets": [{"path": str(REPO / "presets/tiny/pairs.jsonl"), "type": "chat_template.default",
+                       "field_messages": "messages", "field_chosen": "chosen", "field_rejected": "rejected"}],
+         "rl": "dpo", "rl_beta": 0.1, "learning_rate": 5.0e-5, "val_set_size": 0, "eot_tokens": None}
+CONFIGS["dpo-lora-bf16"] = {**LORA, **PAIRS}
+CONFIGS["dpo-qlora-bf16"] = {**LORA, **PAIRS, "adapter": "qlora", "load_in_4bit": True, "gradient_checkpointing": True}
 
 
 def build_model(folder: Path) -> Path:
@@ -58,6 +65,9 @@ def run_config(name: str, knobs: dict[str, Any], model: Path, work: Path) -> dic
 
     preset = work / f"{name}.yaml"
     cfg = {"base_model": str(model), **BASE, **knobs, "output_dir": str(work / "out" / name)}
+    cfg = {key: value for key, value in cfg.items() if value is not None}
+    if "rl" in cfg:
+        cfg.pop("evals_per_epoch", None)
     with open(preset, "w", encoding="utf-8") as fh:
         YAML().dump(cfg, fh)
     started = time.perf_counter()
@@ -71,11 +81,22 @@ def run_config(name: str, knobs: dict[str, Any], model: Path, work: Path) -> dic
     peaks = [e.get("peak_memory_allocated_gib") or e.get("max_memory_allocated_gib") for e in events]
     peak = max((p for p in peaks if isinstance(p, (int, float))), default=None)
     final = next((e for e in reversed(events) if e["event"] in ("finished", "error", "stopped")), {})
+    estimated = subprocess.run([sys.executable, "-m", "engine", "estimate", str(preset), "--json"],
+                               capture_output=True, text=True, timeout=300, cwd=REPO)
+    try:
+        per_gpu = json.loads(estimated.stdout)["per_gpu"]
+        allocated = per_gpu["expected_gib"] - per_gpu["parts"].get("cuda_context", 0.0)
+    except (ValueError, KeyError):
+        allocated = None
+    margins = [e.get("rewards_margin") for e in steps if e.get("rewards_margin") is not None]
     result = {
         "config": name, "rc": proc.returncode, "wall_s": round(wall, 1), "final": final.get("event"),
         "first_loss": steps[0]["loss"] if steps else None, "last_loss": steps[-1]["loss"] if steps else None,
         "eval_losses": evals, "tokens_per_s": steps[-1].get("tokens_per_second") if steps else None,
-        "peak_gib": peak, "error": final.get("message"),
+        "peak_gib": peak, "estimate_allocated_gib": allocated,
+        "estimate_error": f"{(allocated - peak) / peak:+.1%}" if allocated and peak else None,
+        "first_margin": margins[0] if margins else None, "last_margin": margins[-1] if margins else None,
+        "error": final.get("message"),
     }
     if proc.returncode != 0 or final.get("event") != "finished":
         log = run_dir / "train.log"
@@ -86,6 +107,7 @@ def run_config(name: str, knobs: dict[str, Any], model: Path, work: Path) -> dic
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="write results.json here too")
+    parser.add_argument("--model-dir", type=Path, default=None, help="build the model here and keep it")
     args = parser.parse_args()
     import torch
 
@@ -105,7 +127,7 @@ def main() -> int:
         os.environ.setdefault("TUNEDECK_HOME", str(work / "home"))
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("WANDB_MODE", "disabled")
-        model = build_model(work / "model")
+        model = build_model(args.model_dir or work / "model")
         for name, knobs in CONFIGS.items():
             result = run_config(name, knobs, model, work)
             results.append(result)
