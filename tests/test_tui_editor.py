@@ -16,6 +16,7 @@ from tui.screens.editor import EditorScreen
 from tui.screens.help import HelpScreen
 from tui.screens.open import OpenScreen, describe, shipped_presets
 from tui.screens.yaml_view import YamlScreen
+from tui.widgets.help_panel import HelpPanel
 from tui.widgets.knob_field import KnobField
 
 MBS = "#knob-micro-batch-size"
@@ -105,7 +106,7 @@ async def test_edit_micro_batch_updates_effective_batch(tmp_path: Path) -> None:
         assert "8 × 2 × 1 = 16" in live_text(app)
         assert "●" in app.sub_title
         # the help panel follows the focus
-        assert "micro_batch_size" in str(app.screen.query_one("#help-panel").render())
+        assert "micro_batch_size" in str(app.screen.query_one("#help-panel", HelpPanel).body.render())
 
 
 @sync
@@ -491,7 +492,7 @@ async def test_run_screen_can_send_the_user_to_the_blamed_knob(tmp_path: Path) -
         app.post_message(RunScreen.OpenKnob(path, "lora_dropout"))  # an advanced knob in another section
         await wait_until(pilot, lambda: getattr(app.focused.parent, "path", None) == "lora_dropout")
         assert not app.screen.has_class("-basic")
-        await wait_until(pilot, lambda: "lora_dropout" in str(app.screen.query_one("#help-panel").render()))
+        await wait_until(pilot, lambda: "lora_dropout" in str(app.screen.query_one("#help-panel", HelpPanel).body.render()))
 
 
 def test_run_app_refuses_a_missing_preset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

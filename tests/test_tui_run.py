@@ -28,6 +28,7 @@ from engine.runs import folder
 from tui.screens.run import RunScreen
 from tui.widgets.log_pane import LogPane
 from tui.widgets.metrics import MetricChart, ProgressLine
+from tui.widgets.scroll_text import ScrollText
 
 pytestmark = pytest.mark.anyio
 
@@ -117,7 +118,7 @@ async def test_failed_run_shows_why_and_offers_the_culprit_knob(tmp_path: Path) 
         await loaded(pilot, app)
         screen = app.screen
         assert screen.status == "failed"
-        error = str(screen.query_one("#error", Static).render())
+        error = str(screen.query_one("#error", ScrollText).body.render())
         assert "Training failed: sequence_len 99999 is longer than the model supports" in error
         assert "Culprit knob: sequence_len" in error
         assert "ValueError: sequence_len 99999 is longer than the model's 512 positions" in error  # log tail
@@ -137,7 +138,7 @@ async def test_failed_run_without_error_event_still_explains(tmp_path: Path) -> 
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot, app)
         assert app.screen.status == "failed"  # run_status is truthful: the pid is gone
-        error = str(app.screen.query_one("#error", Static).render())
+        error = str(app.screen.query_one("#error", ScrollText).body.render())
         assert "ended without a final event" in error and "Killed" in error  # the runs module's reason, the log
         assert app.screen.check_action("open_knob", ()) is False
 

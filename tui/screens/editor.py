@@ -410,6 +410,10 @@ class EditorScreen(Screen[None]):
 
     def action_toggle_side(self) -> None:
         self.toggle_class("-show-side")
+        if self.has_class("-narrow", "-show-side"):  # the panel covers the section list: its keys go to it
+            self.set_focus(self.query_one("#live-panel", LivePanel))
+        else:
+            self.keep_focus_shown()
 
     def action_focus_nav(self) -> None:
         self.set_focus(self.query_one(SectionNav))

@@ -25,6 +25,7 @@ from tui.screens.run_state import RunView, format_number, read_command
 from tui.screens.run_status import ACTIVE, request_stop, status_of
 from tui.widgets.log_pane import LogPane, tail_file_lines
 from tui.widgets.metrics import DetailsLine, MetricChart, ProgressLine
+from tui.widgets.scroll_text import ScrollText
 
 STATUS_STYLE = {"loading…": "dim", "starting": "cyan", "running": "cyan", "stopping…": "yellow", "finished": "green",
                 "stopped": "yellow", "failed": "bold red"}
@@ -86,7 +87,7 @@ class RunScreen(Screen[None]):
         yield Static(id="title")
         yield Static(id="command")
         yield Static(id="outcome")
-        yield Static(id="error")
+        yield ScrollText(id="error")  # a long error with the log's last lines: Tab to it and scroll
         with Horizontal(id="metrics"):
             with Vertical(id="progress-box"):
                 yield ProgressLine(id="progress")
@@ -227,7 +228,7 @@ class RunScreen(Screen[None]):
         outcome.display = bool(text)
 
     def _show_error(self) -> None:
-        panel = self.query_one("#error", Static)
+        panel = self.query_one("#error", ScrollText)
         if self.status != "failed":
             panel.display = False
             return

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -15,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from tui.screens.run_state import format_number
 from tui.screens.runs_summary import UNREADABLE, RunLister, RunSummary
+from tui.widgets.column_table import ColumnScrollTable
 
 COLUMNS = ("id", "status", "step", "loss", "started", "preset")
 RESUMABLE = ("stopped", "failed")
@@ -57,7 +57,7 @@ class RunsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Runs[/b]  [dim]newest first · Enter attaches · r resumes a stopped or failed run[/]", id="runs-title")
-        table: DataTable[Any] = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        table = ColumnScrollTable(id="runs", cursor_type="row", zebra_stripes=True)  # ←→ by column at 80 wide
         for name in COLUMNS:
             table.add_column(name, key=name)
         yield table
@@ -104,7 +104,7 @@ class RunsScreen(Screen[None]):
         empty = self.query_one("#runs-empty", Static)
         empty.display = not runs
         if error:
-            empty.update(f"[red]Could not list runs:[/] {error}")
+            empty.update(Text.assemble(("Could not list runs: ", "red"), error))  # plain: paths hold brackets
         elif not runs:
             empty.update("No runs yet. Launch one from the editor, or `tunedeck train PRESET`.")
         problems = [r.problem for r in runs if r.problem]

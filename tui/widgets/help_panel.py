@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import Static
 
 from engine.knobs.base import KnobInfo
 
 from ..kinds import UNSET, kind_of, to_text
+from .scroll_text import ScrollText
 
 
 def render_help(knob: KnobInfo, path: str, value: Any, *, full: bool = False) -> Text:
@@ -36,10 +36,13 @@ def render_help(knob: KnobInfo, path: str, value: Any, *, full: bool = False) ->
     return out
 
 
-class HelpPanel(Static):
+class HelpPanel(ScrollText):
+    """Taller than its box at 80×24: Tab to it, then arrows / PgDn / End read the rest."""
+
     def on_mount(self) -> None:
         self.border_title = "Help (F1: more)"
         self.update(Text("Move to a knob to read what it does.", "dim"))
 
     def show_knob(self, knob: KnobInfo, path: str, value: Any) -> None:
         self.update(render_help(knob, path, value))
+        self.scroll_home(animate=False)  # a new knob's text starts at its top

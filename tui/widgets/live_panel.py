@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
 from engine import derive
@@ -94,8 +94,9 @@ def render_strip(live: Live) -> Text:
     return text
 
 
-class LivePanel(Vertical):
-    """Numbers + target-batch input + proposal."""
+class LivePanel(VerticalScroll):
+    """Numbers + target-batch input + proposal + estimate. Scrolls (arrows, PgDn, End when focused): with warnings
+    and the estimate it is taller than its box at 80×24."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="live-numbers")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -55,10 +56,13 @@ class LogPane(ScrollView, can_focus=True):
     """
     following: var[bool] = var(True)
     """Stick to the end. Scrolling up releases it; End (or scrolling back down to the end) resumes it."""
+    wrap: var[bool] = var(False)
+    """Long lines continue on the next rows instead of running off to the right (w toggles; no mouse over SSH)."""
 
     BINDINGS = [
         Binding("end", "follow", "Follow", show=False),
         Binding("home", "scroll_home", "Top", show=False),
+        Binding("w", "toggle_wrap", "Wrap"),
     ]
 
     def __init__(
@@ -82,6 +86,8 @@ class LogPane(ScrollView, can_focus=True):
         self._width = 0
         self._cache: LRUCache[tuple[int, str], Strip] = LRUCache(512)
         self._timer: Timer | None = None
+        self._row_starts: list[int] | None = None  # wrapping: each line's first row, the row count last
+        self._row_width = 0  # the width _row_starts was counted for
         self.lines_received = 0  # every finished line ever appended (for benchmarks and tests)
         self.bytes_skipped = 0  # bytes jumped over (before the attach window, or far behind a flood)
 
@@ -127,7 +133,7 @@ class LogPane(ScrollView, can_focus=True):
         for row in self._live:
             if len(row) > self._width:
                 self._width = max(self._width, plain_width(row))
-        self.virtual_size = Size(self._width, self.line_count)
+        self._update_virtual_size()
         if self.following:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         elif dropped:  # keep the lines a reader scrolled to under their eyes
@@ -139,7 +145,7 @@ class LogPane(ScrollView, can_focus=True):
         self._lines.clear()
         self._live = []
         self._width = 0
-        self.virtual_size = Size(0, 0)
+        self._update_virtual_size()
         self.refresh()
 
     # -- reading -------------------------------------------------------------------------------------------
@@ -170,7 +176,37 @@ class LogPane(ScrollView, can_focus=True):
         name = self._tail.path.name if self._tail is not None else "log"
         self.border_title = name if following else f"{name} · scrolled up · End follows again"
 
+    def action_toggle_wrap(self) -> None:
+        self.wrap = not self.wrap
+
+    def watch_wrap(self, wrap: bool) -> None:
+        self.styles.overflow_x = "hidden" if wrap else "auto"
+        self.scroll_to(x=0, animate=False, immediate=True)
+        self._update_virtual_size()
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
+    def _wrapped_rows(self) -> list[int]:
+        """Each line's first row when wrapping, the total row count last; counted again when lines or width change."""
+        width = max(1, self.size.width)
+        if self._row_starts is None or self._row_width != width:
+            starts = [0]
+            for line in self.lines:
+                starts.append(starts[-1] + max(1, -(-plain_width(line) // width)))
+            self._row_starts, self._row_width = starts, width
+        return self._row_starts
+
+    def _update_virtual_size(self) -> None:
+        self._row_starts = None
+        if self.wrap:
+            self.virtual_size = Size(self.size.width, self._wrapped_rows()[-1])
+        else:
+            self.virtual_size = Size(self._width, self.line_count)
+
     def on_resize(self) -> None:
+        if self.wrap:
+            self._update_virtual_size()
         if self.following:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
@@ -199,9 +235,21 @@ class LogPane(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.size.width
+        if self.wrap:
+            return self._wrapped_line(scroll_y + y, width)
         if index >= self.line_count:
             return Strip.blank(width, self.rich_style)
         return self._strip_for(index).crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    def _wrapped_line(self, row: int, width: int) -> Strip:
+        starts = self._wrapped_rows()
+        if starts[-1] != self.virtual_size.height:  # the width changed under us (a scrollbar came or went)
+            self.call_later(self._update_virtual_size)
+        if row >= starts[-1] or width < 1:
+            return Strip.blank(width, self.rich_style)
+        index = bisect_right(starts, row) - 1
+        part = row - starts[index]
+        return self._strip_for(index).crop_extend(part * width, (part + 1) * width, self.rich_style)
 
 
 def tail_file_lines(path: str | os.PathLike[str], count: int = 20, max_bytes: int = 64_000) -> list[str]:

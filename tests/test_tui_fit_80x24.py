@@ -1,0 +1,148 @@
+"""At 80×24 everything can be reached with the keyboard (no mouse over SSH): the live panel's last warning, the
+help text's last line, a long log line's end, the resume hint, the runs list's last column."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from _tui_editor_helpers import CHAT_PRESET, sync, write_preset
+from _tui_run_helpers import (
+    FIXED_START,
+    HostApp,
+    finished_run,
+    loaded,
+    make_run_dir,
+    screen_text,
+    wait_until,
+    write_event,
+    write_log,
+)
+from textual.widgets import DataTable
+
+from engine.runs import folder
+from engine.runs.index import register_run
+from tui.app import TunedeckApp
+from tui.screens.editor import EditorScreen
+from tui.screens.run import RunScreen
+from tui.screens.runs import RunsScreen
+
+SIZE = (80, 24)
+# A full fine-tune with three mentor warnings: a high rate, NEFTune over many epochs, packing with eager attention.
+WARNED = (CHAT_PRESET.replace("adapter: lora\nlora_target_linear: true\n", "")
+          .replace("num_epochs: 1", "num_epochs: 5\nneftune_noise_alpha: 5")
+          + "sample_packing: true\nattn_implementation: eager\n")
+
+
+def shown_in(app: object, widget: object) -> str:
+    """The words a widget shows on screen now (its region of the screen, borders dropped), wrapped lines joined."""
+    region = widget.region
+    rows = screen_text(app).splitlines()[region.y:region.bottom]
+    return " ".join(" ".join(row[region.x:region.right].strip(" │╭╮╰╯─").split()) for row in rows)
+
+
+def joined(app: object) -> str:
+    """The screen's rows run together: a wrapped word is found whole."""
+    return "".join(line.rstrip() for line in screen_text(app).splitlines())
+
+
+async def editor_at_80x24(pilot, app: TunedeckApp) -> EditorScreen:
+    assert await wait_until(pilot, lambda: isinstance(app.screen, EditorScreen) and app.screen.is_mounted)
+    await pilot.pause(0.3)
+    assert app.screen.has_class("-narrow")
+    return app.screen
+
+
+@sync
+async def test_the_live_panels_last_warning_scrolls_into_view(tmp_path: Path) -> None:
+    app = TunedeckApp(write_preset(tmp_path, text=WARNED), count_data=False)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await editor_at_80x24(pilot, app)
+        notes = editor.state.live().warnings
+        assert any(n.severity == "warning" for n in notes)
+        last_words = " ".join(notes[-1].message.split()[-4:])
+        await pilot.press("ctrl+t")
+        await pilot.pause(0.3)
+        panel = editor.query_one("#live-panel")
+        assert last_words not in shown_in(app, panel)  # taller than its box
+        for _ in range(panel.virtual_size.height):  # arrow down as a reader would, until it shows
+            await pilot.press("down")
+            await pilot.pause(0.05)
+            if last_words in shown_in(app, panel):
+                break
+        assert last_words in shown_in(app, panel)
+
+
+@sync
+async def test_the_help_texts_last_line_scrolls_into_view(tmp_path: Path) -> None:
+    app = TunedeckApp(write_preset(tmp_path), count_data=False)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await editor_at_80x24(pilot, app)
+        assert await editor.focus_knob("learning_rate")
+        await pilot.pause(0.3)
+        knob = editor.query_one("#help-panel")
+        last_line = str(knob.body.render()).strip().splitlines()[-1]
+        await pilot.press("ctrl+t")  # the side panel: live numbers focused, help above them
+        await pilot.pause(0.3)
+        last_words = last_line.split()[-1]  # its last word: the line wraps in the narrow box
+        assert last_words not in shown_in(app, knob)
+        await pilot.press("shift+tab", "end")
+        await pilot.pause(0.3)
+        assert last_words in shown_in(app, knob)
+
+
+@sync
+async def test_a_long_log_line_wraps_on_demand(tmp_path: Path) -> None:
+    run_dir = finished_run(tmp_path)
+    tail = "and-this-is-the-very-end-of-the-line"
+    write_log(run_dir, "warning: " + "x" * 150 + tail + "\n")
+    app = HostApp(lambda: RunScreen(run_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        assert await wait_until(pilot, lambda: "warning: xxx" in screen_text(app))
+        assert tail not in screen_text(app)
+        assert "w Wrap" in screen_text(app)  # the footer says how
+        await pilot.press("w")
+        await pilot.pause(0.3)
+        assert tail in joined(app)  # on the rows under the line's start
+        await pilot.press("w")  # and back: one line per row again
+        await pilot.pause(0.3)
+        assert tail not in joined(app)
+
+
+@sync
+async def test_the_resume_hint_is_shown_whole(tmp_path: Path) -> None:
+    run_dir = make_run_dir(tmp_path, "20260101-100000-llama3-8b-qlora-chat", status="stopped")
+    write_event(run_dir, "start", FIXED_START, total_steps=400, num_epochs=1, steps_per_epoch=400,
+                effective_batch_size=8, num_processes=1, command="accelerate launch")
+    write_event(run_dir, "step", FIXED_START + 3, step=93, total_steps=400, loss=1.2, learning_rate=1e-4)
+    checkpoint = "/home/someone/work/outputs/llama3-8b-qlora-chat/checkpoint-93"
+    write_event(run_dir, "stopped", FIXED_START + 4, step=93, checkpoint=checkpoint)
+    app = HostApp(lambda: RunScreen(run_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        assert await wait_until(pilot, lambda: "stopped at step 93" in screen_text(app))
+        assert "to resume from it)" in shown_in(app, app.screen.query_one("#outcome"))
+
+
+@sync
+async def test_the_runs_lists_last_column_comes_into_view_column_by_column(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TUNEDECK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    run_dir = finished_run(tmp_path / "a")
+    preset = "llama3-8b-qlora-chat-long-name.yaml"
+    folder.update_state(run_dir, preset=f"/home/me/presets/{preset}",
+                        run_id="20260101-100000-llama3-8b-qlora-chat-long-name")
+    register_run(run_dir)
+    app = HostApp(lambda: RunsScreen())
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: app.screen.query_one(DataTable).row_count == 1)
+        await pilot.pause(0.3)
+        assert preset not in screen_text(app)
+        await pilot.press(*["right"] * 5)  # one press per column after the first
+        await pilot.pause(0.5)
+        assert preset in screen_text(app)
+        assert "2026-01-01 10:00" in screen_text(app)  # the columns before it are still there
