@@ -70,6 +70,16 @@ def test_an_alias_bomb_is_refused_at_its_key(tmp_path: Path) -> None:
     assert f"expand to more than {MAX_ALIAS_VALUES:,} values" in message
 
 
+def test_the_check_for_another_tools_config_applies_the_same_bounds(tmp_path: Path) -> None:
+    """The TUI asks engine.importers whether a file is another tool's config before loading it as a preset: that
+    read expanded the bomb (to_plain) and raised the bare KeyError."""
+    from engine.importers.source import read_source
+
+    for text in (BOMB, HEAD + "%YAML 9.9\n---\nlora_r: 8\n"):
+        with pytest.raises(TunedeckError):
+            read_source(write(tmp_path, text))
+
+
 def test_an_anchor_that_contains_itself_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "&loop [base_model, *loop]\n")  # ruamel builds a list that holds itself
     assert refusal(path).startswith(f"{path}: an anchor contains an alias to itself")

@@ -1,5 +1,5 @@
-"""The TUI refuses a preset file that is no preset (a list, a number, a text, an unknown %YAML version) with the
-message `validate` prints, and stays open on the open screen."""
+"""The TUI refuses a preset file that is no preset (a list, a number, a text, an unknown %YAML version, an alias
+bomb) with the message `validate` prints, and stays open on the open screen."""
 
 from __future__ import annotations
 
@@ -24,8 +24,12 @@ def validate_message(path: Path) -> str:
     return format_problem(error)
 
 
+BOMB = "lora_target_modules:\n  - &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"  - &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n" for prev, name in zip("abcdefg", "bcdefgh"))
+
+
 @pytest.mark.parametrize("text", ["- a\n- b\n", "42\n", "just some text\n",
-                                  "base_model: m\nlora_r: 8\n%YAML 9.9\n---\nx: 1\n"])
+                                  "base_model: m\nlora_r: 8\n%YAML 9.9\n---\nx: 1\n", BOMB])
 @sync
 async def test_opening_a_file_that_is_no_preset_says_why_and_stays_open(tmp_path: Path, text: str) -> None:
     path = write_preset(tmp_path, "odd.yaml", text)

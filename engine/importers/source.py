@@ -89,8 +89,12 @@ def _read_json(file: Path, text: str) -> SourceConfig:
 def _read_yaml(file: Path, text: str) -> SourceConfig:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    from engine.preset.limits import check_directives, check_size, check_structure
     from engine.preset.yamlio import make_yaml, to_plain
 
+    # The bounds of presets: an alias bomb or a %YAML 9.9 line gets a message, not a hang in to_plain or a KeyError.
+    check_size(len(text.encode("utf-8", "surrogatepass")), str(file))
+    check_directives(text, str(file))
     try:
         doc = make_yaml(text).load(text)
     except MarkedYAMLError as err:
@@ -101,6 +105,9 @@ def _read_yaml(file: Path, text: str) -> SourceConfig:
                             "indentation.") from None
     except YAMLError as err:
         raise TunedeckError(f"{file}: the file is not valid YAML ({err}).") from None
+    except RecursionError:
+        raise TunedeckError(f"{file}: lists and maps are nested too deeply to read.") from None
+    check_structure(doc, str(file))
     if not isinstance(doc, dict):
         raise TunedeckError(f"{file}:1: the file holds no mapping of settings (found "
                             f"{type(doc).__name__ if doc is not None else 'nothing'}): an importable config is a "
