@@ -16,25 +16,28 @@ from rich.console import Console
 from _runs_helpers import REPO, events, use_fake_trainer, wait_for, write_preset
 from engine.runs import folder
 from engine.runs.control import run_status, stop_run
-from engine.runs.reporter import LogTail, Reporter, last_lines_offset
+from engine.runs.log_tail import LogTail, last_lines_offset
+from engine.runs.reporter import Reporter
 
 
 def test_logtail_collapses_carriage_return_redraws(tmp_path):
     log = tmp_path / "train.log"
     log.write_bytes(b"loading\n  0%|  | 0/3\r 33%|# | 1/3\r 67%|##| 2/3")
-    tail = LogTail(log)
+    tail = LogTail(log, start_at=0)
     assert tail.read_lines() == ["loading"]
-    assert tail.partial == " 67%|##| 2/3"  # an unfinished redraw keeps only its newest state
     with open(log, "ab") as fh:
         fh.write(b"\r100%|###| 3/3\n\x1b[31mdone\x1b[0m\n")
     assert tail.read_lines() == ["100%|###| 3/3", "done"]
     assert tail.read_lines() == []
+    log.write_bytes(b"loading\n  0%|  | 0/3\r 33%|# | 1/3\r 67%|##| 2/3")
+    # an unfinished redraw, flushed at the end of a run, shows only its newest state
+    assert LogTail(log, start_at=0).read_lines(flush=True) == ["loading", " 67%|##| 2/3"]
 
 
 def test_logtail_handles_split_utf8_and_flush(tmp_path):
     log = tmp_path / "train.log"
     log.write_bytes(b"caf\xc3\xa9 ok\nno newline yet")
-    tail = LogTail(log)
+    tail = LogTail(log, start_at=0)
     assert tail.read_lines() == ["café ok"]
     assert tail.read_lines(flush=True) == ["no newline yet"]
 
@@ -42,7 +45,7 @@ def test_logtail_handles_split_utf8_and_flush(tmp_path):
 def test_last_lines_offset(tmp_path):
     log = tmp_path / "train.log"
     log.write_text("".join(f"line {i}\n" for i in range(10)))
-    tail = LogTail(log, last_lines_offset(log, 3))
+    tail = LogTail(log, start_at=last_lines_offset(log, 3))
     assert tail.read_lines() == ["line 7", "line 8", "line 9"]
 
 

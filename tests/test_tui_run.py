@@ -258,9 +258,8 @@ def test_the_run_screens_do_not_load_the_training_stack() -> None:
     probe = (
         "import sys, json\n"
         "import tui.screens.run, tui.screens.runs, tui.widgets.log_pane, tui.widgets.metrics\n"
-        "from tui.screens.run_status import status_of\n"
-        "from pathlib import Path\n"
-        "status_of(Path('.'))\n"
+        "from engine.runs.status import run_info\n"
+        "run_info('.')\n"
         "print(json.dumps([m for m in ('torch', 'transformers', 'trl', 'peft', 'datasets', 'accelerate')"
         " if m in sys.modules]))\n"
     )

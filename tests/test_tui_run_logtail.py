@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.widgets.log_tail import LogTail
-from tui.widgets.term_lines import LineScreen, collapse_cr
+from engine.runs.log_tail import LogTail
+from engine.runs.term_lines import LineScreen, collapse_cr
 
 
 def append(path: Path, data: bytes) -> None:

@@ -98,37 +98,32 @@ async def test_empty_index_says_how_to_start(home: Path) -> None:
         assert isinstance(app.screen, RunsScreen)
 
 
-def test_cheap_summary_agrees_with_the_runs_module(home: Path) -> None:
-    from engine.runs.control import run_info
-    from tui.screens.runs_summary import summarize
+def test_status_reads_only_the_ends_of_a_long_run(home: Path) -> None:
+    from engine.runs.status import run_info
 
-    done = finished_run(home / "a", steps=20)
-    broken = failed_run(home / "b")
     big = make_run_dir(home / "c", "20260101-120000-long", status="running", pid=2**22 + 7, pgid=2**22 + 7)
     write_event(big, "start", total_steps=30_000)
-    for step in range(1, 3_001):  # ~500 KB of events: the summary reads only both ends
+    for step in range(1, 3_001):  # ~500 KB of events: status reads only both ends
         write_event(big, "step", step=step, total_steps=30_000, loss=1.0 / step, learning_rate=1e-4)
-    for run_dir in (done, broken, big):
-        mine, theirs = summarize(run_dir), run_info(run_dir)
-        assert (mine.status, mine.step, mine.total_steps, mine.loss) == (
-            theirs.status, theirs.step, theirs.total_steps, theirs.loss), run_dir
-    assert summarize(big).status == "failed"  # its process is gone: truthful, like run_status
+    info = run_info(big)
+    assert (info.status, info.step, info.total_steps, info.loss) == ("failed", 3000, 30_000, 1.0 / 3000)
+    assert len(info.view.losses.values) < 3000  # its process is gone: truthful; and not every step was read
 
 
 def test_lister_rereads_only_runs_that_changed(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui.screens import runs_summary
+    from engine.runs import listing
 
     done = finished_run(home / "a")
     register_run(done)
-    lister = runs_summary.RunLister()
+    lister = listing.RunLister()
     calls: list[Path] = []
-    real = runs_summary.summarize
+    real = listing.run_info
 
-    def counting(run_dir: Path) -> runs_summary.RunSummary:
+    def counting(run_dir: Path) -> listing.RunInfo:
         calls.append(run_dir)
         return real(run_dir)
 
-    monkeypatch.setattr(runs_summary, "summarize", counting)
+    monkeypatch.setattr(listing, "run_info", counting)
     assert [r.status for r in lister.list()] == ["finished"]
     assert [r.status for r in lister.list()] == ["finished"]
     assert len(calls) == 1  # a finished run whose files did not change is not read again

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.notifications import SeverityLevel
 
 from engine.errors import TunedeckError
@@ -234,20 +235,18 @@ class TunedeckApp(App[int]):
         self.push_screen(LaunchChoice(question), chosen)
 
     def show_run(self, run_dir: Path) -> None:
-        try:
-            from .screens.run import RunScreen
-        except ImportError:
-            self.notify(f"Run started in {run_dir} (the run screen is not available in this build).", timeout=10)
-            return
+        from .screens.run import RunScreen
+
         self.push_screen(RunScreen(Path(run_dir)))
 
     def action_runs(self) -> None:
-        try:
-            from .screens.runs import RunsScreen
-        except ImportError:
-            self.notify("The runs list is not available in this build; use `tunedeck runs`.", severity="warning")
-            return
+        from .screens.runs import RunsScreen
+
         self.push_screen(RunsScreen())
+
+    def on_run_screen_show_runs(self, message: Message) -> None:
+        """The runs list, asked for on a run screen that was not opened from it."""
+        self.action_runs()
 
     def on_run_screen_open_knob(self, message: Any) -> None:
         """A failed run blamed a knob: back to the editor on that knob (opening its preset if need be)."""

@@ -26,7 +26,7 @@ class PreparedData:
 def tokenize_entry(rows: Any, ds: Any, cfg: Any, tokenizer: Any, index: int, num_proc: int | None = None) -> Tokenized:
     if num_proc and num_proc > 1 and len(rows.rows) >= 2000:
         from .parallel import tokenize_parallel
-        return tokenize_parallel(rows, ds, cfg, tokenizer, index, num_proc)
+        return tokenize_parallel(tokenize_one, rows, ds, cfg, tokenizer, index, num_proc)
     return tokenize_one(rows, ds, cfg, tokenizer, index)
 
 

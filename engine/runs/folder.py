@@ -50,8 +50,13 @@ STATE_FILE = "state.json"
 STOP_FILE = "stop"
 
 EVENT_KINDS = ("start", "step", "eval", "samples", "checkpoint", "finished", "stopped", "error")
-FINAL_EVENT_KINDS = ("finished", "stopped", "error")
-STATUSES = ("starting", "running", "finished", "failed", "stopped")
+# The one map from a final event to the status it means; every viewer reads it from here.
+FINAL_EVENTS = {"finished": "finished", "stopped": "stopped", "error": "failed"}
+FINAL_EVENT_KINDS = tuple(FINAL_EVENTS)
+ACTIVE_STATUSES = ("starting", "running")
+FINAL_STATUSES = ("finished", "failed", "stopped")
+STATUSES = (*ACTIVE_STATUSES, *FINAL_STATUSES)
+UNREADABLE = "unreadable"  # state.json is damaged: listed with its folder and what is wrong, never guessed at
 # train.log lines the trainer prints for a step, an eval or a checkpoint ("train step 12/456  loss 3.7 …",
 # "saved checkpoint-57 in …"): the same facts arrive as events, so followers that show the events (attach,
 # train) leave these lines out.
@@ -105,6 +110,19 @@ def parse_event(raw: bytes) -> dict[str, Any] | None:
 
 def read_events(run_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return EventTail(run_dir).read_new()
+
+
+def log_path(run_dir: str | os.PathLike[str]) -> Path:
+    """Where a run's train.log is (for engine.runs.log_tail, the one reader of it)."""
+    return Path(run_dir) / LOG_FILE
+
+
+def read_command(run_dir: str | os.PathLike[str]) -> str:
+    """command.txt's one line, "" when there is none."""
+    try:
+        return (Path(run_dir) / COMMAND_FILE).read_text(encoding="utf-8", errors="replace").strip()
+    except FileNotFoundError:
+        return ""
 
 
 def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:

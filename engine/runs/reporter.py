@@ -1,9 +1,10 @@
 """Headless follower of a run folder, used by ``tunedeck train`` (foreground) and ``tunedeck attach``.
 
-It tails train.log (printing lines, with tqdm's "\\r" redraws collapsed to their last state) and events.jsonl (a
+It tails train.log (printing lines as a terminal finally shows them, see engine.runs.log_tail) and events.jsonl (a
 rich progress bar: step/total, epoch, loss, lr, tokens/s, ETA; eval losses and checkpoints as lines). It ends when
 a final event arrives or the processes are gone, and returns 0 only for a finished run. On a non-terminal output
-it prints plain lines and no bar. It only reads files: stopping the follower never touches the run.
+it prints plain lines and no bar. Once the run is over it writes the verdict to state.json if the trainer could not
+(engine.runs.status.record_outcome); stopping the follower never touches the run.
 """
 
 from __future__ import annotations
@@ -16,64 +17,20 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from engine.runs import folder
-from engine.runs.control import FINAL_EVENTS, UNREADABLE, run_alive, run_info
+from engine.runs.folder import FINAL_STATUSES, UNREADABLE
+from engine.runs.log_tail import LogTail, last_lines_offset
+from engine.runs.processes import run_alive
 from engine.runs.rendezvous import failure_message
+from engine.runs.status import record_outcome, run_info
+from engine.runs.view import RunView
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-# The trainer prints each step and eval (folder.METRIC_LINE; older runs: transformers' dicts); the same numbers
-# arrive as step/eval events, shown once.
 _METRICS_DICT = re.compile(r"^\{'(loss|eval_loss)': .*\}$")
 _CPP_BACKTRACE = re.compile(
     r"^(Exception raised from .*\(most recent call first\):$|frame #\d+: |<omitting python frames>$)")
 _LAUNCHER_NOISE = re.compile(r"^Traceback \(most recent call last\)|^E\d{4} .*elastic|ChildFailedError|^=+$")
-
-
-class LogTail:
-    """New complete lines of train.log since the last call; a "\\r"-redrawn line keeps only its last state."""
-
-    def __init__(self, path: Path, offset: int = 0) -> None:
-        self.path = path
-        self.offset = offset
-        self.partial = ""
-
-    def read_lines(self, flush: bool = False) -> list[str]:
-        try:
-            with open(self.path, "rb") as fh:
-                fh.seek(self.offset)
-                chunk = fh.read()
-        except FileNotFoundError:
-            return []
-        self.offset += len(chunk)
-        text = self.partial + chunk.decode("utf-8", errors="replace")
-        *complete, self.partial = text.split("\n")
-        if "\r" in self.partial:  # an endless tqdm redraw: keep only what it shows now
-            self.partial = self.partial.rsplit("\r", 1)[-1]
-        if flush and self.partial:
-            complete.append(self.partial)
-            self.partial = ""
-        lines = []
-        for line in complete:
-            shown = [seg for seg in line.split("\r") if seg.strip()]
-            if shown:
-                lines.append(_ANSI.sub("", shown[-1]).rstrip())
-        return lines
-
-
-def last_lines_offset(path: Path, n: int) -> int:
-    """Byte offset where the last ``n`` lines of ``path`` start (so attach shows a little backlog)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return 0
-    pos = len(data)
-    for _ in range(n + 1):
-        pos = data.rfind(b"\n", 0, pos)
-        if pos < 0:
-            return 0
-    return pos + 1
 
 
 def _fmt_eta(seconds: Any) -> str:
@@ -129,15 +86,15 @@ class Reporter:
         self.show_log = show_log
         log_path = self.run_dir / folder.LOG_FILE
         offset = 0 if backlog_lines is None else last_lines_offset(log_path, backlog_lines)
-        self.log = LogTail(log_path, offset)
+        self.log = LogTail(log_path, start_at=offset)
         self.events = folder.EventTail(self.run_dir)
-        self.final: dict[str, Any] | None = None
+        self.view = RunView()  # the events so far, folded
         self.omitted = 0  # launcher traceback lines held back after the final event (or of a failed rendezvous)
         self.held: list[str] = []  # a traceback being read, shown or left out once its last line is known
         self.replaying = backlog_lines is not None  # attaching: past step events are not printed one by one
         self.last_step: dict[str, Any] = {}
         self.progress: Progress | None = None
-        self.task = None
+        self.task: TaskID | None = None
 
     # -- output ---------------------------------------------------------------------------------------------
 
@@ -151,7 +108,13 @@ class Reporter:
             TextColumn("{task.fields[info]}"), console=self.console, transient=False,
         )
 
+    @property
+    def final(self) -> dict[str, Any] | None:
+        """The final event, once it arrived."""
+        return self.view.error or self.view.result
+
     def _handle_event(self, ev: dict[str, Any], quiet: bool = False) -> None:
+        self.view.apply(ev)
         kind = ev.get("event")
         if kind == "start":
             self._print(
@@ -177,8 +140,6 @@ class Reporter:
                 self._print(line, "magenta")
         elif kind == "checkpoint":
             self._print(f"checkpoint  step {ev.get('step')}  {ev.get('path')}", "green")
-        elif kind in FINAL_EVENTS:
-            self.final = ev
 
     def _without_rendezvous_tracebacks(self, lines: list[str], flush: bool) -> list[str]:
         """Hold a traceback back until its last line says what it is: the launcher's traceback of machines that
@@ -248,14 +209,14 @@ class Reporter:
                     time.sleep(self.poll)
                     self._drain()
                 self._drain(flush=True)
-                return run_info(self.run_dir).status
+                return record_outcome(self.run_dir).status
             status = run_info(self.run_dir).status
-            if status in ("failed", "stopped", "finished", UNREADABLE):
-                # Gone without a final event (or already over): a last read, then say so.
+            if status in (*FINAL_STATUSES, UNREADABLE):
+                # Gone without a final event (or already over): a last read, then say so (and write it down).
                 dead_since = dead_since or time.monotonic()
                 if time.monotonic() - dead_since > self.poll:
                     self._drain(flush=True)
-                    return status
+                    return record_outcome(self.run_dir).status
             time.sleep(self.poll)
 
     def _summary(self, status: str) -> int:

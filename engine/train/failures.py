@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine.errors import TunedeckError
 from engine.runs import folder, space
+from engine.runs.log_tail import tail_lines
 
 # Free space below which a failed write counts as a full disk: torch's checkpoint writer reports one only as
 # "unexpected pos …", without the errno.
@@ -99,10 +100,5 @@ def describe(err: BaseException, run_dir: Path | None = None) -> tuple[str, str 
 
 
 def log_tail(log_path: Path, lines: int = 30) -> str:
-    """The last lines of train.log, tqdm's carriage-return redraws collapsed to their final state."""
-    try:
-        data = log_path.read_bytes()[-20000:].decode("utf-8", "replace")
-    except OSError:
-        return ""
-    cleaned = [line.rstrip("\r").rsplit("\r", 1)[-1] for line in data.split("\n")]
-    return "\n".join([line for line in cleaned if line.strip()][-lines:])
+    """The last lines of train.log as a terminal shows them (tqdm's redraws collapsed), for the error event."""
+    return "\n".join(tail_lines(log_path, lines, max_bytes=20_000))

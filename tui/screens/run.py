@@ -1,7 +1,8 @@
 """The run screen: the launch command, live progress and charts, the tailing log, and stop / detach / runs.
 
-It only reads the run folder (engine.runs.folder) on timers; it never holds the trainer's pipes, so leaving the
-screen, quitting the app or losing the terminal leaves training running.
+It reads the run folder through engine.runs on timers (the events' fold, the status, the log tail); it never holds
+the trainer's pipes, so leaving the screen, quitting the app or losing the terminal leaves training running. A run
+it sees end without a final event is recorded as such (engine.runs.status.record_outcome).
 """
 
 from __future__ import annotations
@@ -21,9 +22,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from engine.runs import folder
-from tui.screens.run_state import RunView, format_number, read_command
-from tui.screens.run_status import ACTIVE, request_stop, status_of
-from tui.widgets.log_pane import LogPane, tail_file_lines
+from engine.runs.control import stop_run
+from engine.runs.folder import ACTIVE_STATUSES, FINAL_STATUSES
+from engine.runs.log_tail import tail_lines
+from engine.runs.status import record_outcome, run_info
+from engine.runs.view import RunView, fold
+from tui.formatting import format_number
+from tui.widgets.log_pane import LogPane
 from tui.widgets.metrics import DetailsLine, MetricChart, ProgressLine
 from tui.widgets.scroll_text import ScrollText
 
@@ -47,6 +52,16 @@ def format_started(value: Any) -> str:
     return ""
 
 
+def peak_memory_items(view: RunView) -> list[str]:
+    """The peak GPU memory the step events measured (largest over processes); nothing on a CPU run."""
+    allocated = view.peak_memory.get("peak_memory_allocated_gib")
+    reserved = view.peak_memory.get("peak_memory_reserved_gib")
+    if allocated is None and reserved is None:
+        return []
+    shown = f"peak GPU memory {format_number(allocated, 3)} GiB"
+    return [shown + (f" (reserved {format_number(reserved, 3)})" if reserved is not None else "")]
+
+
 class RunScreen(Screen[None]):
     """Watch one run (live or finished). ``run_dir`` is the run folder (``<output_dir>/runs/<id>``)."""
 
@@ -61,6 +76,9 @@ class RunScreen(Screen[None]):
         Binding("v", "chat(True)", "Chat vs base"),
     ]
 
+    class ShowRuns(Message):
+        """Posted for "Runs" when this screen was not opened from the runs list; the app opens the list."""
+
     class OpenKnob(Message):
         """Posted when the user asks to fix the knob a failed run blamed; the app opens the editor there."""
 
@@ -69,9 +87,12 @@ class RunScreen(Screen[None]):
             self.preset_path = preset_path
             self.key = key
 
-    def __init__(self, run_dir: str | Path, *, events_interval: float = 0.25, status_interval: float = 1.0) -> None:
+    def __init__(self, run_dir: str | Path, *, from_list: bool = False, events_interval: float = 0.25,
+                 status_interval: float = 1.0) -> None:
+        """``from_list``: opened from the runs list, so "Runs" goes back to it."""
         super().__init__()
         self.run_dir = Path(run_dir)
+        self.from_list = from_list
         self.view = RunView()
         self.status = "loading…"
         self.loaded = False  # the run's history is read (in a thread) and the live polling has started
@@ -95,11 +116,11 @@ class RunScreen(Screen[None]):
             with Vertical(id="charts"):
                 yield MetricChart("loss", id="loss")
                 yield MetricChart("lr", mark="max", id="lr")
-        yield LogPane(self.run_dir / folder.LOG_FILE, id="log")
+        yield LogPane(folder.log_path(self.run_dir), id="log")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        command = read_command(self.run_dir)
+        command = folder.read_command(self.run_dir)
         shown = f"[dim]$[/] {escape(command)}" if command else "[dim](no command.txt)[/]"
         self.query_one("#command", Static).update(shown)
         self._show_title()
@@ -108,10 +129,8 @@ class RunScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="history")
     def _load_history(self) -> None:
         # A long run's events.jsonl holds tens of MB: read and fold it off the UI thread.
-        view = RunView()
-        view.apply_all(self._events.read_new())
-        status, why = status_of(self.run_dir, view.ended_as, view.started_time is not None)
-        self._to_ui(self._history_loaded, view, status, why)
+        view = fold(self._events.read_new())
+        self._to_ui(self._history_loaded, view, *self._status_now(view))
 
     def _history_loaded(self, view: RunView, status: str, why: str | None) -> None:
         self.view = view
@@ -148,7 +167,20 @@ class RunScreen(Screen[None]):
 
     def refresh_status(self) -> None:
         """Read the status now (on the UI thread: used on mount and when a final event arrives)."""
-        self._apply_status(*status_of(self.run_dir, self.view.ended_as, self.view.started_time is not None))
+        self._apply_status(*self._status_now(self.view))
+
+    def _status_now(self, view: RunView) -> tuple[str, str | None]:
+        """(status, why a run failed without an error event). The final event this screen read wins: state.json
+        may lag behind it. A run seen to end without one is recorded as such (engine.runs.status)."""
+        if view.ended_as:
+            return view.ended_as, None
+        try:
+            info = run_info(self.run_dir)
+            if info.status in FINAL_STATUSES:
+                info = record_outcome(self.run_dir)
+        except OSError as err:  # a folder being removed or unreadable must not take the screen down
+            return self.status, str(err)
+        return info.status, info.message
 
     def _poll_status(self) -> None:
         if self.view.ended_as:  # final: nothing left to ask the processes
@@ -157,15 +189,14 @@ class RunScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="status")
     def _status_in_thread(self) -> None:
-        # run_status looks at /proc and re-reads the events: keep that off the UI thread.
-        status, why = status_of(self.run_dir, self.view.ended_as, self.view.started_time is not None)
-        self._to_ui(self._apply_status, status, why)
+        # Status looks at /proc and reads the events' ends: keep that off the UI thread.
+        self._to_ui(self._apply_status, *self._status_now(self.view))
 
     def _apply_status(self, status: str, why: str | None = None) -> None:
         self.why = why
         if self.view.ended_as:
             status = self.view.ended_as
-        elif status in ACTIVE and self.stopping:
+        elif status in ACTIVE_STATUSES and self.stopping:
             status = "stopping…"
         self.status = status
         if status == self._shown_status:
@@ -206,6 +237,7 @@ class RunScreen(Screen[None]):
             details.append(f"last checkpoint @ {view.checkpoints[-1][0]}")
         if view.grad_norm is not None:
             details.append(f"grad norm {format_number(view.grad_norm, 3)}")
+        details += peak_memory_items(view)
         self.query_one(DetailsLine).show(details)
         self._show_outcome()
 
@@ -243,9 +275,9 @@ class RunScreen(Screen[None]):
         if isinstance(log_tail, str):
             log_tail = log_tail.splitlines()
         if not log_tail:
-            log_tail = tail_file_lines(self.run_dir / folder.LOG_FILE, ERROR_LOG_LINES)
+            log_tail = tail_lines(folder.log_path(self.run_dir), ERROR_LOG_LINES)
         if log_tail:
-            lines.append(f"[dim]── last lines of {folder.LOG_FILE} ──[/]")
+            lines.append(f"[dim]── last lines of {folder.log_path(self.run_dir).name} ──[/]")
             lines += [f"[dim]{escape(str(line))}[/]" for line in list(log_tail)[-ERROR_LOG_LINES:]]
         panel.update("\n".join(lines))
         panel.display = True
@@ -253,13 +285,13 @@ class RunScreen(Screen[None]):
     # -- actions -------------------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
-            return self.status in ACTIVE
+            return self.status in ACTIVE_STATUSES
         if action == "open_knob":
             return bool(self.status == "failed" and (self.view.error or {}).get("key"))
         return True
 
     def action_stop(self) -> None:
-        if self.status not in ACTIVE or self.stopping:
+        if self.status not in ACTIVE_STATUSES or self.stopping:
             return
         self.stopping = True
         self.notify("Stopping: the trainer saves a checkpoint, then exits.", title="Stop requested")
@@ -271,7 +303,7 @@ class RunScreen(Screen[None]):
         # quitting the app meanwhile must not hang on it. The stop file is written first, so the stop holds anyway.
         def stop() -> None:
             try:
-                request_stop(self.run_dir)
+                stop_run(self.run_dir)
             except Exception as exc:  # TunedeckError and OS errors: say it, keep the screen
                 self._to_ui(self._stop_failed, str(exc))
 
@@ -297,13 +329,10 @@ class RunScreen(Screen[None]):
         self.app.push_screen(ChatScreen(str(self.run_dir), compare=compare))
 
     def action_runs(self) -> None:
-        from tui.screens.runs import RunsScreen
-
-        below = self.app.screen_stack[:-1]
-        if below and isinstance(below[-1], RunsScreen):
+        if self.from_list:
             self.dismiss()
         else:
-            self.app.push_screen(RunsScreen())
+            self.post_message(self.ShowRuns())
 
     def action_open_knob(self) -> None:
         key = (self.view.error or {}).get("key")

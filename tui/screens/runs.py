@@ -12,8 +12,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from tui.screens.run_state import format_number
-from tui.screens.runs_summary import UNREADABLE, RunLister, RunSummary
+from engine.runs.folder import UNREADABLE
+from engine.runs.listing import RunLister
+from engine.runs.status import RunInfo
+from tui.formatting import format_number
+from tui.screens.run import RunScreen
 from tui.widgets.column_table import ColumnScrollTable
 
 COLUMNS = ("id", "status", "step", "loss", "started", "preset")
@@ -22,7 +25,7 @@ STATUS_STYLE = {"running": "cyan", "starting": "cyan", "finished": "green", "sto
                 UNREADABLE: "bold red"}
 
 
-def run_row(info: RunSummary) -> tuple[Text | str, ...]:
+def run_row(info: RunInfo) -> tuple[Text | str, ...]:
     """One table row."""
     total = f"/{info.total_steps}" if info.total_steps else ""
     step = f"{info.step if info.step is not None else '–'}{total}"
@@ -52,7 +55,7 @@ class RunsScreen(Screen[None]):
         super().__init__()
         self.scan = scan
         self.refresh_interval = refresh_interval
-        self.runs: list[RunSummary] = []
+        self.runs: list[RunInfo] = []
         self._lister = RunLister(scan)
 
     def compose(self) -> ComposeResult:
@@ -73,7 +76,7 @@ class RunsScreen(Screen[None]):
     def action_reload(self) -> None:
         # Reads files and looks at /proc for every run: never on the UI thread.
         try:
-            runs = self._lister.list()
+            runs = self._lister.list()[::-1]  # newest first
             error = None
         except Exception as exc:  # a broken index must not take the app down
             runs, error = [], str(exc)
@@ -82,7 +85,7 @@ class RunsScreen(Screen[None]):
         except RuntimeError:  # the app closed meanwhile
             pass
 
-    def show_runs(self, runs: list[RunSummary], error: str | None = None) -> None:
+    def show_runs(self, runs: list[RunInfo], error: str | None = None) -> None:
         table = self.query_one(DataTable)
         selected = self.selected_run_dir()
         same_runs = [r.run_dir for r in runs] == [r.run_dir for r in self.runs]
@@ -119,7 +122,7 @@ class RunsScreen(Screen[None]):
             return None
         return Path(self.runs[table.cursor_row].run_dir)
 
-    def selected_run(self) -> RunSummary | None:
+    def selected_run(self) -> RunInfo | None:
         run_dir = self.selected_run_dir()
         return next((r for r in self.runs if Path(r.run_dir) == run_dir), None) if run_dir else None
 
@@ -143,22 +146,19 @@ class RunsScreen(Screen[None]):
         # Launching reads the output_dir and starts processes: never on the UI thread.
         from engine.errors import TunedeckError
         from engine.runs.launch import resume_run
-        from tui.screens.run import RunScreen
 
         try:
             handle = resume_run(run_dir)
         except TunedeckError as err:
             self.app.call_from_thread(self.notify, str(err), title="Not resumed", severity="error", timeout=15)
             return
-        self.app.call_from_thread(self.app.push_screen, RunScreen(handle.run_dir))
+        self.app.call_from_thread(self.app.push_screen, RunScreen(handle.run_dir, from_list=True))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_attach()
 
     def action_attach(self) -> None:
-        from tui.screens.run import RunScreen
-
         run_dir = self.selected_run_dir()
         if run_dir is None:
             return
@@ -166,7 +166,7 @@ class RunsScreen(Screen[None]):
         if problem:  # nothing to follow: say what is wrong instead of a screen guessing at the run
             self.notify(problem, title="Run unreadable", severity="error", timeout=15)
             return
-        self.app.push_screen(RunScreen(run_dir))
+        self.app.push_screen(RunScreen(run_dir, from_list=True))
 
     def action_chat(self, compare: bool = False) -> None:
         """Chat with the selected run's model (its latest checkpoint while it trains); compare: beside its base."""

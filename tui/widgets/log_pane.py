@@ -12,7 +12,6 @@ import re
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -25,10 +24,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from tui.widgets.log_tail import START_BYTES, LogTail
+from engine.runs.log_tail import ANSI, START_BYTES, LogTail
 
 MAX_LINES = 5_000
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
 
 
@@ -37,7 +35,7 @@ def plain_width(line: str) -> int:
     if line.isascii() and "\x1b" not in line and "\t" not in line:
         return len(line)  # the common case, and far cheaper than cell_len
     if "\x1b" in line:
-        line = _ANSI.sub("", line)
+        line = ANSI.sub("", line)
     return cell_len(line.expandtabs())
 
 
@@ -161,7 +159,7 @@ class LogPane(ScrollView, can_focus=True):
     def plain_lines(self, last: int | None = None) -> list[str]:
         """The kept lines without escape codes (optionally only the last ``last``)."""
         lines = self.lines if last is None else self.lines[-last:]
-        return [_ANSI.sub("", line) for line in lines]
+        return [ANSI.sub("", line) for line in lines]
 
     def action_follow(self) -> None:
         self.following = True
@@ -251,10 +249,3 @@ class LogPane(ScrollView, can_focus=True):
         part = row - starts[index]
         return self._strip_for(index).crop_extend(part * width, (part + 1) * width, self.rich_style)
 
-
-def tail_file_lines(path: str | os.PathLike[str], count: int = 20, max_bytes: int = 64_000) -> list[str]:
-    """The last ``count`` displayed lines of a log file (tqdm collapsed), read from its last ``max_bytes``."""
-    tail = LogTail(Path(path), start_bytes=max_bytes)
-    chunk = tail.read()
-    lines = chunk.lines + chunk.live
-    return [_ANSI.sub("", line) for line in lines if line.strip()][-count:]

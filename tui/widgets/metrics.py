@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Label, Sparkline
 
-from tui.screens.run_state import RunView, format_duration, format_number
+from engine.runs.view import RunView
+from tui.formatting import format_duration, format_number
 
 
 def progress_text(view: RunView, status: str, width: int) -> Text:
@@ -19,7 +20,7 @@ def progress_text(view: RunView, status: str, width: int) -> Text:
     counts = f" {view.step}/{total}" if total else f" step {view.step}"
     percent = f" {fraction * 100:3.0f}%" if fraction is not None else ""
     bar_width = max(4, width - len(counts) - len(percent))
-    filled = int(round((fraction or 0.0) * bar_width))
+    filled = round((fraction or 0.0) * bar_width)
     colour = {"failed": "red", "stopped": "yellow", "finished": "green"}.get(status, "cyan")
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("━" * filled, style=colour)

@@ -1,20 +1,24 @@
-"""Incremental reader of a growing log file (train.log): byte offsets, bounded reads, progress bars collapsed.
+"""The one reader of train.log: byte offsets, bounded reads, progress bars collapsed as a terminal shows them.
 
-Pure Python, no Textual: the log pane polls it on a timer. A file may be gigabytes long, so attaching starts
-from its last ``start_bytes``; each poll reads at most ``max_read`` bytes so one tick never stalls the UI.
+Pure Python, no Textual. The TUI's log pane polls :meth:`LogTail.read` (final rows and live ones); the headless
+reporter prints :meth:`LogTail.read_lines`; the failure summary takes :func:`tail_lines`. A file may be gigabytes
+long, so following starts from its last ``start_bytes`` unless told where; each read takes at most ``max_read``
+bytes so one tick never stalls a screen.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui.widgets.term_lines import CURSOR_UP, LineScreen
+from engine.runs.term_lines import CURSOR_UP, LineScreen
 
 START_BYTES = 200_000
 MAX_READ = 1024 * 1024  # per poll; a full read schedules the next poll at once
 MAX_PENDING = 64 * 1024  # a progress bar that never ends its line must not grow without bound
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 
 
 def _trim_pending(raw: bytes) -> bytes:
@@ -42,12 +46,13 @@ class LogChunk:
 class LogTail:
     """Follows ``path`` from a byte offset; call :meth:`read` as often as you like."""
 
-    def __init__(self, path: str | os.PathLike[str], *, start_bytes: int = START_BYTES,
+    def __init__(self, path: str | os.PathLike[str], *, start_bytes: int = START_BYTES, start_at: int | None = None,
                  max_read: int = MAX_READ) -> None:
+        """``start_at``: the byte offset of a line start to follow from (else the last ``start_bytes``)."""
         self.path = Path(path)
         self.start_bytes = start_bytes
         self.max_read = max_read
-        self.offset: int | None = None  # None until the file is first seen
+        self.offset: int | None = start_at  # None until the file is first seen
         self._pending = b""
         self._screen = LineScreen()
         self._skip_partial = False  # after a jump, the first bytes are the middle of a line
@@ -106,3 +111,44 @@ class LogTail:
         self._pending = _trim_pending(rest)
         chunk.live = self._screen.live(self._pending.decode("utf-8", errors="replace"))
         return chunk
+
+    def read_lines(self, flush: bool = False) -> list[str]:
+        """For a follower that prints lines and cannot take them back: every complete line as a terminal would
+        finally show it, colour codes and blank lines left out. The unfinished last line waits (``flush``: it
+        comes too, for the end of a run)."""
+        rows: list[str] = []
+        while True:
+            opening = self.offset is None
+            chunk = self.read()
+            if chunk.skipped_bytes and not opening:  # far behind a flood: say what was jumped over
+                rows += chunk.lines[: chunk.skipped_at]
+                rows.append(f"… {chunk.skipped_bytes / 1e6:.1f} MB of {self.path.name} not shown here …")
+                rows += chunk.lines[chunk.skipped_at :]
+            else:
+                rows += chunk.lines
+            if not chunk.more:
+                break
+        rows += self._screen.flush()  # printed now: a printer cannot redraw them later
+        if flush and self._pending:
+            rows += self._screen.live(self._pending.decode("utf-8", errors="replace"))
+            self._pending, self._screen = b"", LineScreen()
+        return [plain for row in rows if (plain := ANSI.sub("", row).rstrip()).strip()]
+
+
+def tail_lines(path: str | os.PathLike[str], count: int = 20, max_bytes: int = 64_000) -> list[str]:
+    """The last ``count`` lines of a log file as a terminal shows them, read from its last ``max_bytes``."""
+    return LogTail(path, start_bytes=max_bytes).read_lines(flush=True)[-count:]
+
+
+def last_lines_offset(path: str | os.PathLike[str], n: int) -> int:
+    """Byte offset where the last ``n`` lines of ``path`` start (so attach shows a little backlog)."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return 0
+    pos = len(data)
+    for _ in range(n + 1):
+        pos = data.rfind(b"\n", 0, pos)
+        if pos < 0:
+            return 0
+    return pos + 1
