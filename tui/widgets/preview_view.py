@@ -7,6 +7,8 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from engine.data.summary import cut_rows, data_warnings, dropped_by_reason
+
 from ..preview_runner import PreviewResult
 
 TRAINED = "bold green"
@@ -38,10 +40,15 @@ def render_preview(result: PreviewResult) -> Text:
         out.append(f"{trained:,} trained{share}", TRAINED)
         out.append(", ")
         out.append(f"{tokens - trained:,} masked", MASKED)
-        for key in ("dropped", "truncated", "no_trained_tokens"):
-            if stats.get(key):
-                out.append(f" · {stats[key]:,} {key.replace('_', ' ')}", "yellow")
         out.append("\n")
+    dropped = dropped_by_reason(stats)
+    if dropped:
+        out.append("dropped: ", "yellow")
+        out.append(" · ".join(f"{n:,} {words}" for words, n in dropped) + "\n", "yellow")
+    for note in cut_rows(stats):
+        out.append(f"{note}\n", "yellow")
+    for warning in data_warnings(stats):
+        out.append(f"⚠ {warning}\n", "yellow")
     if not result.examples:
         out.append("No examples (the dataset is empty or every row was dropped).", "yellow")
         return out
