@@ -94,6 +94,8 @@ def prepare_data(cfg: Any, tokenizer: Any, preset_path: Path, world: int) -> tup
     from engine.data import prepare_datasets
     from engine.data.collate import DataCollator
 
+    from .data_log import log_data_summary
+
     first = nullcontext()
     if world > 1:
         from accelerate import PartialState
@@ -101,6 +103,7 @@ def prepare_data(cfg: Any, tokenizer: Any, preset_path: Path, world: int) -> tup
         first = PartialState().main_process_first()
     with first:
         prepared = prepare_datasets(cfg, tokenizer, preset_path)
+    log_data_summary(prepared.stats)  # kept, dropped by reason, warnings: once, at the top of train.log
     train, evaluation = prepared.train, prepared.eval
     if evaluation is not None and len(evaluation) == 0:
         evaluation = None
