@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from _tui_editor_helpers import show_section, sync, type_into, write_preset
 from _tui_run_helpers import screen_text, wait_until
 from textual.widgets._toast import Toast
