@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from engine import derive
 from engine.paths import resolve_path
-from engine.train.model import attn_implementation
+from engine.attention import attention_plan, kernels_installed
 
 from .setup import Dtype, Setup, Sharding
 from .shapes import ShapeError, resolve_shape
@@ -56,6 +56,12 @@ def sharding(cfg: Any, preset_path: str | os.PathLike[str] | None) -> Sharding:
     return Sharding()
 
 
+def gpu_attention(cfg: Any) -> str:
+    """The attention a GPU run loads (the estimate is for a GPU). Not engine.train.model's: that one asks torch
+    whether this machine has a GPU, and the TUI, which shows the estimate, never imports torch."""
+    return attention_plan(cfg, gpu=True, kernels=kernels_installed()).implementation
+
+
 def setup_from_config(cfg: Any, preset_path: str | os.PathLike[str] | None = None, *,
                       download: bool = False) -> Setup:
     """The run the preset describes, for the estimate. Raises ShapeError when the model's shapes are unknown."""
@@ -75,7 +81,7 @@ def setup_from_config(cfg: Any, preset_path: str | os.PathLike[str] | None = Non
         shape=shape, micro_batch=derive.batch_split(cfg).micro_batch_size, sequence_len=int(cfg.sequence_len),
         adapter=cfg.adapter, quant_bits=quant if cfg.adapter else None, lora_r=int(cfg.lora_r), lora_targets=targets,
         lora_dropout=float(cfg.lora_dropout), weights=weights, mixed=mixed, optimizer=str(cfg.optimizer),
-        gradient_checkpointing=bool(cfg.gradient_checkpointing), attn=attn_implementation(cfg),
+        gradient_checkpointing=bool(cfg.gradient_checkpointing), attn=gpu_attention(cfg),
         processes=derive.num_processes(cfg), sharding=sharding(cfg, preset_path),
     )
     if setup.adapter and not setup.lora_modules():
