@@ -27,6 +27,7 @@ print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
 
 
 def test_the_mounted_editor_has_not_imported_the_training_stack() -> None:
-    result = subprocess.run([sys.executable, "-c", MOUNT], capture_output=True, text=True, cwd=REPO, timeout=120)
+    result = subprocess.run([sys.executable, "-c", MOUNT], capture_output=True, text=True, cwd=REPO, timeout=120,
+                            check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []

@@ -11,8 +11,8 @@ import os
 from typing import Any, Literal
 
 from engine import derive
-from engine.paths import resolve_path
 from engine.attention import attention_plan, kernels_installed
+from engine.paths import resolve_path
 
 from .setup import Dtype, Setup, Sharding
 from .shapes import ShapeError, resolve_shape
