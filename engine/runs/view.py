@@ -145,6 +145,11 @@ class RunView:
     def eta_seconds(self) -> float | None:
         return self.metrics.get("eta_seconds")
 
+    def sample_scores(self, key: str) -> list[float]:
+        """One score of the "samples" events ("perplexity", "chrf"), evaluation by evaluation."""
+        found = (number(event.get(key)) for event in self.samples)
+        return [value for value in found if value is not None]
+
     @property
     def eval_loss(self) -> float | None:
         return self.eval_losses[-1][1] if self.eval_losses else None

@@ -7,19 +7,20 @@ it sees end without a final event is recorded as such (engine.runs.status.record
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import ContentSwitcher, Footer, Static
 
 from engine.runs import folder
 from engine.runs.control import stop_run
@@ -30,6 +31,7 @@ from engine.runs.view import RunView, fold
 from tui.formatting import format_number
 from tui.widgets.log_pane import LogPane
 from tui.widgets.metrics import DetailsLine, MetricChart, ProgressLine
+from tui.widgets.samples_pane import SamplesPane
 from tui.widgets.scroll_text import ScrollText
 
 STATUS_STYLE = {"loading…": "dim", "starting": "cyan", "running": "cyan", "stopping…": "yellow", "finished": "green",
@@ -67,13 +69,14 @@ class RunScreen(Screen[None]):
 
     CSS_PATH = "run.tcss"
     AUTO_FOCUS = "#log"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "stop", "Stop (save checkpoint)"),
         Binding("d", "detach", "Detach"),
         Binding("r", "runs", "Runs"),
         Binding("k", "open_knob", "Open preset at knob"),
         Binding("c", "chat", "Chat"),
         Binding("v", "chat(True)", "Chat vs base"),
+        Binding("a", "toggle_samples", "Samples/log"),  # shown once the run has sample answers
     ]
 
     class ShowRuns(Message):
@@ -116,7 +119,12 @@ class RunScreen(Screen[None]):
             with Vertical(id="charts"):
                 yield MetricChart("loss", id="loss")
                 yield MetricChart("lr", mark="max", id="lr")
-        yield LogPane(folder.log_path(self.run_dir), id="log")
+            with Vertical(id="eval-charts"):  # shown once the run has sample answers
+                yield MetricChart("perplexity", id="perplexity")
+                yield MetricChart("chrF", mark="max", id="chrf")
+        with ContentSwitcher(initial="log", id="panes"):
+            yield LogPane(folder.log_path(self.run_dir), id="log")
+            yield SamplesPane(id="samples")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -142,10 +150,8 @@ class RunScreen(Screen[None]):
 
     def _to_ui(self, callback: Any, *args: Any) -> None:
         """Run ``callback`` on the UI thread from a worker thread; nothing if the app closed meanwhile."""
-        try:
+        with contextlib.suppress(RuntimeError):
             self.app.call_from_thread(callback, *args)
-        except RuntimeError:
-            pass
 
     # -- polling -------------------------------------------------------------------------------------------
     @property
@@ -229,6 +235,7 @@ class RunScreen(Screen[None]):
         self.query_one(ProgressLine).show(view, self.status)
         self.query_one("#loss", MetricChart).show(view.losses.values, view.loss)
         self.query_one("#lr", MetricChart).show(view.learning_rates.values, view.learning_rate)
+        self._show_samples()
         details: list[str] = []
         if view.eval_losses:
             step, loss = view.eval_losses[-1]
@@ -240,6 +247,20 @@ class RunScreen(Screen[None]):
         details += peak_memory_items(view)
         self.query_one(DetailsLine).show(details)
         self._show_outcome()
+
+    def _show_samples(self) -> None:
+        view = self.view
+        pane = self.query_one(SamplesPane)
+        if len(view.samples) == pane.shown_count:
+            return
+        first = not pane.shown_count
+        pane.show(view.samples)
+        for chart_id, key in (("perplexity", "perplexity"), ("chrf", "chrf")):
+            scores = view.sample_scores(key)
+            self.query_one(f"#{chart_id}", MetricChart).show(scores, scores[-1] if scores else None)
+        self.query_one("#eval-charts").display = True
+        if first:
+            self.refresh_bindings()  # the samples key appears
 
     def _show_outcome(self) -> None:
         """Where the result went, for a finished or stopped run."""
@@ -286,6 +307,8 @@ class RunScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
             return self.status in ACTIVE_STATUSES
+        if action == "toggle_samples":
+            return bool(self.view.samples)
         if action == "open_knob":
             return bool(self.status == "failed" and (self.view.error or {}).get("key"))
         return True
@@ -321,6 +344,12 @@ class RunScreen(Screen[None]):
             self.dismiss()
         else:
             self.app.exit()
+
+    def action_toggle_samples(self) -> None:
+        """Swap the log for the sample answers and back; the shown one takes the focus, so arrows scroll it."""
+        switcher = self.query_one("#panes", ContentSwitcher)
+        switcher.current = "samples" if switcher.current == "log" else "log"
+        self.query_one(f"#{switcher.current}").focus()
 
     def action_chat(self, compare: bool = False) -> None:
         """Chat with this run's model: its final weights, or its latest checkpoint while it trains (said so)."""
