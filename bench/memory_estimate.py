@@ -24,9 +24,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from engine.estimate.memory import GIB, estimate_memory
-from engine.estimate.setup import Dtype, Setup
-from engine.estimate.shapes import shape_from_config
+from engine.estimate.memory import GIB, estimate_memory  # noqa: E402  (a script: the repo goes on sys.path first)
+from engine.estimate.setup import Dtype, Setup  # noqa: E402
+from engine.estimate.shapes import shape_from_config  # noqa: E402
 
 # Qwen/Qwen2.5-0.5B config.json (architecture fields).
 QWEN25_05B: dict[str, Any] = {

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _synthetic import chat_rows  # noqa: E402
+from _synthetic import chat_rows
 
 MODEL = Path(__file__).resolve().parent.parent / "presets" / "tiny" / "model"
 

@@ -20,7 +20,8 @@ sys.path.insert(0, str(REPO))
 from engine.preset import load_preset  # noqa: E402
 from engine.preset.limits import MAX_PRESET_BYTES  # noqa: E402
 
-HEAD = f"base_model: {REPO}/presets/tiny/model\ndatasets:\n  - path: {REPO}/presets/tiny/chat.jsonl\n    type: chat_template\n"
+HEAD = (f"base_model: {REPO}/presets/tiny/model\ndatasets:\n  - path: {REPO}/presets/tiny/chat.jsonl\n"
+        "    type: chat_template\n")
 SHAPES: dict[str, Callable[[int], str]] = {
     "comment lines after a value": lambda i: f"  # comment line {i} with some words in it\n",
     "unknown keys": lambda i: f"unknown_key_{i}: {i}\n",
@@ -45,7 +46,7 @@ def timed(path: Path) -> float:
     best = float("inf")
     for _ in range(2):
         start = time.perf_counter()
-        load_preset(path).problems
+        _ = load_preset(path).problems
         best = min(best, time.perf_counter() - start)
     return best
 

@@ -4,7 +4,8 @@
 
 Prints the time from constructing the app to an editor that takes keys, then types into micro_batch_size
 many times and reports the median of (a) the editor's own recompute (state → live numbers → panel text) and
-(b) the whole edit handler, (c) the debounced full validation, (d) the keystroke round trip through Textual (press → panel shows the new batch). Target for (a): ≤ 16 ms.
+(b) the whole edit handler, (c) the debounced full validation, (d) the keystroke round trip through Textual
+(press → panel shows the new batch). Target for (a): ≤ 16 ms.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Gathered from Axolotl's pydantic config schemas (``src/axolotl/utils/schemas/``: config, model, training, peft,
 datasets, integrations, multimodal, deprecated, plus newer keys for parallelism, QAT, generation samples and the
-integration plugins, e.g. the diffusion plugin's block and SwanLab's, src/axolotl/integrations/swanlab/args.py). ``debug`` and ``attention`` are older spellings that
+integration plugins, e.g. the diffusion plugin's block and SwanLab's, src/axolotl/integrations/swanlab/args.py).
+``debug`` and ``attention`` are older spellings that
 Axolotl's own example configs still carry (Axolotl ignores them), so those files open without errors. A key in a
 preset that tunedeck does not implement but Axolotl knows is kept verbatim and reported as "kept but not used by
 tunedeck"; anything else unknown is either a typo (did you mean …?) or foreign. Only names live here, never

@@ -21,7 +21,7 @@ def resolve_path(value: str, preset_path: str | os.PathLike[str] | None = None) 
 
 def looks_local(value: str, preset_path: str | os.PathLike[str] | None = None) -> bool:
     """True when ``value`` names something on disk (or is written like a path), not a hub id."""
-    if value.startswith((".", "/", "~")) or os.sep in value and value.count("/") > 1:
+    if value.startswith((".", "/", "~")) or (os.sep in value and value.count("/") > 1):
         return True
     return resolve_path(value, preset_path).exists()
 

@@ -35,7 +35,7 @@ def enc(tok, text: str) -> list[int]:
 def trained_text(tok, ids: list[int], labels: list[int]) -> list[str]:
     """The learned stretches, decoded, in order (consecutive trained tokens joined)."""
     out, run = [], []
-    for i, lab in zip(ids, labels):
+    for i, lab in zip(ids, labels, strict=False):
         if lab != -100:
             assert lab == i
             run.append(i)

@@ -70,6 +70,7 @@ def stopped_fake_run(folder: Path, monkeypatch: object, **knobs: object) -> Stop
     """A run of the fake trainer (tests/_runs_helpers) launched and stopped through the real launcher, its
     checkpoint then completed: a stopped run of the preset, in seconds."""
     from _runs_helpers import use_fake_trainer
+
     from engine.runs.control import stop_run
     from engine.runs.launch import launch
 

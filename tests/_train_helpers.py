@@ -52,10 +52,9 @@ def run_train(run_dir: Path, *, env: dict[str, str] | None = None, timeout: floa
               wait: bool = True) -> subprocess.CompletedProcess | subprocess.Popen:
     """Start the real training entry point with output to RUN/train.log, as the launcher does."""
     full_env = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
-    log = open(run_dir / "train.log", "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "engine.train", str(run_dir)], cwd=REPO, env=full_env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    log.close()
+    with open(run_dir / "train.log", "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "engine.train", str(run_dir)], cwd=REPO, env=full_env,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     if not wait:
         return proc
     rc = proc.wait(timeout=timeout)

@@ -7,6 +7,7 @@ start/step/eval/checkpoint/finished events, and honours RUN/stop and SIGTERM wit
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -128,10 +129,9 @@ async def loaded(pilot: Any, app: App[Any]) -> None:
 
 def start_fake_trainer(run_dir: Path, steps: int = 10, step_seconds: float = 0.2) -> subprocess.Popen[bytes]:
     """Start the fake trainer like launch does: own session, output into train.log, pid in state.json."""
-    log = open(run_dir / folder.LOG_FILE, "ab")
-    proc = subprocess.Popen([sys.executable, str(HERE), str(run_dir), str(steps), str(step_seconds)],
-                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    log.close()
+    with open(run_dir / folder.LOG_FILE, "ab") as log:
+        proc = subprocess.Popen([sys.executable, str(HERE), str(run_dir), str(steps), str(step_seconds)],
+                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     folder.update_state(run_dir, pid=proc.pid, pgid=proc.pid, status="running")
     return proc
 
@@ -145,10 +145,8 @@ def pid_alive(pid: int) -> bool:
 
 
 def kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.wait(timeout=10)
 
 

@@ -25,8 +25,8 @@ from ruamel.yaml import YAML
 
 from engine.axolotl_keys import AXOLOTL_DATASET_KEYS, AXOLOTL_TOP_LEVEL_KEYS
 from engine.errors import TunedeckError
-from engine.knobs.registry import dataset_knobs, top_level_knobs
 from engine.knobs.base import Section
+from engine.knobs.registry import dataset_knobs, top_level_knobs
 from engine.preset import load_preset
 from engine.preset.unknown_keys import dataset_names, top_level_names
 
@@ -88,7 +88,7 @@ def test_axolotl_config_loads_with_only_the_expected_errors(path: Path) -> None:
     strangers = [p.format() for p in preset.problems if "neither tunedeck nor Axolotl" in p.message]
     assert strangers == [], "an Axolotl example has a key that engine/axolotl_keys.py does not list"
     if not expected:
-        preset.config  # validates without raising
+        _ = preset.config  # validates without raising
 
 
 @pytest.mark.parametrize("path", AXOLOTL_CONFIGS, ids=lambda p: p.name)
@@ -600,7 +600,7 @@ def test_metric_for_best_model_reaches_the_trainer_arguments(tmp_path: Path) -> 
     assert args(saves_per_epoch=2).metric_for_best_model is None
 
 
-# ---------------------------------------------------------------- 3. shapes of Axolotl's examples (fixtures/axolotl/shapes)
+# ---------------------------------------------------------- 3. shapes of Axolotl's examples (fixtures/axolotl/shapes)
 
 SHAPES = FIXTURES / "shapes"
 
@@ -714,4 +714,5 @@ def test_lora_on_raw_parameters_is_refused_by_name(tmp_path: Path) -> None:
                     "datasets:\n  - path: data.jsonl\n    type: completion\n")
     errors = {p.key: p.message for p in load_preset(path).errors}
     assert "lora_target_parameters" in errors
-    assert "not supported" in errors["lora_target_parameters"] and "mixture-of-experts" in errors["lora_target_parameters"]
+    assert "not supported" in errors["lora_target_parameters"]
+    assert "mixture-of-experts" in errors["lora_target_parameters"]

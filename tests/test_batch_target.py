@@ -95,7 +95,8 @@ def test_resolving_writes_the_split_out_once() -> None:
     from engine.train.args import plan, sft_kwargs
     from engine.train.hardware import resolve_precision
 
-    kwargs = sft_kwargs(run, resolve_precision(run, cuda=False, bf16_supported=False), plan(run, 640, 2), has_eval=False, preset_path=None)
+    kwargs = sft_kwargs(run, resolve_precision(run, cuda=False, bf16_supported=False), plan(run, 640, 2),
+                        has_eval=False, preset_path=None)
     assert (kwargs["per_device_train_batch_size"], kwargs["gradient_accumulation_steps"]) == (8, 4)
     assert kwargs["learning_rate"] == pytest.approx(8e-5)
 

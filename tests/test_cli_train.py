@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from _runs_helpers import REPO, events, pid_alive, wait_for, write_preset
+
 from engine.runs import folder
 from engine.runs.control import run_pids, run_status, stop_run
 from engine.runs.launch import launch
@@ -69,7 +69,8 @@ def test_train_each_dataset_type(tmp_path, tiny_model_dir, kind):
         "chat_template": {"path": str(TINY / "chat.jsonl"), "type": "chat_template", "field_messages": "messages",
                           "roles_to_train": ["assistant"]},
     }[kind]
-    knobs = {"adapter": "lora", "lora_r": 4, "lora_alpha": 8, "lora_target_linear": True} if kind == "chat_template" else {}
+    lora = {"adapter": "lora", "lora_r": 4, "lora_alpha": 8, "lora_target_linear": True}
+    knobs = lora if kind == "chat_template" else {}
     if kind == "chat_template":
         knobs["chat_template"] = "tokenizer_default"
     if kind == "alpaca":

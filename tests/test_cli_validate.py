@@ -78,7 +78,7 @@ def test_new_copies_the_demo_and_refuses_to_overwrite(tmp_path: Path) -> None:
     # everything else is the demo, comments included, but for an output_dir of its own
     copied, original = out.read_text().splitlines(), demo.read_text().splitlines()
     assert len(copied) == len(original)
-    assert sum(a != b for a, b in zip(copied, original)) == 3
+    assert sum(a != b for a, b in zip(copied, original, strict=False)) == 3
     assert preset.get("output_dir") == "./outputs/mine"
 
     out.write_text("mine\n")

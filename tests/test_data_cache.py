@@ -35,7 +35,7 @@ def test_hit_then_miss_on_same_size_content_edit(tiny_model_dir, tmp_path):
 
 
 def test_miss_on_settings_and_tokenizer(tiny_model_dir, tmp_path):
-    data, cfg, tok = _setup(tiny_model_dir, tmp_path)
+    _data, cfg, tok = _setup(tiny_model_dir, tmp_path)
     base = prepare_datasets(cfg, tok)
     longer = prepare_datasets(cfg.model_copy(update={"sequence_len": 300}), tok)
     assert not longer.cache_hit and longer.cache_dir != base.cache_dir
@@ -45,7 +45,7 @@ def test_miss_on_settings_and_tokenizer(tiny_model_dir, tmp_path):
 
 
 def test_dataset_prepared_path_and_atomic_layout(tiny_model_dir, tmp_path):
-    data, cfg, tok = _setup(tiny_model_dir, tmp_path, dataset_prepared_path=str(tmp_path / "prep"),
+    _data, cfg, tok = _setup(tiny_model_dir, tmp_path, dataset_prepared_path=str(tmp_path / "prep"),
                             val_set_size=1)
     p = prepare_datasets(cfg, tok)
     root = tmp_path / "prep"
@@ -83,8 +83,8 @@ def test_preprocess_export_and_preview_json(tiny_model_dir, tmp_path):
     assert all(len(x["input_ids"]) == len(x["labels"]) for x in lines)
     tok = _tok(tiny_model_dir)
     # source order: the four conversations, then the fact; masked positions are -100
-    assert [tok.decode([i for i, lab in zip(x["input_ids"], x["labels"]) if lab != -100]) for x in lines[:4]] == \
-        [f"Answer {i}." for i in range(4)]
+    learned = [[i for i, lab in zip(x["input_ids"], x["labels"], strict=False) if lab != -100] for x in lines[:4]]
+    assert [tok.decode(ids) for ids in learned] == [f"Answer {i}." for i in range(4)]
     assert lines[4]["labels"] == lines[4]["input_ids"]
     view = subprocess.run([sys.executable, "-m", "engine.cli", "preview", preset, "-n", "2", "--dataset", "0",
                            "--json"], capture_output=True, text=True, cwd=elsewhere, env=_env(REPO))

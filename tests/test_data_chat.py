@@ -135,9 +135,10 @@ MORE = [
 def test_fast_path_matches_reference(tiny_model_dir, tmp_path, top, ds_extra):
     import json
 
+    from conftest import PRESETS
+
     from engine.data.chat_template import reference_tokenize, tokenize_chat
     from engine.data.sources import Rows
-    from conftest import PRESETS
 
     rows = [json.loads(line) for line in (PRESETS / "tiny" / "chat.jsonl").read_text().splitlines()][:40]
     rows += [{"messages": c} for c in MORE]
@@ -165,14 +166,13 @@ def metaspace_tokenizer(tmp_path_factory):
     Mistral): its offsets behave differently from byte-level BPE around spaces."""
     import json as _json
 
+    from conftest import PRESETS
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
-    from conftest import PRESETS
-
     texts = [m["content"] for line in (PRESETS / "tiny" / "chat.jsonl").read_text().splitlines()
              for m in _json.loads(line)["messages"]]
-    texts += [m["content"] for c in MORE + [CONV] for m in c] + ["[[dummy_message]] \n system user assistant"]
+    texts += [m["content"] for c in [*MORE, CONV] for m in c] + ["[[dummy_message]] \n system user assistant"]
     special = ["<unk>", "<s>", "</s>", IM_START, IM_END]
     bpe = Tokenizer(models.BPE(unk_token="<unk>"))
     bpe.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first")
@@ -198,9 +198,10 @@ def test_fast_path_matches_reference_with_sentencepiece_style_tokenizer(metaspac
                                                                          top, ds_extra):
     import json
 
+    from conftest import PRESETS
+
     from engine.data.chat_template import reference_tokenize, tokenize_chat
     from engine.data.sources import Rows
-    from conftest import PRESETS
 
     rows = [json.loads(line) for line in (PRESETS / "tiny" / "chat.jsonl").read_text().splitlines()][:30]
     rows += [{"messages": c} for c in MORE] + [{"messages": CONV}]

@@ -118,7 +118,7 @@ def test_cli_exit_2_and_json_error(tiny_model_dir, tmp_path):
     preset = tmp_path / "p.yaml"
     preset.write_text(f"base_model: {tiny_model_dir}\ndatasets:\n  - path: {bad}\noutput_dir: {tmp_path}/out\n")
     cmd = [sys.executable, "-m", "engine.cli", "preview", str(preset)]
-    out = subprocess.run(cmd + ["--json"], capture_output=True, text=True, cwd=REPO)
+    out = subprocess.run([*cmd, "--json"], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 2
     error = json.loads(out.stdout)["error"]
     assert (error["file"], error["line"]) == (str(bad), 2) and "malformed JSON" in error["message"]

@@ -57,19 +57,19 @@ def test_packed_row_logits_equal_row_alone(tiny_model_dir, attn):
 
 def _rows_in_order(feature):
     rows, cur = [], []
-    for tok, pos in zip(feature["input_ids"], feature["position_ids"]):
+    for tok, pos in zip(feature["input_ids"], feature["position_ids"], strict=False):
         if pos == 0 and cur:
             rows.append(cur)
             cur = []
         cur.append(tok)
-    return rows + [cur]
+    return [*rows, cur]
 
 
 def test_prepare_packs_and_reports_efficiency(tiny_model_dir, tmp_path):
     import random
 
     rng = random.Random(0)
-    words = "Onmelvel Stozor Barim flows through capital country founded Zorba Loruka".split()
+    words = ["Onmelvel", "Stozor", "Barim", "flows", "through", "capital", "country", "founded", "Zorba", "Loruka"]
     rows = [{"text": " ".join(rng.choice(words) for _ in range(rng.randint(3, 40)))} for _ in range(300)]
     data = write_jsonl(tmp_path / "c.jsonl", rows)
     p = prepare(make_cfg(tiny_model_dir, tmp_path, [{"path": str(data)}], sequence_len=128, sample_packing=True))

@@ -32,7 +32,7 @@ def axolotl_completion(tok, text: str, seq: int) -> list[list[int]]:
     limit = 64 * seq
     ids = tok(text, truncation=True, max_length=limit)["input_ids"]
     if ids and ids[-1] != tok.eos_token_id and len(ids) < limit:
-        ids = ids + [tok.eos_token_id]
+        ids = [*ids, tok.eos_token_id]
     return [ids[i:i + seq] for i in range(0, len(ids), seq)]
 
 

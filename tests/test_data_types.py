@@ -67,7 +67,7 @@ def test_alpaca_prompt_is_context_and_the_output_ends_with_eos(tiny_model_dir, t
     data = write_jsonl(tmp_path / "a.jsonl", rows)
     cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": str(data), "type": "alpaca"}])
     tok = tokenizer_for(cfg)
-    answer = enc(tok, "Stozor") + [tok.eos_token_id]
+    answer = [*enc(tok, "Stozor"), tok.eos_token_id]
     prompts = [tok(ALPACA_WITH_INPUT)["input_ids"]] + [tok(ALPACA_NO_INPUT)["input_ids"]] * 2
     got = prepare(cfg).rows
     assert got["input_ids"] == [p + answer for p in prompts]
@@ -93,7 +93,8 @@ def test_val_split_fraction_and_count(tiny_model_dir, tmp_path):
     # same seed -> same split; every row lands in exactly one side
     again = prepare(make_cfg(tiny_model_dir, tmp_path, ds, val_set_size=0.2, seed=1), use_cache=False)
     assert list(again.eval["input_ids"]) == list(p.eval["input_ids"])
-    assert sorted(map(tuple, list(p.train["input_ids"]) + list(p.eval["input_ids"]))) == sorted(map(tuple, p.rows["input_ids"]))
+    split = list(p.train["input_ids"]) + list(p.eval["input_ids"])
+    assert sorted(map(tuple, split)) == sorted(map(tuple, p.rows["input_ids"]))
     other = prepare(make_cfg(tiny_model_dir, tmp_path, ds, val_set_size=0.2, seed=2))
     assert list(other.eval["input_ids"]) != list(p.eval["input_ids"])
 
@@ -186,7 +187,7 @@ def test_alpaca_prompt_styles_are_axolotls(tiny_model_dir, tmp_path):
     for dataset_type, prompts in ALPACA_STYLED.items():
         cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": str(data), "type": dataset_type}])
         tok = tokenizer_for(cfg)
-        answer = enc(tok, "Stozor") + [tok.eos_token_id]
+        answer = [*enc(tok, "Stozor"), tok.eos_token_id]
         ids = [tok(p)["input_ids"] for p in prompts]
         got = prepare(cfg).rows
         assert got["input_ids"] == [p + answer for p in ids], dataset_type

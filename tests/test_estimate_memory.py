@@ -105,7 +105,7 @@ def test_shapes_come_from_a_local_folder_then_the_hub_cache_then_the_table(tmp_p
 
 def test_unknown_model_offline_gives_a_message_and_no_estimate(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty"))
-    with pytest.raises(ShapeError, match="huggingface-cli download someone/unknown-7b config.json"):
+    with pytest.raises(ShapeError, match=r"huggingface-cli download someone/unknown-7b config\.json"):
         resolve_shape("someone/unknown-7b", download=True)  # HF_HUB_OFFLINE is set by conftest: no network
 
 
@@ -127,5 +127,5 @@ def test_a_config_json_that_cannot_be_read_names_the_file_and_line(tmp_path: Pat
     with pytest.raises(ShapeError, match=r"broken/config.json:3: config.json is not valid JSON"):
         resolve_shape(str(folder))
     (folder / "config.json").unlink()
-    with pytest.raises(ShapeError, match="has no config.json"):
+    with pytest.raises(ShapeError, match=r"has no config\.json"):
         resolve_shape(str(folder))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -14,9 +15,9 @@ from rich.console import Console
 from engine.cli import main
 from engine.errors import TunedeckError
 from engine.explain import find_knob, render_knob
-from engine.knobs.types import describe_type
 from engine.knobs import Section, all_knobs, get_knob
 from engine.knobs.datasets import DatasetConfig
+from engine.knobs.types import describe_type
 
 
 def explain(capsys, *argv: str) -> tuple[int, str, str]:
@@ -134,7 +135,7 @@ def test_describe_type(annotation, metadata, words):
 
 @pytest.mark.parametrize("info", all_knobs(), ids=lambda k: k.path)
 def test_every_knob_renders(info):
-    console = Console(width=60, record=True, file=open(os.devnull, "w"))
+    console = Console(width=60, record=True, file=io.StringIO())
     console.print(render_knob(info))
     text = flat(console.export_text())
     assert info.path in text and flat(info.what)[:40] in text

@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
+from _tui_editor_helpers import plain, sync, write_preset
 from rich.console import Console
 
-from _tui_editor_helpers import plain, sync, write_preset
 from engine.cli import main
 from engine.knobs import all_knobs, dataset_knobs
 from engine.knobs.base import KnobInfo

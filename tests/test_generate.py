@@ -21,8 +21,8 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _generate(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine", "generate", *args], cwd=REPO, capture_output=True, check=False,
-                          text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "engine", "generate", *args], cwd=REPO, capture_output=True,
+                          check=False, text=True, timeout=300)
 
 
 @pytest.mark.slow
@@ -40,9 +40,9 @@ def test_the_tuned_model_reproduces_its_training_answers_the_base_does_not(demo_
     assert [line["reference"] for line in tuned_lines] == expected  # one line per prompt, in order
     assert [line["messages"] for line in tuned_lines] == [r["messages"][:-1] for r in rows]
     assert tuned_lines[0]["settings"]["inference_max_new_tokens"] == 256
-    remembered = sum(line["answer"] == want for line, want in zip(tuned_lines, expected))
+    remembered = sum(line["answer"] == want for line, want in zip(tuned_lines, expected, strict=False))
     assert remembered >= 5, [line["answer"] for line in tuned_lines]
-    assert not any(answer == want for answer, want in zip(base_answers, expected)), base_answers
+    assert not any(answer == want for answer, want in zip(base_answers, expected, strict=False)), base_answers
 
 
 def _error(capsys: pytest.CaptureFixture[str], *args: str) -> str:

@@ -35,7 +35,7 @@ def _literal_names(node: ast.AST) -> list[str] | None:
     """The strings of a tuple/list/set literal made only of strings, or the keys of a dict that maps them to
     text (a fact per key, like the old TYPE_ONLY; a dict of values, an edit, is no such table); else None."""
     if isinstance(node, ast.Dict):
-        facts = all(_is_text(v) or isinstance(v, (ast.Tuple, ast.List)) and all(map(_is_text, v.elts))
+        facts = all(_is_text(v) or (isinstance(v, (ast.Tuple, ast.List)) and all(map(_is_text, v.elts)))
                     for v in node.values)
         elts = node.keys if facts else None
     else:
@@ -209,6 +209,6 @@ async def _counted(pilot, counts, old: int | None) -> None:  # type: ignore[no-u
     """Wait (up to 5 min: a subprocess loads the tokenizer) for a count other than ``old``, or an error."""
     for _ in range(600):
         await pilot.pause(0.5)
-        if counts.error is not None or not counts.counting and counts.tokens not in (None, old):
+        if counts.error is not None or (not counts.counting and counts.tokens not in (None, old)):
             return
     raise AssertionError("the data was not counted")

@@ -38,7 +38,7 @@ def test_interacts_names_real_other_knobs(info):
 def test_defaults_satisfy_their_own_constraints(info):
     # The field's type with its range constraints, then the whole model (runs the field's own validators).
     meta = info.field_info.metadata
-    adapter = TypeAdapter(Annotated[info.annotation, *meta] if meta else info.annotation)
+    adapter = TypeAdapter(Annotated[(info.annotation, *meta)] if meta else info.annotation)
     assert adapter.validate_python(info.default) == info.default
     if info.parent:
         DatasetConfig.model_validate({"path": "data.jsonl", info.key: info.default})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _tui_editor_helpers import sync, wait_until
 from textual.widgets import Input
 
-from _tui_editor_helpers import sync, wait_until
 from engine.cli import main
 from engine.preset import load_preset
 from tui.app import TunedeckApp
@@ -60,9 +60,8 @@ async def test_preview_is_in_the_command_palette(tmp_path: Path) -> None:
 @sync
 async def test_the_focused_button_stands_out(tmp_path: Path) -> None:
     """Its border changes, not only a faint tint: on a 16-colour terminal over tmux the tint is invisible."""
-    from textual.widgets import Button
-
     from _tui_editor_helpers import show_section, write_preset
+    from textual.widgets import Button
 
     app = TunedeckApp(write_preset(tmp_path), count_data=False)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -110,7 +110,7 @@ def test_kto_rows_of_prompt_completion_and_label(tiny_model_dir: Path, tmp_path:
 
 def test_kto_needs_both_kinds_of_rows(tiny_model_dir: Path, tmp_path: Path) -> None:
     rows = [{"prompt": Q, "completion": GOOD, "label": True}] * 2
-    with pytest.raises(DataError, match="both desirable and undesirable.*add undesirable"):
+    with pytest.raises(DataError, match=r"both desirable and undesirable.*add undesirable"):
         _prepare(tiny_model_dir, tmp_path, rows, rl="kto", type="chatml.prompt_pairs")
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from engine.preset import load_preset
 from _preset_helpers import COMMENTED, write
 from _tui_editor_helpers import REPO
+
+from engine.preset import load_preset
 
 DEMO = REPO / "presets" / "tiny-cpu-demo.yaml"
 

@@ -60,7 +60,7 @@ def test_yaml_1_1_and_1_2_directives_still_load(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ aliases and nesting
 
 BOMB = HEAD + "lora_target_modules:\n  - &a [" + ", ".join(["lol"] * 9) + "]\n" + "".join(
-    f"  - &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n" for prev, name in zip("abcdefg", "bcdefgh"))
+    f"  - &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n" for prev, name in zip("abcdefg", "bcdefgh", strict=False))
 
 
 def test_an_alias_bomb_is_refused_at_its_key(tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ def test_next_dataset_index_is_created(preset) -> None:
     apply_override(preset, "datasets.2.path=more.jsonl")
     apply_override(preset, "datasets.2.type=completion")
     assert preset.config.datasets[2].path == "more.jsonl"
-    with pytest.raises(TunedeckError, match="datasets.3"):
+    with pytest.raises(TunedeckError, match=r"datasets\.3"):
         apply_override(preset, "datasets.5.type=completion")
 
 

@@ -8,12 +8,12 @@ import stat
 from pathlib import Path
 
 import pytest
+from _preset_helpers import COMMENTED, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import TunedeckError
 from engine.preset import load_preset
-from _preset_helpers import COMMENTED, write
 
 
 def changed_lines(before: str, after: str) -> list[str]:
@@ -131,7 +131,7 @@ def test_new_dataset_entry_at_next_index_only(tmp_path: Path) -> None:
     preset = load_preset(write(tmp_path))
     preset.set("datasets.2.path", "more.jsonl")
     assert preset.get("datasets.2.path") == "more.jsonl"
-    with pytest.raises(TunedeckError, match="datasets.3"):
+    with pytest.raises(TunedeckError, match=r"datasets\.3"):
         preset.set("datasets.4.path", "x.jsonl")
 
 
@@ -234,7 +234,7 @@ def test_scalar_edits_change_only_their_lines(edits: dict, data) -> None:  # typ
     out = preset.to_yaml()
     before, after = COMMENTED.splitlines(), out.splitlines()
     assert len(before) == len(after)
-    for old, new in zip(before, after):
+    for old, new in zip(before, after, strict=False):
         if old != new:  # a changed line is one of the edited keys, its comment kept
             name = old.split(":")[0].strip().lstrip("- ")
             assert any(key.split(".")[-1] == name for key in values), (old, new)

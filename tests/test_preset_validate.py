@@ -94,7 +94,7 @@ def test_config_raises_every_error_each_on_its_own_line(tmp_path: Path) -> None:
     text = COMMENTED.replace("micro_batch_size: 2", "micro_batch_size: 0").replace("lr_scheduler", "lr_sheduler")
     path = write(tmp_path, text)
     with pytest.raises(TunedeckError) as err:
-        load_preset(path).config
+        _ = load_preset(path).config
     lines = str(err.value).splitlines()
     assert f"{path}:{line_of(text, 'micro_batch_size')}: micro_batch_size: expected" in "\n".join(lines)
     assert any(line.startswith(f"{path}:{line_of(text, 'lr_sheduler')}: lr_sheduler: unknown key") for line in lines)

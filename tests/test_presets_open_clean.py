@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from _tui_editor_helpers import REPO, sync, wait_until
+
 from tui.app import TunedeckApp
 from tui.screens.open import shipped_presets
 

@@ -73,9 +73,8 @@ def test_demo_paths_resolve_from_anywhere(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_demo_data_tokenizes_with_the_bundled_model(tmp_path, monkeypatch):
     """The demo's chat settings (template, eot token, roles) really produce learned answer tokens."""
-    from engine.preset import load_config
-
     from engine.data import prepare_datasets, prepare_tokenizer
+    from engine.preset import load_config
 
     monkeypatch.chdir(tmp_path)  # keep any cache out of the repository
     cfg = load_config(DEMO)
@@ -87,5 +86,5 @@ def test_demo_data_tokenizes_with_the_bundled_model(tmp_path, monkeypatch):
     assert 0 < stats["trained_tokens"] < stats["tokens"]  # answers learned, prompts not
     im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
     row = data.train[0]
-    learned = [t for t, label in zip(row["input_ids"], row["labels"]) if label != -100]
+    learned = [t for t, label in zip(row["input_ids"], row["labels"], strict=False) if label != -100]
     assert im_end in learned  # the model learns to end its turn

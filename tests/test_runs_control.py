@@ -16,13 +16,13 @@ import time
 from pathlib import Path
 
 import pytest
-
 from _runs_helpers import REPO, events, pid_alive, use_fake_trainer, wait_for, write_preset
+
 from engine.errors import TunedeckError
 from engine.runs import folder
 from engine.runs.control import list_runs, resolve_run, run_info, run_pids, run_status, stop_run
-from engine.runs.status import record_outcome
 from engine.runs.launch import launch
+from engine.runs.status import record_outcome
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +111,7 @@ def test_stop_saves_a_checkpoint_and_leaves_no_process(tmp_path, monkeypatch):
     preset = write_preset(tmp_path, max_steps=1000, gpus_per_node=2)
     handle = launch(preset)
     assert wait_for(lambda: _has_event(handle.run_dir, "step"), 180)
-    pids = _rank_pids(handle.run_dir) + [handle.pid]
+    pids = [*_rank_pids(handle.run_dir), handle.pid]
     assert len(pids) == 3 and all(pid_alive(p) for p in pids)
     assert stop_run(handle.run_dir, timeout=60) == "stopped"
     assert run_pids(folder.read_state(handle.run_dir)) == [] and not any(pid_alive(p) for p in pids)

@@ -56,8 +56,8 @@ def test_runs_lists_damaged_state_as_unreadable_and_keeps_the_others(home: Path)
         assert info.status == UNREADABLE
         assert str(run_dir / folder.STATE_FILE) in str(info.message)
 
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", "runs"], capture_output=True, text=True, cwd=REPO, check=False,
-                          env={**os.environ, "COLUMNS": "250"}, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "engine.cli", "runs"], capture_output=True, text=True, cwd=REPO,
+                          check=False, env={**os.environ, "COLUMNS": "250"}, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "20260101-100000-chat" in proc.stdout and "finished" in proc.stdout
@@ -71,7 +71,7 @@ def test_damaged_state_is_never_overwritten(tmp_path: Path) -> None:
     (run_dir / folder.STATE_FILE).write_bytes(DAMAGED["cut short"])
     with pytest.raises(folder.UnreadableState, match="not valid JSON"):
         folder.update_state(run_dir, status="failed")
-    with pytest.raises(TunedeckError, match="state.json: is cut short"):
+    with pytest.raises(TunedeckError, match=r"state\.json: is cut short"):
         stop_run(run_dir, timeout=1)
     assert (run_dir / folder.STATE_FILE).read_bytes() == DAMAGED["cut short"]
 

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from _runs_helpers import REPO, write_preset
+
 from engine.errors import TunedeckError
 from engine.knobs.config import Config
 from engine.runs.launch import build_command, format_command
@@ -180,7 +180,8 @@ def test_a_launch_that_cannot_start_leaves_no_run_folder(tmp_path, monkeypatch):
     with pytest.raises(TunedeckError, match="TUNEDECK_HOME"):
         launch(preset)
     runs = tmp_path / "out" / "runs"
-    assert not runs.exists() or list(runs.iterdir()) == []  # the launch lock (also under TUNEDECK_HOME) may stop it first
+    # the launch lock (also under TUNEDECK_HOME) may stop it first
+    assert not runs.exists() or list(runs.iterdir()) == []
 
 
 def test_multi_node_without_address_fails_before_anything_is_made(tmp_path):
@@ -219,6 +220,6 @@ def test_resolved_preset_keeps_comments_and_makes_local_paths_absolute(tmp_path,
 def test_run_id_must_be_a_plain_folder_name(tmp_path):
     from engine.runs.launch import launch
 
-    with pytest.raises(TunedeckError, match="run id '../escape'"):
+    with pytest.raises(TunedeckError, match=r"run id '\.\./escape'"):
         launch(write_preset(tmp_path), run_id="../escape")
     assert not (tmp_path / "out").exists()

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from _runs_helpers import wait_for
 from _train_helpers import REPO, base_preset
 from conftest import BUNDLED_MODEL
+
 from engine.runs import folder
 from engine.runs.control import run_status
 from engine.runs.processes import run_pids, signal_run

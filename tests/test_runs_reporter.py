@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import signal
 import subprocess
 import sys
@@ -11,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+from _runs_helpers import REPO, events, use_fake_trainer, wait_for, write_preset
 from rich.console import Console
 
-from _runs_helpers import REPO, events, use_fake_trainer, wait_for, write_preset
 from engine.runs import folder
 from engine.runs.control import run_status, stop_run
 from engine.runs.log_tail import LogTail, last_lines_offset

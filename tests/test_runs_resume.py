@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from _resume_helpers import REAL_TRAINING, StoppedRun, run_folders, stop_a_real_run, tunedeck
 from _runs_helpers import events, use_fake_trainer, write_preset
+
 from engine.errors import TunedeckError
 from engine.runs.control import stop_run
 from engine.runs.launch import StartRequest, launch

@@ -27,7 +27,7 @@ def test_samples_appear_at_each_evaluation_with_scores(tmp_path: Path) -> None:
                          inference_max_new_tokens=24)
     evals, samples = of_kind(run_dir, "eval"), of_kind(run_dir, "samples")
     assert [e["step"] for e in samples] == [e["step"] for e in evals] == [30, 60]
-    for event, ev in zip(samples, evals):
+    for event, ev in zip(samples, evals, strict=False):
         assert event["perplexity"] == pytest.approx(math.exp(ev["eval_loss"]))
         assert 0 <= event["chrf"] <= 100
         assert len(event["samples"]) == 2

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from _train_helpers import base_preset, events, log_text, make_run_dir, of_kind, run_train, state
 
 pytestmark = pytest.mark.slow

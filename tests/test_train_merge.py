@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from _train_helpers import REPO, base_preset, log_text, make_run_dir, of_kind, run_train
 
 pytestmark = pytest.mark.slow

@@ -1,13 +1,14 @@
-"""The training entry point for real: `python -m engine.train RUN_DIR` on a tiny model, checked through the run folder."""
+"""The training entry point for real: `python -m engine.train RUN_DIR` on a tiny model, checked through the run
+folder."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
-from safetensors.torch import load_file
-
 from _train_helpers import base_preset, events, log_text, make_run_dir, of_kind, run_train, state
+from safetensors.torch import load_file
 
 pytestmark = pytest.mark.slow
 
@@ -103,4 +104,4 @@ def test_packed_training_with_evaluation_counts_tokens_exactly(tiny_model_dir: P
     # Every epoch trains on the same tokens; evaluation batches are not counted as training tokens.
     assert steps[-1]["num_tokens"] == 2 * steps[per_epoch - 1]["num_tokens"] > 0
     assert all(s["tokens_per_second"] > 0 for s in steps)
-    assert all(b["num_tokens"] > a["num_tokens"] for a, b in zip(steps, steps[1:]))
+    assert all(b["num_tokens"] > a["num_tokens"] for a, b in itertools.pairwise(steps))

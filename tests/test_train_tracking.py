@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from _train_helpers import base_preset, log_text, make_run_dir, of_kind, run_train
 
 pytestmark = pytest.mark.slow

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from _tui_editor_helpers import REPO, live_text, plain, show_section, sync, type_into, wait_until, write_preset
 from textual.widgets import Input, OptionList, Select
 
-from _tui_editor_helpers import REPO, live_text, plain, show_section, sync, type_into, wait_until, write_preset
 from tui.app import TunedeckApp
 from tui.screens.confirm import ConfirmUnsaved
 from tui.screens.editor import EditorScreen
@@ -150,7 +150,7 @@ async def test_save_round_trip_keeps_comments_and_other_lines(tmp_path: Path) ->
         assert "●" not in app.sub_title
     after = path.read_text().splitlines()
     assert len(after) == len(before)
-    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    changed = [(a, b) for a, b in zip(before, after, strict=False) if a != b]
     assert changed == [("learning_rate: 0.001", "learning_rate: 0.0005")]
 
 
@@ -327,7 +327,8 @@ async def test_live_panel_counts_rows_in_background(tmp_path: Path) -> None:
         rows = sum(1 for line in (REPO / "presets/tiny/chat.jsonl").read_text().splitlines() if line.strip())
         assert f"{rows:,} rows" in live_text(app)
         # 120 rows / (micro 2 × 1 process) = 60 batches / accumulation 2 = 30 steps
-        assert app.screen.state.live().derived.steps_per_epoch == -(-(-(-rows // 2)) // 2)
+        batches = -(-rows // 2)  # ceiling division
+        assert app.screen.state.live().derived.steps_per_epoch == -(-batches // 2)
 
 
 @pytest.mark.slow
@@ -360,7 +361,7 @@ async def test_dataset_preview_shows_trained_and_masked(tmp_path: Path) -> None:
 async def test_dataset_preview_shows_bad_file_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"messages": [{"role": "user", "content": "hi"}]}\n{not json\n')
-    text = (REPO / "tests" / "_tui_editor_helpers.py").read_text()  # noqa: F841 - keep import-time helpers honest
+    text = (REPO / "tests" / "_tui_editor_helpers.py").read_text()
     from _tui_editor_helpers import CHAT_PRESET, TINY
 
     path = write_preset(tmp_path, text=CHAT_PRESET.replace(str(TINY / "chat.jsonl"), str(bad)))
@@ -492,7 +493,8 @@ async def test_run_screen_can_send_the_user_to_the_blamed_knob(tmp_path: Path) -
         app.post_message(RunScreen.OpenKnob(path, "lora_dropout"))  # an advanced knob in another section
         await wait_until(pilot, lambda: getattr(app.focused.parent, "path", None) == "lora_dropout")
         assert not app.screen.has_class("-basic")
-        await wait_until(pilot, lambda: "lora_dropout" in str(app.screen.query_one("#help-panel", HelpPanel).body.render()))
+        help_panel = app.screen.query_one("#help-panel", HelpPanel)
+        await wait_until(pilot, lambda: "lora_dropout" in str(help_panel.body.render()))
 
 
 def test_run_app_refuses_a_missing_preset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -520,7 +522,8 @@ async def test_live_panel_shows_mentor_warnings(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("shipped", sorted((REPO / "presets").glob("*.yaml")), ids=lambda p: p.name)
 @sync
-async def test_every_shipped_preset_opens_clean_in_every_section(shipped: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_every_shipped_preset_opens_clean_in_every_section(
+        shipped: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from engine.knobs.base import Section
 
     monkeypatch.chdir(REPO)

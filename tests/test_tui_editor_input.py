@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from _tui_editor_helpers import show_section, sync, wait_until, write_preset
 from textual import events
 
-from _tui_editor_helpers import show_section, sync, wait_until, write_preset
 from tui.app import TunedeckApp
 from tui.widgets.knob_field import EMPTY_SETTLE_S, KnobField
 
@@ -49,7 +49,7 @@ async def test_backspace_wait_and_retype_keeps_the_key_on_its_line(tmp_path: Pat
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "●" not in app.sub_title)
     after = path.read_text().splitlines()
-    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    changed = [(a, b) for a, b in zip(before, after, strict=False) if a != b]
     assert len(after) == len(before)
     assert changed == [("micro_batch_size: 2  # per process", "micro_batch_size: 4  # per process")]
 

@@ -25,7 +25,7 @@ def validate_message(path: Path) -> str:
 
 
 BOMB = "lora_target_modules:\n  - &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-    f"  - &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n" for prev, name in zip("abcdefg", "bcdefgh"))
+    f"  - &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n" for prev, name in zip("abcdefg", "bcdefgh", strict=False))
 
 
 @pytest.mark.parametrize("text", ["- a\n- b\n", "42\n", "just some text\n",

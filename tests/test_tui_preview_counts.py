@@ -27,7 +27,8 @@ def preset_with_dropped_rows(tmp_path: Path, model: Path) -> Path:
 
 
 @sync
-async def test_the_preview_names_each_drop_reason_and_the_template_warning(tmp_path: Path, tiny_model_dir: Path) -> None:
+async def test_the_preview_names_each_drop_reason_and_the_template_warning(
+        tmp_path: Path, tiny_model_dir: Path) -> None:
     app = TunedeckApp(preset_with_dropped_rows(tmp_path, tiny_model_dir), count_data=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

@@ -8,8 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import Label, Static
-
 from _tui_run_helpers import (
     HostApp,
     failed_run,
@@ -24,6 +22,8 @@ from _tui_run_helpers import (
     write_event,
     write_log,
 )
+from textual.widgets import Label, Static
+
 from engine.runs import folder
 from tui.screens.run import RunScreen
 from tui.widgets.log_pane import LogPane

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from _runs_helpers import write_preset
 from _tui_run_helpers import failed_run, finished_run, loaded, wait_until
+
 from engine.runs import folder
 from tui.app import TunedeckApp
 from tui.screens.editor import EditorScreen

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from _runs_helpers import REPO, write_preset
 from _tui_run_helpers import HostApp, screen_text, wait_until
+
 from engine.runs.launch import launch
 from tui.screens.run import RunScreen
 from tui.widgets.log_pane import LogPane

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from _runs_helpers import REPO, events, pid_alive, use_fake_trainer, wait_for, write_preset
+
 from engine.runs import folder
 from engine.runs.control import run_status, stop_run
 

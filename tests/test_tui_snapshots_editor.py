@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from _tui_editor_helpers import CHAT_PRESET, REPO, write_preset
+
 from tui.app import TunedeckApp
 from tui.screens.editor import PROBLEMS_DEBOUNCE_S
 from tui.widgets.knob_field import EMPTY_SETTLE_S

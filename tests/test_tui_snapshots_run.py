@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from _tui_run_helpers import HostApp, failed_run, finished_run, loaded
+
 from tui.screens.run import RunScreen
 
 SIZES = [(80, 24), (120, 40)]

@@ -135,4 +135,4 @@ def test_a_base_model_written_as_a_path_that_is_no_folder_gets_a_hint(tmp_path: 
             continue
         [hint] = found
         assert hint.severity == "warning" and hint.line == 1 and words in hint.message
-        assert "base_model" in hint.message and "Hugging Face model id" in hint.message or "folder" in hint.message
+        assert ("base_model" in hint.message and "Hugging Face model id" in hint.message) or "folder" in hint.message

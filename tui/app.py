@@ -11,11 +11,11 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.notifications import SeverityLevel
 
@@ -36,7 +36,7 @@ class TunedeckApp(App[int]):
     TITLE = "tunedeck"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {EditorCommands}
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -97,8 +97,8 @@ class TunedeckApp(App[int]):
         if path is None:
             state.dirty = True  # a new preset exists only in memory until saved
         if imported is not None:
-            self.notify("\n".join(imported.report.lines()[:1] + [
-                "Each key's fate is in the comment block at the top of the preset (F3). Save it with F2."]),
+            where = "Each key's fate is in the comment block at the top of the preset (F3). Save it with F2."
+            self.notify("\n".join([*imported.report.lines()[:1], where]),
                 title="Imported: new, unsaved preset", severity="warning", timeout=30)
         if self.editor is not None:
             while self.screen is not self.editor:
@@ -114,7 +114,8 @@ class TunedeckApp(App[int]):
 
     def action_open(self) -> None:
         self._unless_unsaved("opening another preset",
-                             lambda: self.push_screen(OpenScreen(can_cancel=True, folder=self.presets_dir), self._opened))
+                             lambda: self.push_screen(OpenScreen(can_cancel=True, folder=self.presets_dir),
+                                                      self._opened))
 
     # ---- saving ----------------------------------------------------------------------------------------------
     def save(self, state: EditorState, *, draft: bool = False, then: Callable[[], Any] | None = None) -> bool:

@@ -9,6 +9,7 @@ on: they live in their own session.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -75,10 +76,8 @@ class HangupGuard:
     def install_signal(self, loop: Any) -> None:
         """SIGHUP ends the app through the same path (the default action would lose unsaved edits)."""
         if self.active:
-            try:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signal.SIGHUP, self.fire)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
 
     def check(self) -> None:
         if self.fd is not None and not os.isatty(self.fd):

@@ -13,6 +13,7 @@ only when the caller passes the user's consent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -144,10 +145,8 @@ def _run_alone(kind: str, cmd: list[str]) -> tuple[int | None, str, str]:
 def _kill(proc: subprocess.Popen[str] | None) -> None:
     if proc is None or proc.poll() is not None:
         return
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def stop_all() -> None:

@@ -29,7 +29,8 @@ LIVE_KNOBS = ("micro_batch_size", "gradient_accumulation_steps", "gpus_per_node"
 
 def new_preset() -> Any:
     """The editor's New preset: what ``tunedeck new`` writes, made for the working directory (not saved yet)."""
-    from engine.commands.new import default_source, new_preset as starting_point
+    from engine.commands.new import default_source
+    from engine.commands.new import new_preset as starting_point
     from engine.preset import Preset
 
     preset, _ = starting_point(Path.cwd() / "new-preset.yaml", default_source())
@@ -188,7 +189,7 @@ class EditorState:
             rows = c.train_rows
             if rows is None and c.rows is not None:
                 rows = derive.split_rows(c.rows, float(values["val_set_size"] or 0))[0]
-            tokens: Any = c.packed_sequences and c.packed_sequences * int(values["sequence_len"]) or c.tokens
+            tokens: Any = (c.packed_sequences and c.packed_sequences * int(values["sequence_len"])) or c.tokens
             try:
                 derived = derive.derive_all(cfg, num_rows=rows, num_tokens=tokens)
             except derive.ImpossibleBatch as err:

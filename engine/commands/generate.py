@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "through the chat template the run trained with, in batches, on the GPU when there is one. OUT gets one line "
         "per prompt, in order: the prompt, the answer and the generation settings (the run's inference_* knobs).",
     )
-    parser.add_argument("source", metavar="RUN|MODEL", help="run id, 'last', run folder, checkpoint-N, model or adapter folder")
+    parser.add_argument("source", metavar="RUN|MODEL",
+                        help="run id, 'last', run folder, checkpoint-N, model or adapter folder")
     parser.add_argument("--prompts", required=True, metavar="FILE.jsonl", help="one prompt per line")
     parser.add_argument("--out", required=True, metavar="OUT.jsonl", help="where the answers go (not overwritten)")
     parser.add_argument("--base", action="store_true", help="answer with the base model (the adapter switched off)")
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     record = settings.as_record()
     lines = [json.dumps({"messages": p.messages, **({"reference": p.reference} if p.reference is not None else {}),
                          "answer": a, "model": "base" if args.base else "tuned", "settings": record},
-                        ensure_ascii=False) for p, a in zip(prompts, answers)]
+                        ensure_ascii=False) for p, a in zip(prompts, answers, strict=False)]
     try:
         with open(out, "x", encoding="utf-8") as fh:  # "x": a file that appeared meanwhile is not overwritten either
             fh.write("\n".join(lines) + "\n")

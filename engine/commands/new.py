@@ -67,8 +67,8 @@ def default_source() -> Path | None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from engine.errors import TunedeckError
     from engine.atomic import atomic_write_text
+    from engine.errors import TunedeckError
 
     out = Path(args.out)
     if out.is_dir():
@@ -125,7 +125,8 @@ def _rebase_paths(preset, source, out) -> list[str]:  # type: ignore[no-untyped-
         return []
     keys = [k for k in _PATH_KEYS if isinstance(preset.get(k), str)]
     datasets = preset.get("datasets") or []
-    keys += [f"datasets.{i}.path" for i, d in enumerate(datasets) if isinstance(d, dict) and isinstance(d.get("path"), str)]
+    keys += [f"datasets.{i}.path" for i, d in enumerate(datasets)
+             if isinstance(d, dict) and isinstance(d.get("path"), str)]
     moved = []
     for key in keys:
         value = preset.get(key)

@@ -74,7 +74,7 @@ def export_lines(rows):  # type: ignore[no-untyped-def]
         from engine.commands.preference_export import preference_lines
         yield from preference_lines(rows)
         return
-    for ids, labels in zip(rows["input_ids"], rows["labels"]):
+    for ids, labels in zip(rows["input_ids"], rows["labels"], strict=False):
         yield {"input_ids": ids, "labels": labels}
 
 

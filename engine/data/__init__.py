@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["prepare_datasets", "prepare_tokenizer", "PreparedData", "preview", "PreviewResult", "DataError"]
+__all__ = ["DataError", "PreparedData", "PreviewResult", "prepare_datasets", "prepare_tokenizer", "preview"]
 
 
 def __getattr__(name: str) -> Any:

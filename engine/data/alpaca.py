@@ -63,7 +63,7 @@ def tokenize_alpaca(rows: Rows, ds: Any, cfg: Any, tokenizer: Any) -> Tokenized:
     style = prompt_style(ds.type)
     prompts: list[str] = []
     outputs: list[str] = []
-    for row, loc in zip(rows.rows, rows.locs):
+    for row, loc in zip(rows.rows, rows.locs, strict=False):
         instruction = _text(row, loc, "instruction", required=True)
         input_text = _text(row, loc, "input", required=False)
         outputs.append(_text(row, loc, "output", required=True))
@@ -73,9 +73,9 @@ def tokenize_alpaca(rows: Rows, ds: Any, cfg: Any, tokenizer: Any) -> Tokenized:
     for start, stop in batched(len(prompts)):
         prompt_ids = tokenizer(prompts[start:stop], add_special_tokens=True)["input_ids"]
         output_ids = tokenizer(outputs[start:stop], add_special_tokens=False)["input_ids"]
-        for offset, (prompt, answer) in enumerate(zip(prompt_ids, output_ids)):
+        for offset, (prompt, answer) in enumerate(zip(prompt_ids, output_ids, strict=False)):
             if eos is not None and (not answer or answer[-1] != eos):
-                answer = answer + [eos]
+                answer = [*answer, eos]
             context = list(prompt) if cfg.train_on_inputs else [IGNORE] * len(prompt)
             out.add(prompt + answer, context + answer, start + offset)
     return out

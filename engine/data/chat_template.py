@@ -191,7 +191,7 @@ def label_turns(ids: list[int], spans: list[tuple[int, int] | None], turns: list
     labels = [IGNORE] * len(ids)
     last = {"eot": -1, "eos": -1}
     either_all = s.train_on_eos == "all" or s.train_on_eot == "all"
-    for turn, span in zip(turns, spans):
+    for turn, span in zip(turns, spans, strict=False):
         train = s.train_on_inputs or turn["role"] in s.roles_to_train
         if (not train and not either_all) or span is None:
             continue
@@ -221,10 +221,10 @@ def tokenize_chat(rows: Rows, ds: Any, cfg: Any, tokenizer: Any, index: int = 0)
     for start, stop in batched(len(rows.rows), 1000):
         convs = [conversation(rows.rows[i], rows.locs[i], s) for i in range(start, stop)]
         texts = [renderer.render(c, rows.locs[start + i]) for i, c in enumerate(convs)]
-        char_spans = [_char_spans(renderer.marked(c), c, t) for c, t in zip(convs, texts)] if encode else \
-            [None] * len(convs)
+        char_spans = ([_char_spans(renderer.marked(c), c, t) for c, t in zip(convs, texts, strict=False)] if encode
+                      else [None] * len(convs))
         good = [i for i, cs in enumerate(char_spans) if cs is not None]
-        encodings = dict(zip(good, encode([texts[i] for i in good]))) if good else {}
+        encodings = dict(zip(good, encode([texts[i] for i in good]), strict=False)) if good else {}
         for i, conv in enumerate(convs):
             enc = encodings.get(i)
             if enc is not None:
@@ -244,7 +244,8 @@ def _encoder(tokenizer: Any) -> Any:
         return None
     if backend.truncation or backend.padding:
         return None
-    if bool(getattr(backend, "encode_special_tokens", False)) != bool(getattr(tokenizer, "split_special_tokens", False)):
+    splits_special = bool(getattr(tokenizer, "split_special_tokens", False))
+    if bool(getattr(backend, "encode_special_tokens", False)) != splits_special:
         return None
     return lambda texts: backend.encode_batch(texts, add_special_tokens=False)
 
@@ -294,7 +295,7 @@ def _render(convs: list[list[dict]], s: ChatSettings, locs: list[Loc]) -> list[s
         return render_jinja_template(conversations=convs, chat_template=s.template, **s.template_kwargs)[0]
     except Exception:
         pass
-    for conv, loc in zip(convs, locs):  # find the row the template rejects
+    for conv, loc in zip(convs, locs, strict=False):  # find the row the template rejects
         try:
             render_jinja_template(conversations=[conv], chat_template=s.template, **s.template_kwargs)
         except Exception as err:
@@ -362,7 +363,7 @@ def _reference_spans(turns: list[dict], s: ChatSettings, tokenizer: Any) -> tupl
         if not train and not either_all:
             spans.append(None)  # never looked at
             continue
-        dummy = _apply(turns[:i] + [{"role": turn["role"], "content": "[[dummy_message]]"}], s, tokenizer,
+        dummy = _apply([*turns[:i], {"role": turn["role"], "content": "[[dummy_message]]"}], s, tokenizer,
                        len(turns) - 1)
         full = _apply(turns[:i + 1], s, tokenizer, len(turns) - 1)
         n = min(len(dummy), len(full))
@@ -376,7 +377,7 @@ def reference_tokenize(rows: Rows, ds: Any, cfg: Any, tokenizer: Any, index: int
     """The straightforward per-turn-render tokenizer (Axolotl's method): the baseline and the fallback."""
     s = chat_settings(ds, cfg, tokenizer, index)
     out = Tokenized()
-    for i, (row, loc) in enumerate(zip(rows.rows, rows.locs)):
+    for i, (row, loc) in enumerate(zip(rows.rows, rows.locs, strict=False)):
         conv = conversation(row, loc, s)
         ids, spans = _reference_spans(conv, s, tokenizer)
         out.add(ids, label_turns(ids, spans, conv, s), i)

@@ -28,7 +28,7 @@ def tokenize_completion(rows: Rows, ds: Any, cfg: Any, tokenizer: Any) -> Tokeni
     out = Tokenized()
     texts: list[str] = []
     origins: list[int] = []
-    for index, (row, loc) in enumerate(zip(rows.rows, rows.locs)):
+    for index, (row, loc) in enumerate(zip(rows.rows, rows.locs, strict=False)):
         if field not in row:
             raise row_error(loc, f"missing field '{field}' for a completion dataset; the row has "
                             f"{fields_of(row)}. Set field: to the column holding the text.", key="field")
@@ -45,12 +45,12 @@ def tokenize_completion(rows: Rows, ds: Any, cfg: Any, tokenizer: Any) -> Tokeni
     longest = DOCUMENT_CHUNKS * seq
     for start, stop in batched(len(texts)):
         encoded = tokenizer(texts[start:stop], add_special_tokens=True)["input_ids"]
-        for origin, ids in zip(origins[start:stop], encoded):
+        for origin, ids in zip(origins[start:stop], encoded, strict=False):
             if not ids:  # text the tokenizer turns into nothing (Axolotl: "Tokenizer result is empty")
                 out.empty_text += 1
                 continue
             if eos is not None and ids[-1] != eos:
-                ids = ids + [eos]
+                ids = [*ids, eos]
             if len(ids) > longest:
                 out.cut_documents += 1
                 out.cut_tokens += len(ids) - longest

@@ -17,7 +17,7 @@ def tokenize_input_output(rows: Rows, ds: Any, cfg: Any, tokenizer: Any) -> Toke
     texts: list[str] = []
     trained: list[bool] = []
     bounds: list[tuple[int, int]] = []  # each row's range in texts
-    for row, loc in zip(rows.rows, rows.locs):
+    for row, loc in zip(rows.rows, rows.locs, strict=False):
         segments = row.get("segments")
         if not isinstance(segments, list):
             what = "missing field 'segments'" if "segments" not in row else "field 'segments' is not a list"

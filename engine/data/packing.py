@@ -48,7 +48,7 @@ def pack_rows(input_ids: list[list[int]], labels: list[list[int]], capacity: int
         pos: list[int] = []
         for i in members:
             ids += input_ids[i]
-            labs += [IGNORE] + labels[i][1:]
+            labs += [IGNORE, *labels[i][1:]]
             pos += range(len(input_ids[i]))
         out["input_ids"].append(ids)
         out["labels"].append(labs)

@@ -51,7 +51,7 @@ def prepare_preference(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[
     parts = {"preference": FORMAT, "rl": cfg.rl, "tokenizer": tokenizer_fingerprint(tokenizer),
              "settings": cache.token_settings(cfg),
              "datasets": [{"cfg": ds.model_dump(), "content": ref.fingerprint(), "template": t}
-                          for ds, ref, t in zip(cfg.datasets, refs, templates)]}
+                          for ds, ref, t in zip(cfg.datasets, refs, templates, strict=False)]}
     key = cache.cache_key(parts)
     root = cache.prepared_root(cfg, preset_path)
     if use_cache:
@@ -62,14 +62,14 @@ def prepare_preference(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[
 
     columns: dict[str, list] = {}
     per_dataset = []
-    for index, (ds, ref, template) in enumerate(zip(cfg.datasets, refs, templates)):
+    for index, (ds, ref, template) in enumerate(zip(cfg.datasets, refs, templates, strict=False)):
         rows = ref.load()
         if not rows.rows:
             raise DataError(f"dataset {index} ('{ref.label}') has no rows. Check the file (and split/data_files).",
                             file=ref.label if ref.files else None, key=f"datasets.{index}.path")
         counts = {"path": ds.path, "type": ds.type, "source_rows": len(rows.rows), "rows": 0, "dropped": 0,
                   "truncated": 0, "prompt_truncated": 0}
-        for row, loc in zip(rows.rows, rows.locs):
+        for row, loc in zip(rows.rows, rows.locs, strict=False):
             try:
                 rendered = render(row, loc, ds, is_kto(cfg), template, tokenizer)
             except DataError as err:
@@ -117,7 +117,7 @@ def _with_eos(text: str, eos: str | None) -> str:
 
 def _prefix(a: list[int], b: list[int]) -> int:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         n += 1

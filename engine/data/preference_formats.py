@@ -126,7 +126,7 @@ def _apply(tokenizer: Any, template: str, turns: list[dict], generation_prompt: 
     try:
         return tokenizer.apply_chat_template(turns, chat_template=template, add_generation_prompt=generation_prompt,
                                              tokenize=False)
-    except Exception as err:  # noqa: BLE001 - jinja raises many kinds; each means the template cannot render the row
+    except Exception as err:
         raise row_error(loc, f"the chat template failed on this row: {err}. Check the roles and their order "
                         "against the template (or choose another chat_template).", key="chat_template") from None
 

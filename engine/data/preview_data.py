@@ -18,11 +18,11 @@ class Example:
 
     @property
     def num_trained(self) -> int:
-        return sum(n for n, (_, trained) in zip(self.segment_tokens, self.segments) if trained)
+        return sum(n for n, (_, trained) in zip(self.segment_tokens, self.segments, strict=False) if trained)
 
     def to_json(self) -> dict[str, Any]:
         return {"segments": [{"text": t, "trained": tr, "num_tokens": n}
-                             for (t, tr), n in zip(self.segments, self.segment_tokens)],
+                             for (t, tr), n in zip(self.segments, self.segment_tokens, strict=False)],
                 "num_tokens": self.num_tokens, "num_trained": self.num_trained,
                 "num_masked": self.num_tokens - self.num_trained, "dataset": self.dataset}
 
@@ -55,7 +55,7 @@ def segments(input_ids: list[int], labels: list[int], tokenizer: Any) -> list[tu
 def examples_from(prepared: Any, tokenizer: Any, n: int, dataset: int | None = None) -> list[Example]:
     rows = prepared.rows
     picked = []
-    for ids, labels, which in zip(rows["input_ids"], rows["labels"], rows["dataset"]):
+    for ids, labels, which in zip(rows["input_ids"], rows["labels"], rows["dataset"], strict=False):
         if dataset is None or which == dataset:
             picked.append(Example(segments(ids, labels, tokenizer), len(ids), which,
                                   [b - a for a, b, _ in runs(labels)]))

@@ -152,7 +152,7 @@ def read_json(path: Path) -> Rows:
         if isinstance(data, dict):
             columns = all(isinstance(v, list) and not any(isinstance(x, dict) for x in v) for v in data.values())
             if data and columns and len({len(v) for v in data.values()}) == 1:
-                data = [dict(zip(data, values)) for values in zip(*data.values())]
+                data = [dict(zip(data, values, strict=False)) for values in zip(*data.values(), strict=False)]
             else:
                 return Rows(rows=[data], locs=[(str(path), 1, 0)])  # one object: one row
         if isinstance(data, list):

@@ -63,8 +63,9 @@ def tokenizer_fingerprint(tokenizer: Any) -> str:
     h.update(json.dumps({k: str(v) for k, v in tokenizer.special_tokens_map.items()}, sort_keys=True).encode())
     h.update(json.dumps(sorted((str(k), str(v)) for k, v in tokenizer.added_tokens_decoder.items())).encode())
     h.update(str(getattr(tokenizer, "chat_template", None)).encode())
-    h.update(str(getattr(tokenizer, "add_bos_token", None)).encode() + str(getattr(tokenizer, "add_eos_token", None)).encode())
+    h.update(str(getattr(tokenizer, "add_bos_token", None)).encode()
+             + str(getattr(tokenizer, "add_eos_token", None)).encode())
     return h.hexdigest()
 
 
-__all__ = ["prepare_tokenizer", "apply_tokens", "tokenizer_fingerprint", "TEMPLATES"]
+__all__ = ["TEMPLATES", "apply_tokens", "prepare_tokenizer", "tokenizer_fingerprint"]

@@ -46,7 +46,8 @@ def _candidates(setup: Setup, cfg: Any) -> list[tuple[dict[str, Any], str, Setup
     if setup.processes > 1 and setup.sharding.stage < 3:
         out.append(({"fsdp_config": {"fsdp_version": 2, "reshard_after_forward": True}},
                     (f"FSDP full shard over the {setup.processes} processes: weights, gradients and "
-                     "optimizer states split between the GPUs"), setup.but(sharding=Sharding(3, name="FSDP full shard"))))
+                     "optimizer states split between the GPUs"),
+                    setup.but(sharding=Sharding(3, name="FSDP full shard"))))
     return out
 
 

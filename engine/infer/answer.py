@@ -59,7 +59,7 @@ def stream_answer(loaded: LoadedModel, messages: Messages, settings: InferenceSe
         try:
             with loaded.answering(base) as model, torch.inference_mode():
                 model.generate(**inputs, **_generate_kwargs(loaded, settings), streamer=streamer)
-        except BaseException as err:  # noqa: BLE001 - re-raised in the caller's thread
+        except BaseException as err:
             failure.append(err)
         finally:
             streamer.end()

@@ -88,9 +88,10 @@ def _tokenizer(weights: str, remote: bool) -> Any:
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(weights, trust_remote_code=remote)
-    except Exception as err:  # noqa: BLE001 - any loader failure is one clear message
+    except Exception as err:
         raise TunedeckError(f"could not load the tokenizer in {weights}: {_first_line(err)}. A run's folders carry "
-                            "their tokenizer files; a model folder needs tokenizer.json (or its tokenizer's files).") from None
+                            "their tokenizer files; a model folder needs tokenizer.json (or its tokenizer's files)."
+                            ) from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
     return tokenizer
@@ -101,7 +102,7 @@ def _pretrained(weights: str, dtype: Any, remote: bool) -> Any:
 
     try:
         return AutoModelForCausalLM.from_pretrained(weights, dtype=dtype, trust_remote_code=remote)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         raise TunedeckError(f"could not load the model in {weights}: {type(err).__name__}: {_first_line(err)}. Check "
                             "that the folder holds a complete model (config.json and its weights).") from None
 
@@ -119,7 +120,7 @@ def _adapter_model(weights: str, tokenizer: Any, dtype: Any, remote: bool) -> An
     resize_embeddings(base, len(tokenizer))  # as training did, for tokens the preset added
     try:
         return PeftModel.from_pretrained(base, weights)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         raise TunedeckError(f"could not load the adapter in {weights} onto {base_name}: {_first_line(err)}.") from None
 
 

@@ -444,6 +444,7 @@ def _roles(at: str, ds: DatasetConfig) -> Iterator[Problem]:
                        f"{' (' + hint + ')' if hint else ''}: list template roles such as assistant.")
 
 
-from . import preference_rules  # noqa: F401  (registers the preference-tuning rules)
-
-from . import batch_rules  # noqa: F401  (registers the derived-batch rules)
+from . import (  # noqa: E402  (last: these modules register their rules with this one)
+    batch_rules,  # noqa: F401  (registers the derived-batch rules)
+    preference_rules,  # noqa: F401  (registers the preference-tuning rules)
+)

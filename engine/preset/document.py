@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,10 @@ class Preset:
         if self._checked is None:
             if self._lines_stale:  # line numbers from what would be written, not from the stale document
                 doc = self._written_doc()
+            elif self._was_empty:
+                doc = None
             else:
-                doc = None if self._was_empty else self.doc
+                doc = self.doc
             self._checked = check_document(doc, self._file)
         return self._checked
 
@@ -151,10 +154,8 @@ class Preset:
             return
         knob = get_knob(path)
         if knob is not None:
-            try:
+            with contextlib.suppress(CoercionError):  # keep what was typed: validation shows it, a draft save keeps it
                 value = coerce(knob, value)
-            except CoercionError:
-                pass  # keep what was typed: validation shows the problem, a draft save keeps it
         parts = path.split(".")
         if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdecimal():
             entry = dataset_entry(self.doc, self._spelling("datasets"), int(parts[1]), create=True)
@@ -296,7 +297,8 @@ def load_preset(path: str | os.PathLike[str]) -> Preset:
             check_size(os.fstat(handle.fileno()).st_size, str(p))
             text = handle.read(MAX_PRESET_BYTES + 1)  # a device or a growing file is cut off, then refused
     except FileNotFoundError:
-        raise TunedeckError(f"{p}: no such preset file. Check the path, or create one with `tunedeck new {p}`.") from None
+        raise TunedeckError(
+            f"{p}: no such preset file. Check the path, or create one with `tunedeck new {p}`.") from None
     except IsADirectoryError:
         raise TunedeckError(f"{p}: this is a folder, not a preset file. Give the path of a .yaml file.") from None
     except UnicodeDecodeError:

@@ -94,5 +94,5 @@ def _closest(key: str, names: dict[str, str]) -> str | None:
 
 
 def _one_swap(a: str, b: str) -> bool:
-    diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
     return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]

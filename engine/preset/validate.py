@@ -88,7 +88,8 @@ def _sort_keys(doc: CommentedMap, add: Any, kept: list[str]) -> dict[str, Any]:
                 data[canonical] = _sort_dataset_keys(value, add, kept)
         elif verdict.verdict == "kept":
             kept.append(name)
-            add(name, "an Axolotl key that tunedeck does not implement: kept but not used by tunedeck.", "warning", parts=[name])
+            add(name, "an Axolotl key that tunedeck does not implement: kept but not used by tunedeck.", "warning",
+                parts=[name])
         elif verdict.verdict == "typo":
             add(name, f"unknown key '{name}' — did you mean '{verdict.suggestion}'? Rename it (or remove it).",
                 parts=[name])
@@ -114,7 +115,8 @@ def _sort_dataset_keys(entries: list[Any], add: Any, kept: list[str]) -> list[An
                     item[verdict.canonical or name] = to_plain(value)
             elif verdict.verdict == "kept":
                 kept.append(path)
-                add(path, "an Axolotl dataset key that tunedeck does not implement: kept but not used by tunedeck.", "warning")
+                add(path, "an Axolotl dataset key that tunedeck does not implement: kept but not used by tunedeck.",
+                    "warning")
             elif verdict.verdict == "typo":
                 add(path, f"unknown key '{name}' — did you mean '{verdict.suggestion}'? Rename it (or remove it).")
             else:

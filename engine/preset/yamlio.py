@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import itertools
 import re
 from typing import Any
 
@@ -33,7 +34,7 @@ def detect_indent(text: str) -> tuple[int, int, int]:
     """
     mapping = offset = None
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    for parent, child in zip(lines, lines[1:]):
+    for parent, child in itertools.pairwise(lines):
         head = _KEY_LINE.match(parent)
         if not head:
             continue
@@ -84,7 +85,8 @@ def parse(text: str, file: str | None = None) -> Any:
         what = err.problem or err.context or "invalid YAML"
         raise TunedeckError(f"{where}: the preset is not valid YAML ({what}). {_fix_for(what)}") from None
     except YAMLError as err:
-        raise TunedeckError(f"{file or '<preset>'}: the preset is not valid YAML ({err}). Fix the file and try again.") from None
+        raise TunedeckError(
+            f"{file or '<preset>'}: the preset is not valid YAML ({err}). Fix the file and try again.") from None
     except RecursionError:  # the parser recurses once per level of [[[…]]]: far past any preset's depth
         raise TunedeckError(f"{file or '<preset>'}: lists and maps are nested too deeply to read. Write the values "
                             "out plainly (a preset nests a few levels), then try again.") from None

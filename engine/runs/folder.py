@@ -24,7 +24,8 @@ Every event has ``"event"`` (one of EVENT_KINDS) and ``"time"`` (unix seconds). 
 Viewers only read these files; they never hold a pipe to the trainer, so nothing blocks when nobody watches.
 
 state.json also carries what the launcher knows (engine.runs.launch): ``overrides``, ``num_processes``, ``cwd``,
-``marker``, ``host``; and what stopping records (engine.runs.control): ``stop_requested_at``, ``stopped_by``, ``message``.
+``marker``, ``host``; and what stopping records (engine.runs.control): ``stop_requested_at``, ``stopped_by``,
+``message``.
 Every process of a run inherits ``TUNEDECK_RUN_DIR=<marker>`` in its environment: that is how a run's processes
 are found even when torch's launcher puts each rank in a session of its own.
 """

@@ -27,8 +27,19 @@ from engine.runs.command import build_command, format_command, num_processes
 from engine.runs.output_dir import StartPlan, StartRequest, plan_start
 from engine.runs.processes import RUN_ENV
 
-__all__ = ["RunHandle", "Resolved", "StartRequest", "build_command", "dry_run", "format_command", "launch",
-           "preset_warnings", "resolve", "resume_run", "start_plan"]
+__all__ = [
+    "Resolved",
+    "RunHandle",
+    "StartRequest",
+    "build_command",
+    "dry_run",
+    "format_command",
+    "launch",
+    "preset_warnings",
+    "resolve",
+    "resume_run",
+    "start_plan",
+]
 
 if TYPE_CHECKING:
     from engine.knobs.config import Config
@@ -135,7 +146,8 @@ def _make_run_dir(runs_root: Path, run_id: str, exact: bool) -> Path:
             return candidate
         except FileExistsError:
             if exact:
-                raise TunedeckError(f"A run called {run_id!r} already exists in {runs_root}; pick another id.")
+                raise TunedeckError(
+                    f"A run called {run_id!r} already exists in {runs_root}; pick another id.") from None
     raise TunedeckError(f"Could not create a run folder in {runs_root}: too many runs named {run_id!r}.")
 
 
@@ -217,7 +229,8 @@ def resume_run(run_dir: str | os.PathLike[str], *, overwrite: bool = False) -> R
     preset = state.get("preset")
     if not preset or not Path(preset).is_file():
         raise TunedeckError(f"run {Path(run_dir).name}: its preset {preset or '(not recorded)'} is gone, so it "
-                            f"cannot be relaunched. Train its copy instead: `tunedeck train {Path(run_dir) / folder.PRESET_FILE}`.")
+                            "cannot be relaunched. Train its copy instead: "
+                            f"`tunedeck train {Path(run_dir) / folder.PRESET_FILE}`.")
     out = state.get("output_dir")
     request = StartRequest(overwrite=overwrite, must_resume=True, output_dir=Path(out) if out else None)
     return launch(preset, state.get("overrides") or [], start=request)
@@ -234,7 +247,7 @@ def _output_lock(output_dir: Path) -> Iterator[None]:
     locks = tunedeck_home() / "locks"
     try:
         locks.mkdir(parents=True, exist_ok=True)
-        fh = open(locks / (hashlib.sha1(str(output_dir).encode()).hexdigest()[:16] + ".lock"), "a")
+        fh = open(locks / (hashlib.sha1(str(output_dir).encode()).hexdigest()[:16] + ".lock"), "a")  # noqa: SIM115  (closed by the with below; opened here so an OSError gets its own message)
     except OSError as err:
         raise TunedeckError(f"Cannot write the launch lock in {locks}: {err.strerror}. Set TUNEDECK_HOME to a "
                             "folder you can write to.") from err

@@ -202,7 +202,7 @@ def question_before_launch(cfg: Any, preset_path: str | os.PathLike[str]) -> Lau
     configured = Path(os.path.expanduser(cfg.output_dir)).absolute()
     rank = _machine_rank(cfg)
     existing = look(current_folder(configured, preset), preset, machine_rank=rank)
-    if not existing.in_the_way or cfg.resume_from_checkpoint and not (existing.live or existing.final_model):
+    if not existing.in_the_way or (cfg.resume_from_checkpoint and not (existing.live or existing.final_model)):
         return None
     return LaunchQuestion(existing, fresh_folder(configured, preset, rank))
 

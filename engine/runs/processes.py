@@ -8,6 +8,7 @@ carrying the marker, plus the launcher's own process group (for runs without a m
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -90,12 +91,8 @@ def signal_run(state: dict[str, Any], sig: signal.Signals) -> None:
     for pid in run_pids(state):
         stat = _proc_stat(pid)
         in_group |= bool(stat and pgid and stat[1] == int(pgid))
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
     if in_group:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(int(pgid), sig)
-        except (ProcessLookupError, PermissionError):
-            pass

@@ -7,6 +7,7 @@ that writes such a verdict back to state.json. Import-light (no torch).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -163,7 +164,5 @@ def _ended_at(info: RunInfo) -> float | None:
 
 def record(run_dir: str | os.PathLike[str], **fields: Any) -> None:
     """Merge ``fields`` into state.json, best effort (see :func:`record_outcome`)."""
-    try:
+    with contextlib.suppress(OSError, folder.UnreadableState):
         folder.update_state(run_dir, **fields)
-    except (OSError, folder.UnreadableState):
-        pass

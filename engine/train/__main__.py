@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {run_dir / folder.PRESET_FILE} does not exist: RUN_DIR must be a run folder", file=sys.stderr)
         return 2
 
-    from .callbacks import StopRequest, StoppedEarly
+    from .callbacks import StoppedEarly, StopRequest
     from .failures import describe, log_tail
     from .ranks import this_process
     from .run import train
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     except (StoppedEarly, KeyboardInterrupt):
         _finish(run_dir, main_process, "stopped", "stopped", step=0, checkpoint=None)
         return 0
-    except BaseException as err:  # noqa: BLE001 - every failure becomes an event people can read
+    except BaseException as err:
         if isinstance(err, SystemExit) and not err.code:
             raise
         from engine.errors import TunedeckError

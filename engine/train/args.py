@@ -63,12 +63,11 @@ def save_schedule(cfg: Any, p: Plan, has_eval: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"save_strategy": strategy, "save_total_limit": cfg.save_total_limit}
     if strategy == "steps":
         out["save_steps"] = steps or max(1, p.steps_per_epoch)
-    if strategy == "best":
-        if not has_eval:
-            raise knob_error(
-                "save_strategy", "save_strategy: best saves when the validation loss improves, but there is no "
-                "validation set: set val_set_size (e.g. 0.05), or use save_strategy: steps or epoch.",
-            )
+    if strategy == "best" and not has_eval:
+        raise knob_error(
+            "save_strategy", "save_strategy: best saves when the validation loss improves, but there is no "
+            "validation set: set val_set_size (e.g. 0.05), or use save_strategy: steps or epoch.",
+        )
     if has_eval and (strategy == "best" or cfg.metric_for_best_model):
         # The best checkpoint is ranked by this metric (save_strategy best, and save_total_limit keeps it);
         # greater_is_better left empty lets transformers derive it from the name (a loss: lower is better).

@@ -77,7 +77,8 @@ def merge_adapter(source: str | os.PathLike[str], out: str | os.PathLike[str] | 
             base, revision=info.get("revision"), dtype=resolve_dtype(dtype), trust_remote_code=remote)
     except OSError as err:
         raise TunedeckError(f"could not load the base model {base!r} named in the adapter's config: "
-                            f"{str(err).splitlines()[0]}. Make sure it is on this machine (or in the HF cache).") from None
+                            f"{str(err).splitlines()[0]}. Make sure it is on this machine (or in the HF cache)."
+                            ) from None
     tokenizer = AutoTokenizer.from_pretrained(adapter_dir)  # the training tokenizer, added tokens included
     resize_embeddings(model, len(tokenizer))
     merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()

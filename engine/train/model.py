@@ -16,7 +16,8 @@ def model_source(cfg: Any, preset_path: str | os.PathLike[str] | None, value: st
     """A local folder as an absolute path (so adapter_config.json records where the base lives), else the hub id."""
     value = value or cfg.base_model
     if not value:
-        raise knob_error("base_model", "base_model is empty: set it to a Hugging Face model id or a local model folder.")
+        raise knob_error("base_model",
+                         "base_model is empty: set it to a Hugging Face model id or a local model folder.")
     path = resolve_path(value, preset_path)
     return str(path.resolve()) if path.exists() else value
 
@@ -80,7 +81,8 @@ def load_model(cfg: Any, tokenizer: Any, precision: Precision, preset_path: str 
 
     if quant is not None and not cfg.adapter:
         raise knob_error(
-            "adapter", "load_in_4bit/load_in_8bit is set but adapter is empty: quantized weights cannot be trained directly. "
+            "adapter", "load_in_4bit/load_in_8bit is set but adapter is empty: quantized weights cannot be trained "
+            "directly. "
             "Set adapter: qlora (4-bit) or adapter: lora (8-bit), or turn quantization off for a full fine-tune."
         )
     if cfg.adapter:
@@ -145,7 +147,8 @@ def add_lora(cfg: Any, model: Any, *, quantized: bool, new_token_ids: list[int])
         if "target modules" in str(err).lower() or "target_modules" in str(err):
             names = sorted({n.rsplit(".", 1)[-1] for n, _ in model.named_modules() if "proj" in n or "fc" in n})
             raise knob_error(
-                "lora_target_modules", f"lora_target_modules {cfg.lora_target_modules} matches no layer of this model ({err}). "
+                "lora_target_modules",
+                f"lora_target_modules {cfg.lora_target_modules} matches no layer of this model ({err}). "
                 f"Layer names here include: {', '.join(names[:12]) or 'none found'}; or set lora_target_linear: true."
             ) from err
         raise

@@ -97,7 +97,7 @@ def _reading_our_ids(base: type) -> type:
         def _prepare_dataset(self, dataset: Any, processing_class: Any, args: Any, dataset_name: str) -> Any:
             if getattr(self, "calculate_KL", False):  # KTO: trl's mismatched pairs, one rotation per batch
                 def add_kl(examples: dict[str, list]) -> dict[str, list]:
-                    examples["KL_completion_ids"] = [examples["completion_ids"][-1]] + examples["completion_ids"][:-1]
+                    examples["KL_completion_ids"] = [examples["completion_ids"][-1], *examples["completion_ids"][:-1]]
                     return examples
 
                 dataset = dataset.map(add_kl, batched=True, batch_size=args.per_device_train_batch_size)

@@ -146,11 +146,11 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     else:
         args = build_sft_config(cfg, precision, p, has_eval=eval_ds is not None, preset_path=preset_path)
 
+    from .inference_files import InferenceFilesCallback
     from .trainer import TunedeckTrainer
 
-    from .inference_files import InferenceFilesCallback
-
-    inference_files = InferenceFilesCallback(cfg, tokenizer, model)  # first: a checkpoint is whole before it is announced
+    # first: a checkpoint is whole before it is announced
+    inference_files = InferenceFilesCallback(cfg, tokenizer, model)
     stop_cb = StopCallback(stop)
     counter = TokenCounter(tokenizer.pad_token_id)
     events_cb = EventsCallback(run_dir, p, command_line(run_dir), enabled=me.machine_main, progress=me.main,

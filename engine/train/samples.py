@@ -56,7 +56,7 @@ def chrf(answers: list[str], references: list[str]) -> float | None:
     """Corpus chrF of the answers against their references (pairs without a reference are left out)."""
     from sacrebleu.metrics import CHRF
 
-    pairs = [(a, r) for a, r in zip(answers, references) if r]
+    pairs = [(a, r) for a, r in zip(answers, references, strict=False) if r]
     if not pairs:
         return None
     return float(CHRF().corpus_score([a for a, _ in pairs], [[r for _, r in pairs]]).score)
@@ -82,7 +82,7 @@ class SamplesCallback(TrainerCallback):
         loss = (metrics or {}).get("eval_loss")
         perplexity = math.exp(loss) if isinstance(loss, (int, float)) and loss < 50 else None
         samples = [{"prompt": self.tokenizer.decode(p), "reference": r, "answer": a}
-                   for (p, r), a in zip(self.prompts, answers)]
+                   for (p, r), a in zip(self.prompts, answers, strict=False)]
         folder.append_event(self.run_dir, "samples", step=state.global_step, epoch=state.epoch, eval_loss=loss,
                             perplexity=perplexity, chrf=chrf(answers, references), samples=samples)
 

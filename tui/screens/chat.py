@@ -7,11 +7,12 @@ Each side keeps its own conversation (the tuned model continues its answers, the
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, ClassVar
 
 from rich.markup import escape
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
@@ -26,7 +27,7 @@ class ChatScreen(Screen[None]):
 
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#chat-input"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+l", "clear", "Clear"),
         Binding("ctrl+o", "show_prompt", "Prompt"),
         Binding("escape", "back", "Back"),
@@ -65,10 +66,8 @@ class ChatScreen(Screen[None]):
     # --- from the model process (reader thread) -------------------------------------------------------------------
 
     def _from_thread(self, message: dict[str, Any]) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the app is closing
             self.app.call_from_thread(self.on_model_message, message)
-        except RuntimeError:  # the app is closing
-            pass
 
     def on_model_message(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
@@ -88,7 +87,8 @@ class ChatScreen(Screen[None]):
             self._answer_next()
         elif kind == "prompt":
             prompt = self.query_one("#chat-prompt", Static)
-            prompt.update(f"[b]The prompt the model reads next[/b] [dim](Ctrl+O hides it)[/]\n{escape(message['text'])}")
+            prompt.update("[b]The prompt the model reads next[/b] [dim](Ctrl+O hides it)[/]\n"
+                          f"{escape(message['text'])}")
             prompt.display = True
         elif kind == "error":
             self.last_error = str(message.get("message"))
@@ -138,7 +138,7 @@ class ChatScreen(Screen[None]):
     def _status(self, markup: str) -> None:
         self.query_one("#chat-status", Static).update(markup)
 
-    # --- actions --------------------------------------------------------------------------------------------------------
+    # --- actions ------------------------------------------------------------------------------------------------
 
     def action_clear(self) -> None:
         if self.answering or self.pending:

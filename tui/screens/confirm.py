@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Grid
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
@@ -12,7 +14,7 @@ from textual.widgets import Button, Label
 class ConfirmUnsaved(ModalScreen[str]):
     """Dismisses with "save", "discard" or "cancel"."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "choose('cancel')", "Cancel"),
         Binding("s", "choose('save')", "Save", show=False),
         Binding("d", "choose('discard')", "Discard", show=False),

@@ -7,8 +7,10 @@ model or another preset's checkpoints, Start fresh (always), Cancel (always).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Grid
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
@@ -53,8 +55,9 @@ def choices(question: LaunchQuestion) -> list[str]:
     return ["overwrite", "fresh", "cancel"]
 
 
-LABELS: dict[str, tuple[str, ButtonVariant]] = {"resume": ("Resume (r)", "primary"), "overwrite": ("Replace (o)", "error"),
-          "fresh": ("Start fresh (f)", "default"), "cancel": ("Cancel (esc)", "default")}
+LABELS: dict[str, tuple[str, ButtonVariant]] = {
+    "resume": ("Resume (r)", "primary"), "overwrite": ("Replace (o)", "error"),
+    "fresh": ("Start fresh (f)", "default"), "cancel": ("Cancel (esc)", "default")}
 
 
 class LaunchChoice(ModalScreen[str]):
@@ -70,7 +73,7 @@ class LaunchChoice(ModalScreen[str]):
     #launch-choice-dialog Button { width: 100%; }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "choose('cancel')", "Cancel"),
         Binding("r", "choose('resume')", "Resume", show=False),
         Binding("o", "choose('overwrite')", "Replace", show=False),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
@@ -49,7 +50,7 @@ def shipped_presets(folder: Path = PRESETS_DIR) -> list[Path]:
 
 
 class OpenScreen(Screen[Choice]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Back"),
         Binding("ctrl+n", "new", "New preset"),
         Binding("ctrl+l", "focus_path", "Type a path"),

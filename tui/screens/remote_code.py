@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.markup import escape
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Grid
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
@@ -13,7 +15,7 @@ from textual.widgets import Button, Label
 class RemoteCodeConsent(ModalScreen[bool]):
     """Dismisses with True (allow, remembered for this preset and these models) or False (not now)."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "choose(False)", "Not now"),
         Binding("a", "choose(True)", "Allow", show=False),
     ]

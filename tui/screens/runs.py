@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -42,7 +44,7 @@ class RunsScreen(Screen[None]):
 
     CSS_PATH = "runs.tcss"
     AUTO_FOCUS = "#runs"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "attach", "Attach"),
         Binding("r", "resume", "Resume"),
         Binding("c", "chat", "Chat"),
@@ -59,7 +61,8 @@ class RunsScreen(Screen[None]):
         self._lister = RunLister(scan)
 
     def compose(self) -> ComposeResult:
-        yield Static("[b]Runs[/b]  [dim]newest first · Enter attaches · r resumes a stopped or failed run[/]", id="runs-title")
+        yield Static("[b]Runs[/b]  [dim]newest first · Enter attaches · r resumes a stopped or failed run[/]",
+                     id="runs-title")
         table = ColumnScrollTable(id="runs", cursor_type="row", zebra_stripes=True)  # ←→ by column at 80 wide
         for name in COLUMNS:
             table.add_column(name, key=name)
@@ -80,10 +83,8 @@ class RunsScreen(Screen[None]):
             error = None
         except Exception as exc:  # a broken index must not take the app down
             runs, error = [], str(exc)
-        try:
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
             self.app.call_from_thread(self.show_runs, runs, error)
-        except RuntimeError:  # the app closed meanwhile
-            pass
 
     def show_runs(self, runs: list[RunInfo], error: str | None = None) -> None:
         table = self.query_one(DataTable)
@@ -94,7 +95,7 @@ class RunsScreen(Screen[None]):
         if same_runs:  # update changed cells in place: no flicker, cursor and scroll stay
             for info in runs:
                 key, row = str(info.run_dir), run_row(info)
-                for column, value, before in zip(COLUMNS, row, old[key]):
+                for column, value, before in zip(COLUMNS, row, old[key], strict=False):
                     if str(value) != str(before) or getattr(value, "style", None) != getattr(before, "style", None):
                         table.update_cell(key, column, value)
         else:

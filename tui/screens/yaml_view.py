@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import ClassVar
 
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static, TabbedContent, TabPane
@@ -39,7 +40,7 @@ def unified_diff(old: str, new: str, name: str) -> Text:
 
 
 class YamlScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,f3,q", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f3,q", "dismiss", "Close")]
 
     def __init__(self, state: EditorState) -> None:
         super().__init__()
@@ -55,9 +56,7 @@ class YamlScreen(ModalScreen[None]):
             yield Static(Text("Axolotl keys kept as they are (tunedeck does not use them): " + ", ".join(kept),
                               "dim"), id="yaml-kept")
         with TabbedContent(id="yaml-dialog", initial="yaml-diff"):
-            with TabPane("Diff vs disk", id="yaml-diff"):
-                with VerticalScroll():
-                    yield Static(unified_diff(on_disk, text, name), id="yaml-diff-text")
-            with TabPane("YAML to be written", id="yaml-full"):
-                with VerticalScroll():
-                    yield Static(Syntax(text, "yaml", theme="ansi_dark", word_wrap=True), id="yaml-text")
+            with TabPane("Diff vs disk", id="yaml-diff"), VerticalScroll():
+                yield Static(unified_diff(on_disk, text, name), id="yaml-diff-text")
+            with TabPane("YAML to be written", id="yaml-full"), VerticalScroll():
+                yield Static(Syntax(text, "yaml", theme="ansi_dark", word_wrap=True), id="yaml-text")

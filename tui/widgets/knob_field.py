@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from rich.text import Text
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer

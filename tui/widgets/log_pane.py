@@ -12,11 +12,12 @@ import re
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Sequence
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.reactive import var
@@ -57,7 +58,7 @@ class LogPane(ScrollView, can_focus=True):
     wrap: var[bool] = var(False)
     """Long lines continue on the next rows instead of running off to the right (w toggles; no mouse over SSH)."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("end", "follow", "Follow", show=False),
         Binding("home", "scroll_home", "Top", show=False),
         Binding("w", "toggle_wrap", "Wrap"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -16,7 +18,7 @@ def section_id(section: Section) -> str:
 class SectionNav(OptionList):
     # Tab enters the highlighted section. Textual's own Tab would pick the next field on screen, which may be in
     # the section a just-pressed arrow key is about to hide: what is typed next would go into a hidden field.
-    BINDINGS = [Binding("tab", "select", "Enter section", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "select", "Enter section", show=False)]
 
     def __init__(self) -> None:
         super().__init__(*(Option(s.value, id=section_id(s)) for s in Section), id="section-nav")
