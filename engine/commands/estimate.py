@@ -89,6 +89,7 @@ def _print_table(report: Any, data_note: str) -> None:
     table.add_row("[bold]expected[/]", f"[bold]{m.expected:.1f}[/]")
     table.add_row("band (low–high)", f"{m.low:.1f}–{m.high:.1f}")
     console.print(table)
+    console.print(_length_line(report.setup))
     if report.gpu is None:
         console.print("GPU: none named (target_gpu, --gpu-memory) or found here: no verdict.")
     elif report.fits:
@@ -103,6 +104,15 @@ def _print_table(report: Any, data_note: str) -> None:
                       f"{report.gpu.name} ({t.tokens:,} tokens)")
     else:
         console.print(f"Time: no estimate ({report.time_note or data_note}).")
+
+
+def _length_line(setup: Any) -> str:
+    from engine.estimate.report import batch_len_source
+
+    if batch_len_source(setup) == "longest row":
+        return (f"Activations at {setup.batch_len} tokens per row: batches are padded to the longest row of the "
+                f"data; the high end allows rows of sequence_len ({setup.sequence_len}).")
+    return f"Activations at sequence_len ({setup.sequence_len} tokens per row)."
 
 
 def _duration(seconds: float) -> str:

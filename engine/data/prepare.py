@@ -225,6 +225,7 @@ def _stats(per_dataset: list[dict], ids: list, labels: list, train: Any, evals: 
         "min_sample_len": cfg.min_sample_len,
         "sample_packing": cfg.sample_packing,
         "packed_sequences": len(train) if cfg.sample_packing else None,
+        "longest_row": max(map(len, ids), default=0),  # unpacked batches are padded to their longest row
         "eval_packed_sequences": len(evals) if cfg.sample_packing and evals is not None else None,
         "packing_efficiency": efficiency(train_tokens, len(train), cfg.sequence_len) if cfg.sample_packing else None,
         "datasets": per_dataset,

@@ -10,6 +10,9 @@ With ZeRO/FSDP the optimizer states (stage ≥ 1), gradients (≥ 2) and weights
 stage 3 gathers the full weights of the layer being computed (two layers' worth in flight, as prefetching does).
 Offloaded optimizer states or parameters live in CPU memory. In preference tuning a full fine-tune keeps a frozen
 reference copy of the weights; with an adapter the reference is the base with the adapter switched off.
+
+Without packing a batch is padded to its longest row: once the data is counted, the expected activations and logits
+follow the longest row (``Setup.batch_len``); the high end keeps sequence_len, the length a batch can reach.
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ class MemoryEstimate:
 
 def estimate_memory(setup: Setup) -> MemoryEstimate:
     st = states(setup)
-    act = activations(setup)
+    act = activations(setup.at_batch_len())
+    worst = activations(setup)
     n = max(setup.processes, 1)
     shard = setup.sharding
     stage = shard.stage if n > 1 else 0
@@ -75,10 +79,11 @@ def estimate_memory(setup: Setup) -> MemoryEstimate:
     parts["cuda_context"] = ctx
     activ = sum(parts.get(k, 0.0) for k in ACTIVATION_PARTS)
     static = sum(parts.values()) - activ - ctx
+    worst_activ = (worst.layers + worst.recompute + worst.logits) / GIB  # every row as long as sequence_len
     return MemoryEstimate(
         parts=parts,
         low=static + activ * ACTIVATION_BAND[0] + low_ctx,
         expected=static + activ + ctx,
-        high=static + activ * ACTIVATION_BAND[1] + high_ctx,
+        high=static + worst_activ * ACTIVATION_BAND[1] + high_ctx,
         trainable_params=st.trainable_params, total_params=st.total_params,
     )

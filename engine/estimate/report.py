@@ -36,6 +36,7 @@ class Report:
                         "parts": {k: round(v, 3) for k, v in m.parts.items()}},
             "trainable_params": m.trainable_params, "total_params": m.total_params,
             "processes": self.setup.processes,
+            "activation_length": {"tokens": self.setup.batch_len, "from": batch_len_source(self.setup)},
             "gpu": self.gpu.name if self.gpu else None,
             "gpu_memory_gib": self.gpu.memory_gib if self.gpu else None,
             "fits": self.fits,
@@ -77,6 +78,20 @@ def build_report(setup: Setup, cfg: Any, gpu: Gpu | None, tokens_per_epoch: int 
     return Report(setup, memory, gpu, time, advice, note)
 
 
+def batch_len_source(setup: Setup) -> str:
+    """What the activations' row length is: "longest row" (counted data, not packed) or "sequence_len"."""
+    return "longest row" if setup.batch_len < setup.sequence_len else "sequence_len"
+
+
+def with_data(setup: Setup, cfg: Any, stats: dict[str, Any] | None) -> Setup:
+    """The setup with the data's longest row when batches are padded to it: counted, not packed, not padded to
+    sequence_len (then every batch is sequence_len long)."""
+    longest = (stats or {}).get("longest_row")
+    if cfg.sample_packing or cfg.pad_to_sequence_len or not isinstance(longest, int) or longest <= 0:
+        return setup
+    return setup.but(longest_row=longest)
+
+
 def tokens_per_epoch(cfg: Any, stats: dict[str, Any]) -> int | None:
     """Tokens the GPUs compute per epoch from the data's real counts: packed samples are full sequence_len rows;
     unpacked rows count their own tokens (padding to the batch's longest row comes on top)."""
@@ -94,6 +109,6 @@ def report_for(cfg: Any, preset_path: str | os.PathLike[str] | None, *, gpu_memo
                data_stats: dict[str, Any] | None = None, download: bool = False) -> Report:
     from .from_preset import setup_from_config
 
-    setup = setup_from_config(cfg, preset_path, download=download)
+    setup = with_data(setup_from_config(cfg, preset_path, download=download), cfg, data_stats)
     tokens = tokens_per_epoch(cfg, data_stats) if data_stats else None
     return build_report(setup, cfg, target_gpu(cfg, gpu_memory_gib), tokens)

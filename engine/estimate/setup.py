@@ -48,9 +48,21 @@ class Setup:
     processes: int = 1
     sharding: Sharding = field(default_factory=Sharding)
     preference: bool = False  # DPO-style: chosen + rejected sequences, a reference model
+    # The length a micro batch is padded to when the data was counted and is not packed: its longest row. None:
+    # unknown, packed or padded to sequence_len, so every batch is sequence_len long.
+    longest_row: int | None = None
 
     def but(self, **changes: object) -> Setup:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def batch_len(self) -> int:
+        """The tokens per row a micro batch holds at most: the longest row, capped at sequence_len."""
+        return min(self.longest_row or self.sequence_len, self.sequence_len)
+
+    def at_batch_len(self) -> Setup:
+        """This setup with sequence_len shortened to the batch length (what activations see)."""
+        return self.but(sequence_len=self.batch_len, longest_row=None)
 
     @property
     def tokens(self) -> int:
