@@ -12,7 +12,7 @@ from .base import Section, knob
 S = Section.ADAPTER
 
 
-class AdapterKnobs(BaseModel):
+class AdapterKnobs(BaseModel, defer_build=True):
     adapter: Literal["lora", "qlora"] | None = knob(
         None, section=S, basic=True,
         summary="Train a LoRA adapter (lora) or a LoRA over a 4-bit base (qlora); empty trains every weight.",

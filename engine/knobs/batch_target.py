@@ -18,7 +18,7 @@ _SPLIT = ("each process takes target ÷ processes samples per optimizer step, in
           "number of micro batches")
 
 
-class BatchTargetKnobs(BaseModel):
+class BatchTargetKnobs(BaseModel, defer_build=True):
     target_effective_batch_size: int | None = knob(
         None, section=Section.SEQUENCE, ge=1, axolotl=False,
         summary="The effective batch every optimizer step has, on any number of GPUs "

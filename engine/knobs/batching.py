@@ -13,7 +13,7 @@ S = Section.SEQUENCE
 _EFFECTIVE = "effective batch = micro_batch_size × gradient_accumulation_steps × gpus_per_node × num_nodes"
 
 
-class BatchingKnobs(BaseModel):
+class BatchingKnobs(BaseModel, defer_build=True):
     sequence_len: int = knob(
         512, section=S, shapes_data=True, basic=True, ge=8,
         summary="The longest sample, in tokens, the model trains on.",

@@ -33,4 +33,6 @@ class Config(
     """A tunedeck preset. Field names are Axolotl's keys; cross-knob rules live in ``rules.py``."""
 
     # inf and nan are no value of any knob (num_epochs: .inf would reach the step planner): refused by type.
-    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
+    # defer_build (here and on every section's model): the validator is built when a preset is first checked, not
+    # on import; reading the registry (the editor's first frame, --help, explain) needs only the fields.
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False, defer_build=True)

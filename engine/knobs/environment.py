@@ -16,7 +16,7 @@ _SAME_PRESET = (
 )
 
 
-class EnvironmentKnobs(BaseModel):
+class EnvironmentKnobs(BaseModel, defer_build=True):
     bf16: Literal["auto"] | bool = knob(
         "auto", section=S, basic=True,
         summary="Train in bfloat16: auto uses it where the hardware supports it (not on CPU).",

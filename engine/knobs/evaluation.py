@@ -15,7 +15,7 @@ Strategy = Literal["no", "steps", "epoch"]
 EVAL_METRICS = ("loss", "mean_token_accuracy", "entropy")
 
 
-class EvaluationKnobs(BaseModel):
+class EvaluationKnobs(BaseModel, defer_build=True):
     val_set_size: float = knob(
         0.0, section=S, shapes_data=True, basic=True, ge=0,
         summary="Held-out validation data: a fraction (< 1) or a row count (>= 1); 0 means none.",

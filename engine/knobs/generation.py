@@ -17,7 +17,7 @@ S = Section.GENERATION
 _EVERYWHERE = "Used by tunedeck chat, tunedeck generate and the sample answers written at each evaluation."
 
 
-class GenerationKnobs(BaseModel):
+class GenerationKnobs(BaseModel, defer_build=True):
     inference_system_prompt: str | None = knob(
         None, section=S, axolotl=False,
         summary="A system message put before every conversation in chat, generate and the samples.",

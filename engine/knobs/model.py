@@ -21,7 +21,7 @@ SPECIAL_TOKEN_NAMES = (
 )
 
 
-class ModelKnobs(BaseModel):
+class ModelKnobs(BaseModel, defer_build=True):
     base_model: str | None = knob(
         None, section=S, shapes_data=True, path="model", basic=True,
         summary="The pretrained model to fine-tune: a Hugging Face id or a local folder.",

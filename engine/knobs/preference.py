@@ -58,7 +58,7 @@ def refused_rl_message(value: Any) -> str:
             "supervised fine-tuning, or train this config with Axolotl itself")
 
 
-class PreferenceKnobs(BaseModel):
+class PreferenceKnobs(BaseModel, defer_build=True):
     rl: PreferenceMethod | None = knob(
         None, section=S, shapes_data=True, basic=True,
         summary="Preference tuning: dpo, ipo, orpo, kto or simpo; empty trains supervised (SFT).",

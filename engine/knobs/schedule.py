@@ -22,7 +22,7 @@ Scheduler = Literal[
 ]
 
 
-class ScheduleKnobs(BaseModel):
+class ScheduleKnobs(BaseModel, defer_build=True):
     num_epochs: float = knob(
         1, section=S, basic=True, gt=0, le=1_000_000,  # the bound keeps epochs × steps a number the planner can hold
         summary="How many times training passes over the whole dataset.",

@@ -11,7 +11,7 @@ from .base import Section, knob
 S = Section.TRACKING
 
 
-class TrackingKnobs(BaseModel):
+class TrackingKnobs(BaseModel, defer_build=True):
     hub_model_id: str | None = knob(
         None, section=S,
         summary="Push the trained model or adapter to this Hub repository (user/name); token from HF_TOKEN.",

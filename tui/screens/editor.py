@@ -147,9 +147,14 @@ class EditorScreen(Screen[None]):
     def on_mount(self) -> None:
         self.update_title()
         self.schedule_count(immediate=True)
+        self.set_class(self.app.size.width < NARROW, "-narrow")
+        # The first check builds the knob models' validators and the estimate imports its module: both wait for
+        # the first frame, so the fields are on screen first.
+        self.call_after_refresh(self._first_check)
+
+    def _first_check(self) -> None:
         self.refresh_live()
         self.refresh_problems()
-        self.set_class(self.app.size.width < NARROW, "-narrow")
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < NARROW, "-narrow")

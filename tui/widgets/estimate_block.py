@@ -7,18 +7,17 @@ machine's, found with nvidia-smi.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from engine.estimate.explain import PART_TEXT
-from engine.estimate.report import Report, build_report, target_gpu, tokens_per_epoch
-from engine.estimate.setup import Setup
-from engine.estimate.shapes import ShapeError
-
 from ..state import DataCounts, EditorState
+
+if TYPE_CHECKING:  # engine.estimate is imported when the first estimate is made, after the first frame
+    from engine.estimate.report import Report
+    from engine.estimate.setup import Setup
 
 BAR_WIDTH = 30
 PART_COLOURS = {
@@ -44,6 +43,9 @@ def _setup(cfg: Any, preset_path: str | None) -> Setup:
 
 def estimate_for(state: EditorState) -> Report | str:
     """The report for the preset being edited, or a line saying why there is none."""
+    from engine.estimate.report import build_report, target_gpu, tokens_per_epoch
+    from engine.estimate.shapes import ShapeError
+
     if state.errors() or state.field_errors:
         return "Fix the errors to see the memory estimate."
     cfg = state.preset.config
@@ -68,6 +70,8 @@ def _duration(seconds: float) -> str:
 
 
 def render_estimate(report: Report | str) -> Text:
+    from engine.estimate.explain import PART_TEXT
+
     out = Text()
     out.append("Memory per GPU", "bold")
     if isinstance(report, str):
@@ -100,6 +104,8 @@ def render_estimate(report: Report | str) -> Text:
 
 def explain_estimate(report: Report | str) -> Text:
     """F1's text: every part with its size and what it is."""
+    from engine.estimate.explain import PART_TEXT
+
     out = render_estimate(report)
     if isinstance(report, str):
         return out

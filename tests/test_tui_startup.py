@@ -1,0 +1,65 @@
+"""Start-up: `import tui.app` pays only for what the first frame needs (issue 16: the TUI took 2.6x a minimal
+Textual app to mount). Checked by what is imported and built, not by timing: the machine's load varies."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from _tui_editor_helpers import REPO, sync, type_into, wait_until, write_preset
+
+# What the editor's first frame does not need: the estimate (its numbers come after the first frame), the importers
+# and the preset document (loaded on mount, when a preset is opened).
+NOT_AT_IMPORT = ("engine.estimate", "engine.importers", "engine.preset")
+
+PROBE = """
+import inspect, json, sys
+import tui.app
+from pydantic import BaseModel
+loaded = sorted({m for m in sys.modules if m.split(".")[0] == "engine"})
+built = sorted(f"{name}.{cls.__name__}" for name, mod in list(sys.modules.items())
+               if name.startswith("engine.knobs.")
+               for _, cls in inspect.getmembers(mod, inspect.isclass)
+               if issubclass(cls, BaseModel) and cls.__module__ == name and cls.__pydantic_complete__)
+print(json.dumps({"loaded": loaded, "built": built}))
+"""
+
+
+def imported_by_tui_app() -> dict[str, list[str]]:
+    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, cwd=REPO, timeout=120,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_importing_the_app_loads_nothing_the_first_frame_does_not_need() -> None:
+    loaded = imported_by_tui_app()["loaded"]
+    early = [m for m in loaded if m.startswith(NOT_AT_IMPORT)]
+    assert early == [], f"import tui.app loads {early}"
+
+
+def test_importing_the_app_builds_no_knob_model() -> None:
+    """The knob models' validators are built on first use (a preset checked), not when the registry is read."""
+    assert imported_by_tui_app()["built"] == []
+
+
+@sync
+async def test_the_editor_is_usable_right_after_mount(tmp_path) -> None:
+    """One pause after start: fields, problems and the estimate are there, and a typed value reaches the preset."""
+    from tui.app import TunedeckApp
+
+    preset = write_preset(tmp_path, text="base_model: presets/tiny/model\nlearning_rate: -1\n"
+                          "datasets:\n  - path: presets/tiny/chat.jsonl\n    type: chat_template\n")
+    app = TunedeckApp(preset, count_data=False)
+    async with app.run_test(headless=True, size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "EditorScreen"
+        assert screen.state.problems_by_key().get("learning_rate"), "the preset was checked"
+        await wait_until(pilot, lambda: "learning_rate" in str(screen.query_one("#problem-summary").render()))
+        assert "learning_rate" in str(screen.query_one("#problem-summary").render())
+        await wait_until(pilot, lambda: screen.query_one("#estimate").report is not None)
+        assert screen.query_one("#estimate").report is not None
+        await type_into(pilot, "#knob-base-model", "presets/tiny/other")
+        assert screen.state.raw("base_model") == "presets/tiny/other"
