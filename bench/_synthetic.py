@@ -6,8 +6,10 @@ import random
 
 # Words the bundled tiny tokenizer was trained on (presets/tiny), so token counts per word look like a real
 # tokenizer's on real text (a 400-entry vocabulary shatters unseen words into bytes).
-WORDS = ["the", "of", "a", "in", "is", "was", "by", "about", "answer", "capital", "country", "flows", "founded", "river",
-         "through", "whose", "world", "questions", "Onmelvel", "Stozor", "Barim", "Zorba", "Loruka", "Velvel", "Ruba", "Onnia", "Tunedeck", "Baka", "Stosto", "Zorrimnia", "Niazor", "Niania", "Melvel", "Kaba", "Quaqua", "Rimon", "Velda", "Trida", "Loda"]
+WORDS = ["the", "of", "a", "in", "is", "was", "by", "about", "answer", "capital", "country", "flows", "founded",
+         "river", "through", "whose", "world", "questions", "Onmelvel", "Stozor", "Barim", "Zorba", "Loruka", "Velvel",
+         "Ruba", "Onnia", "Tunedeck", "Baka", "Stosto", "Zorrimnia", "Niazor", "Niania", "Melvel", "Kaba", "Quaqua",
+         "Rimon", "Velda", "Trida", "Loda"]
 
 
 def sentence(rng: random.Random, lo: int, hi: int) -> str:

@@ -7,8 +7,9 @@ tunedeck runs through its real path (``python -m engine.train RUN_DIR``, what ``
 its figure comes from the run's step events. The baseline is a short trl script that tokenizes the same text the
 same way (tokens + EOS, every token trained) and records trl's token count at each log. Both figures are
 (tokens at the last step − tokens at step 5) / (time between those logs): start-up and the first steps' warm-up
-are left out. Each side runs ``--repeats`` times, alternating; the ratio is the median of the rounds' ratios. On a machine
-whose cores other work shares, single rounds swing by 2× or more either way: read the per-round lines, not one figure.
+are left out. Each side runs ``--repeats`` times, alternating; the ratio is the median of the rounds' ratios. On a
+machine whose cores other work shares, single rounds swing by 2× or more either way: read the per-round lines,
+not one figure.
 The model: a random Llama, hidden 256, 4 layers, built locally (nothing downloaded).
 
 Both sides run the same trl ``SFTTrainer`` underneath (tunedeck adds engine.data's pre-tokenized rows, its collator

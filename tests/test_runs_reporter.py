@@ -52,7 +52,8 @@ def _finished_run(tmp_path: Path) -> Path:
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     folder.update_state(run_dir, run_id="run", status="running", pid=None)
-    (run_dir / "train.log").write_text("warming up\r 50%|#|\r100%|##|\n{'loss': '1.5', 'grad_norm': '2', 'epoch': '0.5'}\n"
+    (run_dir / "train.log").write_text("warming up\r 50%|#|\r100%|##|\n"
+                                       "{'loss': '1.5', 'grad_norm': '2', 'epoch': '0.5'}\n"
                                        "{'train_runtime': '1.2', 'train_loss': '1.1', 'epoch': '1'}\nsaved\n"
                                        "train step 1/2  loss 1.5  lr 2e-04  grad_norm 2  epoch 0.5\n"
                                        "eval step 2/2  eval_loss 0.9  eval_runtime 0.1  epoch 1\n"

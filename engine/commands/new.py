@@ -116,7 +116,7 @@ def own_output_name(out: Path) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in out.stem).strip(".") or "run"
 
 
-def _rebase_paths(preset, source, out) -> list[str]:  # type: ignore[no-untyped-def]
+def _rebase_paths(preset, source, out) -> list[str]:
     """Relative paths that resolve beside the source preset, rewritten relative to OUT's folder."""
     import os
 

@@ -61,14 +61,14 @@ def summary_line(s: dict) -> str:
     return "; ".join(parts)
 
 
-def print_warnings(console, s: dict) -> None:  # type: ignore[no-untyped-def]
+def print_warnings(console, s: dict) -> None:
     from rich.text import Text
 
     for warning in s.get("warnings", []):
         console.print(Text(f"warning: {warning}", style="yellow"))
 
 
-def export_lines(rows):  # type: ignore[no-untyped-def]
+def export_lines(rows):
     """SFT rows: input_ids and labels; preference rows: their rendered strings and token ids."""
     if "input_ids" not in rows.column_names:
         from engine.commands.preference_export import preference_lines

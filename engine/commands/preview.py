@@ -96,24 +96,16 @@ def _print_rich(result) -> None:
     print_warnings(console, result.stats)
 
 
-PART_STYLES = {"prompt": "dim", "chosen": "bold green", "rejected": "bold red"}
-
-
-def _print_pairs(console, result) -> None:  # type: ignore[no-untyped-def]
+def _print_pairs(console, result) -> None:
     """Each row: the prompt (context), the chosen answer and the rejected one (KTO: the completion), with counts."""
-    from rich.text import Text
-
     from engine.commands.preprocess import print_warnings, summary_line
+    from engine.data.pair_text import pair_body, pair_heading, pair_legend
 
     for n, ex in enumerate(result.examples, 1):
-        counts = ", ".join(f"{part} {tokens}" for part, _, tokens in ex.parts)
-        label = "" if ex.label is None else f" · {'desirable' if ex.label else 'undesirable'}"
-        console.rule(f"row {n} · dataset {ex.dataset}{label} · tokens: {counts}")
-        for part, text, _ in ex.parts:
-            style = PART_STYLES.get(part) or ("bold green" if ex.label else "bold red")
-            console.print(Text(f"[{part}] ", style="bold") + Text(text, style=style))
+        row = ex.to_json()
+        console.rule(f"{pair_heading(n, row)} · dataset {ex.dataset}")
+        console.print(pair_body(row), end="")
     console.rule()
-    console.print(Text("prompt: context, not learned", style="dim") + Text(" / ") + Text("chosen", style="bold green")
-                  + Text(" / ") + Text("rejected", style="bold red"))
+    console.print(pair_legend())
     console.print(summary_line(result.stats))
     print_warnings(console, result.stats)

@@ -27,17 +27,17 @@ def run(args: argparse.Namespace) -> int:
     if not console.is_terminal:  # a pipe or a file: full rows, whatever the width
         console = Console(highlight=False, width=250)
     if args.json:
-        rows = [{"run_id": r.run_id, "run_dir": str(r.run_dir), "status": r.status, "step": r.step,
+        records = [{"run_id": r.run_id, "run_dir": str(r.run_dir), "status": r.status, "step": r.step,
                  "total_steps": r.total_steps, "loss": r.loss, "started_at": r.started_at, "preset": r.preset,
                  "message": r.message, "resumed_from_step": r.resumed_from_step} for r in runs]
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(records, indent=2))
         return 0
     if not runs:
         console.print("No runs yet. Start one with `tunedeck train PRESET`.")
         return 0
     colors = {"running": "cyan", "starting": "cyan", "finished": "green", "stopped": "yellow", "failed": "red",
               UNREADABLE: "bold red"}
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for r in runs:
         if r.status == UNREADABLE:  # its folder in the preset column; what is wrong below the table
             rows.append((r.run_id, r.status, "-", "-", "-", str(r.run_dir)))

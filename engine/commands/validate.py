@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all_ok else 2
 
 
-def _summary(path: str, errors: int, warnings: int):  # type: ignore[no-untyped-def]
+def _summary(path: str, errors: int, warnings: int):
     from rich.text import Text
 
     def n(count: int, word: str) -> str:

@@ -151,7 +151,8 @@ def conversation(row: dict, loc: Loc, s: ChatSettings) -> list[dict]:
     turns = []
     role_key, content_key = s.mappings["role"], s.mappings["content"]
     first_role = messages[0].get(role_key) if isinstance(messages[0], dict) else None
-    if isinstance(row.get("system"), str) and s.role_map.get(first_role, first_role) != "system":
+    first_is_system = first_role is not None and s.role_map.get(first_role, first_role) == "system"
+    if isinstance(row.get("system"), str) and not first_is_system:
         turns.append({"role": "system", "content": row["system"]})  # Axolotl's field_system
     for n, msg in enumerate(messages, 1):
         if not isinstance(msg, dict):
@@ -226,10 +227,10 @@ def tokenize_chat(rows: Rows, ds: Any, cfg: Any, tokenizer: Any, index: int = 0)
         good = [i for i, cs in enumerate(char_spans) if cs is not None]
         encodings = dict(zip(good, encode([texts[i] for i in good]), strict=False)) if good else {}
         for i, conv in enumerate(convs):
-            enc = encodings.get(i)
-            if enc is not None:
+            enc, marked = encodings.get(i), char_spans[i]
+            if enc is not None and marked is not None:  # encoded rows are the ones with character spans
                 ids = enc.ids
-                spans = _token_spans(enc, char_spans[i])
+                spans = _token_spans(enc, marked)
             else:
                 ids, spans = _reference_spans(conv, s, tokenizer)
             out.add(ids, label_turns(ids, spans, conv, s), start + i)
@@ -292,7 +293,8 @@ def _render(convs: list[list[dict]], s: ChatSettings, locs: list[Loc]) -> list[s
     from transformers.utils.chat_template_utils import render_jinja_template
 
     try:
-        return render_jinja_template(conversations=convs, chat_template=s.template, **s.template_kwargs)[0]
+        # transformers annotates `-> str`, but returns (rendered texts, generation indices)
+        return render_jinja_template(conversations=convs, chat_template=s.template, **s.template_kwargs)[0]  # type: ignore[return-value]
     except Exception:
         pass
     for conv, loc in zip(convs, locs, strict=False):  # find the row the template rejects
@@ -356,7 +358,7 @@ def _apply(turns: list[dict], s: ChatSettings, tokenizer: Any, real_last_index: 
 def _reference_spans(turns: list[dict], s: ChatSettings, tokenizer: Any) -> tuple[list[int], list]:
     """input_ids and each turn's token span found the way Axolotl's find_turn does (None where it gives -1)."""
     ids = _apply(turns, s, tokenizer, len(turns) - 1)
-    spans = []
+    spans: list[tuple[int, int] | None] = []
     either_all = s.train_on_eos == "all" or s.train_on_eot == "all"
     for i, turn in enumerate(turns):
         train = s.train_on_inputs or turn["role"] in s.roles_to_train

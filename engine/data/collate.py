@@ -37,7 +37,7 @@ class DataCollator:
         def pad(key: str, value: int) -> torch.Tensor:
             return torch.tensor([list(f[key]) + [value] * (length - len(f[key])) for f in features], dtype=torch.long)
 
-        batch = {"input_ids": pad("input_ids", self.pad_token_id), "labels": pad("labels", IGNORE)}
+        batch: dict[str, Any] = {"input_ids": pad("input_ids", self.pad_token_id), "labels": pad("labels", IGNORE)}
         if packed:
             batch["position_ids"] = pad("position_ids", 0)
             batch["use_cache"] = False

@@ -33,8 +33,8 @@ def pack_bins(lengths: list[int], capacity: int, seed: int = 0) -> list[list[int
             b, space = len(bins) - 1, capacity - n
         if space > 0:
             insort(free, (space, b))
-    for b in bins:
-        b.sort()  # rows keep their data order inside a sample
+    for members in bins:
+        members.sort()  # rows keep their data order inside a sample
     random.Random(seed).shuffle(bins)
     return bins
 

@@ -66,7 +66,7 @@ class SourceRef:
             return Rows(rows=ds.to_list(), locs=[(self.label, None, i) for i in range(len(ds))])
         out = Rows()
         for path in self.files:
-            kind = self.ds_type or EXTENSIONS.get(path.suffix.lower())
+            kind = self.ds_type or EXTENSIONS[path.suffix.lower()]
             part = READERS[kind](path)
             out.rows += part.rows
             out.locs += part.locs
@@ -74,6 +74,7 @@ class SourceRef:
 
     def _load_hub(self) -> Any:
         if self._hub_dataset is None:
+            assert self.hub_id is not None  # a source without files is a hub dataset
             self._hub_dataset = load_hub(self.hub_id, self.name, self.split, self.data_files)
         return self._hub_dataset
 

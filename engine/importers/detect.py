@@ -21,7 +21,7 @@ def detect(source: SourceConfig) -> Callable[[SourceConfig], object]:
     """The converter for ``source``; an unknown config is an error naming what was found and what is known."""
     for _name, module in TOOLS:
         if module.looks_like(source.data):
-            return module.convert  # type: ignore[no-any-return]
+            return module.convert
     found = ", ".join(list(source.data)[:8]) or "nothing"
     raise TunedeckError(
         f"{source.path}:1: not a config tunedeck can import (top-level keys: {found}). It imports an H2O LLM "

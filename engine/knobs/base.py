@@ -68,7 +68,7 @@ def knob(
     variants: "chat_template" covers the preference type "chat_template.default".
     constraints: pydantic range constraints (ge, gt, le, lt, min_length, ...).
     """
-    meta = {
+    meta: dict[str, Any] = {
         _META: {
             "section": section.value,
             "summary": summary,
@@ -128,7 +128,7 @@ def knob_info(key: str, info: FieldInfo, parent: str | None = None) -> KnobInfo:
     extra = info.json_schema_extra
     if not isinstance(extra, dict) or _META not in extra:
         raise TypeError(f"field {key!r} was not declared with knob()")
-    meta = extra[_META]
+    meta: dict[str, Any] = extra[_META]  # type: ignore[assignment]  # knob() stored a dict there
     default = None if info.is_required() else info.get_default(call_default_factory=True)
     return KnobInfo(
         key=key,

@@ -178,7 +178,7 @@ def _tail_token(node: Any, key: Any) -> CommentToken | None:
     slot = 0 if isinstance(node, CommentedSeq) else 2
     slots = node.ca.items.get(key)
     if slots and len(slots) > slot and slots[slot] is not None:
-        return slots[slot]  # type: ignore[no-any-return]
+        return slots[slot]
     if isinstance(value, (CommentedMap, CommentedSeq)) and value and not value.fa.flow_style():
         return _tail_token(value, list(value)[-1] if isinstance(value, CommentedMap) else len(value) - 1)
     return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from ruamel.yaml.comments import CommentedMap
+from pydantic_core import ErrorDetails
 
 from engine.knobs.config import Config
 from engine.knobs.problems import Problem
@@ -67,7 +67,7 @@ def check_document(doc: Any, file: str | None) -> Checked:
     return out
 
 
-def _sort_keys(doc: CommentedMap, add: Any, kept: list[str]) -> dict[str, Any]:
+def _sort_keys(doc: dict[Any, Any], add: Any, kept: list[str]) -> dict[str, Any]:
     """Known keys under their canonical names; Axolotl-only keys kept aside; typos and strangers reported."""
     data: dict[str, Any] = {}
     spelled: dict[str, str] = {}
@@ -154,7 +154,7 @@ def _add_rules(out: Checked, doc: Any, file: str | None) -> None:
 
 def _explain(err: ValidationError, data: dict[str, Any]) -> list[tuple[str, str]]:
     """One (key path, message) per bad key: union branches merged, the expectation taken from the knob."""
-    grouped: dict[str, list[dict[str, Any]]] = {}
+    grouped: dict[str, list[ErrorDetails]] = {}
     for e in err.errors(include_url=False):
         grouped.setdefault(_key_path(e["loc"]), []).append(e)
     out: list[tuple[str, str]] = []
@@ -176,7 +176,7 @@ def _key_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-def _message(key: str, errors: list[dict[str, Any]], data: dict[str, Any]) -> str:
+def _message(key: str, errors: list[ErrorDetails], data: dict[str, Any]) -> str:
     first = errors[0]
     value = _lookup(data, key)
     custom = [e for e in errors if e["type"] in ("value_error", "assertion_error")]

@@ -39,9 +39,11 @@ def _has_marker(pid: int, marker: bytes) -> bool:
 
 def run_pids(state: dict[str, Any]) -> list[int]:
     """Live (non-zombie) processes of the run that ``state`` (its state.json) describes."""
-    pgid = state.get("pgid") or state.get("pid")
+    pgid: int | None = state.get("pgid") or state.get("pid")
     marker = f"{RUN_ENV}={state['marker']}".encode() if state.get("marker") else None
     if not Path("/proc/self/stat").exists():  # no /proc: ask the kernel whether the group has anyone
+        if pgid is None:
+            return []
         try:
             os.killpg(int(pgid), 0)
             return [int(pgid)]
@@ -86,13 +88,13 @@ def wait_gone(state: dict[str, Any], until: float, poll: float = 0.2) -> bool:
 def signal_run(state: dict[str, Any], sig: signal.Signals) -> None:
     """Signal every live process of the run (the ranks sit in sessions of their own), then the launcher's group
     too, for children started since the scan: only while the group is seen to hold the run's processes."""
-    pgid = state.get("pgid") or state.get("pid")
+    pgid: int | None = state.get("pgid") or state.get("pid")
     in_group = False
     for pid in run_pids(state):
         stat = _proc_stat(pid)
         in_group |= bool(stat and pgid and stat[1] == int(pgid))
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
-    if in_group:
+    if in_group and pgid:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(int(pgid), sig)

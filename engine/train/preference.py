@@ -89,7 +89,7 @@ def trainer_class(cfg: Any) -> type:
 def _reading_our_ids(base: type) -> type:
     """DPOTrainer / KTOTrainer take prompt_ids + answer ids; their own text preparation is skipped."""
 
-    class Trainer(base):  # type: ignore[misc, valid-type]
+    class Trainer(base):
         def __init__(self, *args: Any, token_counter: TokenCounter, **kwargs: Any) -> None:
             self.token_counter = token_counter
             super().__init__(*args, **kwargs)
@@ -114,7 +114,7 @@ def _reading_our_ids(base: type) -> type:
 def _from_our_ids(base: type) -> type:
     """CPOTrainer / ORPOTrainer tokenize each row in __init__: hand them our ids instead of re-tokenizing."""
 
-    class Trainer(base):  # type: ignore[misc, valid-type]
+    class Trainer(base):
         def __init__(self, *args: Any, token_counter: TokenCounter, **kwargs: Any) -> None:
             self.token_counter = token_counter
             super().__init__(*args, **kwargs)
