@@ -1,12 +1,12 @@
 # Two commands do all the set-up on a fresh clone:
 #   make run   - builds .venv if needed, then opens the TUI on the bundled CPU demo preset
-#   make test  - builds .venv if needed, then runs the whole test suite
+#   make test  - builds .venv if needed, then runs the linters (make lint) and the whole test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup clean-venv
+.PHONY: run test lint setup clean-venv
 
 setup: $(STAMP)
 
@@ -20,7 +20,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/tunedeck presets/tiny-cpu-demo.yaml
 
-test: $(STAMP)
+# ruff and mypy read their settings from pyproject.toml (mypy checks engine/).
+lint: $(STAMP)
+	$(BIN)/ruff check engine tui tests bench
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 clean-venv:
