@@ -97,7 +97,12 @@ def test_h2o_experiment_maps_precision_schedule_and_evaluation(tmp_path):
     assert (p["bf16"], p["adapter"], p["lora_target_linear"], p["save_strategy"]) == (True, "lora", True, "best")
     assert (p["max_grad_norm"], p["val_set_size"], p["seed"], p["gpus_per_node"]) == (0.0, 0.02, 7, 2)
     got = statuses(imported.report)
-    assert got["dataset.train_dataframe"][0] == "not carried over"
+    assert got["dataset.train_dataframe"] == ("exact", "datasets[0].path")
+    assert got["dataset.text_prompt_start"] == ("exact", "datasets[0].text_prompt_start")
+    assert got["dataset.prompt_column"] == ("exact", "datasets[0].prompt_column")
+    assert p["datasets"] == [{"type": "prompt_answer", "path": "data/train.csv", "prompt_column": "instruction",
+                              "answer_column": "output", "text_prompt_start": "<|prompt|>",
+                              "text_answer_separator": "<|answer|>", "add_eos_token_to_answer": True}]
     assert got["training.drop_last_batch"][0] == "not carried over"
 
 
@@ -196,3 +201,40 @@ def test_report_lines_group_by_status(tmp_path):
     heads = [ln for ln in lines if not ln.startswith(" ")]
     assert heads[1:] == ["Exact:", "Approximated (how, and why):", "Not carried over (why):"]
     assert json.loads(json.dumps(imported.preset))  # plain values only
+
+
+def test_h2o_preset_trains_the_tiny_model_on_its_frame(tmp_path, tiny_model_dir):
+    """An H2O cfg.yaml and an OASST-shaped CSV (id, parent_id, instruction, output): imported, the rows are H2O's
+    tokens (chained turns, escapes decoded, prompts masked) and the preset trains for real."""
+    import yaml
+    from _train_helpers import make_run_dir, of_kind, run_train
+
+    frame = tmp_path / "train.csv"
+    frame.write_text("id,parent_id,instruction,output\n" + "".join(
+        f"a{i},,Say hello {i}.,Hello {i}!\nb{i},a{i},And bye?,Bye {i}.\n" for i in range(4)))
+    cfg = yaml.safe_load(H2O.format(model=tiny_model_dir))
+    cfg["architecture"]["backbone_dtype"] = "float32"
+    cfg["environment"]["gpus"] = ["0"]
+    cfg["dataset"].update(train_dataframe=str(frame), parent_id_column="parent_id", text_prompt_start="Q:\\n",
+                          validation_size=0.0, add_eos_token_to_prompt=False)
+    cfg["training"].update(save_checkpoint="last", lora=False, epochs=1, batch_size=4, grad_accumulation=1)
+    src = tmp_path / "cfg.yaml"
+    src.write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "preset.yaml"
+    assert main(["import", str(src), "-o", str(out)]) == 0
+    preset = Preset(out.read_text(), out)
+    assert preset.errors == []
+    assert preset.config.datasets[0].text_prompt_start == "Q:\n"  # H2O's escape, decoded
+    rows = prepare(preset.config, use_cache=False).rows
+    tok = tokenizer_for(preset.config)
+    first = enc(tok, "Q:\nSay hello 0.<|answer|>")
+    expected = first + enc(tok, "Hello 0!</s>") + enc(tok, "Q:\nAnd bye?<|answer|>") + enc(tok, "Bye 0.</s>")
+    assert len(rows) == 8 and rows["input_ids"][1] == expected
+    assert trained_text(tok, rows["input_ids"][1], rows["labels"][1]) == ["Hello 0!</s>", "Bye 0.</s>"]
+    plain = yaml.safe_load(out.read_text())
+    plain.update(output_dir=str(tmp_path / "run-out"), dataset_prepared_path=str(tmp_path / "prepared"),
+                 logging_steps=1)
+    run_dir = make_run_dir(tmp_path, plain)
+    assert run_train(run_dir).returncode == 0, (run_dir / "train.log").read_text()[-3000:]
+    steps = of_kind(run_dir, "step")
+    assert len(steps) == 2 and all(e["loss"] > 0 for e in steps)

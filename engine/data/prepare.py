@@ -24,7 +24,8 @@ class PreparedData:
 
 
 def tokenize_entry(rows: Any, ds: Any, cfg: Any, tokenizer: Any, index: int, num_proc: int | None = None) -> Tokenized:
-    if num_proc and num_proc > 1 and len(rows.rows) >= 2000:
+    chained = ds.type == "prompt_answer" and ds.parent_id_column  # a chain may span the workers' slices
+    if num_proc and num_proc > 1 and len(rows.rows) >= 2000 and not chained:
         from .parallel import tokenize_parallel
         return tokenize_parallel(tokenize_one, rows, ds, cfg, tokenizer, index, num_proc)
     return tokenize_one(rows, ds, cfg, tokenizer, index)
@@ -40,6 +41,9 @@ def tokenize_one(rows: Any, ds: Any, cfg: Any, tokenizer: Any, index: int) -> To
     if ds.type.partition(":")[0] == "alpaca":  # alpaca, alpaca:chat, alpaca:phi, ...
         from .alpaca import tokenize_alpaca
         return tokenize_alpaca(rows, ds, cfg, tokenizer)
+    if ds.type == "prompt_answer":
+        from .prompt_answer import tokenize_prompt_answer
+        return tokenize_prompt_answer(rows, ds, cfg, tokenizer)
     from .chat_template import tokenize_chat
     return tokenize_chat(rows, ds, cfg, tokenizer, index)
 
@@ -64,7 +68,7 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
         "tokenizer": tokenizer_fingerprint(tokenizer), "settings": cache.token_settings(cfg),
         "datasets": [{"cfg": ds.model_dump(), "content": ref.fingerprint(),
                       "template": dataset_template(ds, cfg, tokenizer, i) if ds.type == "chat_template" else None}
-                     for i, (ds, ref) in enumerate(zip(cfg.datasets, refs))],
+                     for i, (ds, ref) in enumerate(zip(cfg.datasets, refs, strict=False))],
     }
     warnings = _template_warnings(cfg, tokenizer)
     key = cache.cache_key(parts)
@@ -79,7 +83,7 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
     all_labels: list[list[int]] = []
     which: list[int] = []
     per_dataset = []
-    for index, (ds, ref) in enumerate(zip(cfg.datasets, refs)):
+    for index, (ds, ref) in enumerate(zip(cfg.datasets, refs, strict=False)):
         rows = ref.load()
         if not rows.rows:
             raise DataError(f"dataset {index} ('{ref.label}') has no rows. Check the file (and split/data_files).",
@@ -138,7 +142,7 @@ def fit_lengths(tok: Tokenized, cfg: Any) -> tuple[list[list[int]], list[list[in
     truncate = cfg.excess_length_strategy == "truncate"
     ids_out, labels_out = [], []
     too_short = dropped = truncated = untrained = 0
-    for ids, labels in zip(tok.input_ids, tok.labels):
+    for ids, labels in zip(tok.input_ids, tok.labels, strict=False):
         if len(ids) < cfg.min_sample_len:
             too_short += 1
             continue
@@ -157,7 +161,8 @@ def fit_lengths(tok: Tokenized, cfg: Any) -> tuple[list[list[int]], list[list[in
         labels_out.append(labels)
     return ids_out, labels_out, {
         "rows": len(ids_out), "empty_text": tok.empty_text, "cut_documents": tok.cut_documents,
-        "cut_tokens": tok.cut_tokens, "too_short": too_short, "dropped": dropped, "truncated": truncated,
+        "cut_tokens": tok.cut_tokens, "too_short": too_short, "dropped": dropped,
+        "truncated": truncated + tok.truncated,
         "no_trained_tokens": untrained, "tokens": sum(map(len, ids_out)), "trained_tokens": count_trained(labels_out),
     }
 
@@ -220,12 +225,12 @@ def _stats(per_dataset: list[dict], ids: list, labels: list, train: Any, evals: 
         "rows": len(ids),
         **{key: sum(d[key] for d in per_dataset) for key in ROW_COUNTS},
         "tokens": tokens,
+        "longest_row": max(map(len, ids), default=0),  # unpacked batches are padded to their longest row
         "trained_tokens": count_trained(labels),
         "sequence_len": cfg.sequence_len,
         "min_sample_len": cfg.min_sample_len,
         "sample_packing": cfg.sample_packing,
         "packed_sequences": len(train) if cfg.sample_packing else None,
-        "longest_row": max(map(len, ids), default=0),  # unpacked batches are padded to their longest row
         "eval_packed_sequences": len(evals) if cfg.sample_packing and evals is not None else None,
         "packing_efficiency": efficiency(train_tokens, len(train), cfg.sequence_len) if cfg.sample_packing else None,
         "datasets": per_dataset,

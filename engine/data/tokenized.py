@@ -15,6 +15,7 @@ class Tokenized:
     empty_text: int = 0  # source rows with no text, dropped (completion)
     cut_documents: int = 0  # documents cut at the longest length read (completion: 64 × sequence_len)
     cut_tokens: int = 0  # tokens past those cuts, never trained
+    truncated: int = 0  # rows the type cut to sequence_len itself (prompt_answer keeps the end)
 
     def add(self, ids: list[int], labels: list[int], origin: int) -> None:
         self.input_ids.append(ids)
@@ -28,6 +29,7 @@ class Tokenized:
         self.empty_text += other.empty_text
         self.cut_documents += other.cut_documents
         self.cut_tokens += other.cut_tokens
+        self.truncated += other.truncated
 
 
 def count_trained(labels: list[list[int]]) -> int:

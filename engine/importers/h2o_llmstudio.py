@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .conversion import Conversion
+from .h2o_dataset import train_frame
 from .source import SourceConfig
 
 REQUIRED = ("llm_backbone", "dataset", "training")
@@ -116,15 +117,7 @@ def _dataset(conv: Conversion) -> None:
         conv.handled(f"{d}.data_sample_choice")
     else:
         conv.same(f"{d}.data_sample_choice", "data_sample is 1.0")
-    if conv.has(f"{d}.train_dataframe"):
-        conv.drop(f"{d}.train_dataframe", "tunedeck has no data type for H2O's prompt/answer columns with "
-                  "text_prompt_start / text_answer_separator yet: add a datasets entry (e.g. alpaca or "
-                  "chat_template data converted from the frame)")
-        for key in ("prompt_column", "answer_column", "system_column", "parent_id_column", "text_prompt_start",
-                    "text_answer_separator", "text_system_start", "add_eos_token_to_prompt",
-                    "add_eos_token_to_answer", "add_eos_token_to_system", "mask_prompt_labels", "only_last_answer",
-                    "chatbot_author", "chatbot_name"):
-            conv.drop(f"{d}.{key}", "part of the frame's format: see dataset.train_dataframe")
+    train_frame(conv)
     conv.exact("tokenizer.max_length", "sequence_len")
     kwargs = conv.get("tokenizer.tokenizer_kwargs")
     if isinstance(kwargs, str) and '"use_fast": true' in kwargs:

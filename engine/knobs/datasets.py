@@ -8,12 +8,13 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from .base import Section, knob
 from .preference import PreferenceDatasetType
+from .prompt_answer import PromptAnswerKnobs
 
 S = Section.DATASETS
 
 # alpaca:STYLE picks the prompt style of Axolotl's AlpacaPrompter (plain alpaca is alpaca:instruct).
 DatasetType = Literal["completion", "input_output", "alpaca", "alpaca:instruct", "alpaca:chat", "alpaca:chatml",
-                      "alpaca:phi", "chat_template", PreferenceDatasetType]
+                      "alpaca:phi", "chat_template", "prompt_answer", PreferenceDatasetType]
 TrainOnEos = Literal["all", "turn", "last", "none"]
 
 _EOS_OPTIONS = (
@@ -22,8 +23,8 @@ _EOS_OPTIONS = (
 )
 
 
-class DatasetConfig(BaseModel):
-    """One entry of ``datasets:``."""
+class _CommonDatasetKnobs(BaseModel):
+    """The keys of a ``datasets:`` entry that are not one type's own."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -39,7 +40,8 @@ class DatasetConfig(BaseModel):
     )
     type: DatasetType = knob(
         "completion", section=S, basic=True,
-        summary="How rows become tokens: completion, input_output, alpaca, chat_template, or a preference type.",
+        summary="How rows become tokens: completion, input_output, alpaca, chat_template, prompt_answer, or a "
+        "preference type.",
         what="completion: each row's text column is trained on as a whole (raw text, documents, facts). "
         "input_output: each row is a list of segments {text, label}; only segments with label true are "
         "learned, and NO BOS/EOS tokens are added for you, so write them into the text yourself. "
@@ -153,7 +155,8 @@ class DatasetConfig(BaseModel):
     )
     message_property_mappings: dict[str, str] | None = knob(
         None, section=S, basic=True, dataset_types=("chat_template",),
-        summary="chat_template: which keys of a message hold the role and the content, e.g. {role: from, content: value}.",
+        summary="chat_template: which keys of a message hold the role and the content, "
+        "e.g. {role: from, content: value}.",
         what="Maps the template's message properties (keys role and content) onto the keys your data uses. "
         "OpenAI-style data already uses role/content; ShareGPT data uses from/value, so it needs "
         "{role: from, content: value}.",
@@ -245,6 +248,10 @@ class DatasetConfig(BaseModel):
     @classmethod
     def _jinja_nonempty(cls, value: str | None) -> str | None:
         return _jinja_text(value)
+
+
+class DatasetConfig(PromptAnswerKnobs, _CommonDatasetKnobs):
+    """One entry of ``datasets:``: the common keys, then each type's own (the mixins come after them in the editor)."""
 
 
 class DatasetKnobs(BaseModel):
