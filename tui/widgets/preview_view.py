@@ -7,6 +7,8 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from engine.commands.preference_export import preference_summary
+from engine.data.pair_text import pair_body, pair_heading, pair_legend
 from engine.data.summary import cut_rows, data_warnings, dropped_by_reason
 
 from ..preview_runner import PreviewResult
@@ -32,6 +34,8 @@ def render_preview(result: PreviewResult) -> Text:
         out.append(result.error_text())
         return out
     stats = result.stats
+    if stats.get("preference"):
+        return _render_pairs(result)
     if isinstance(stats.get("tokens"), int) and isinstance(stats.get("trained_tokens"), int):
         tokens, trained = stats["tokens"], stats["trained_tokens"]
         share = f" ({100 * trained / tokens:.1f}%)" if tokens else ""
@@ -64,6 +68,22 @@ def render_preview(result: PreviewResult) -> Text:
         for segment in example.get("segments") or []:
             out.append(str(segment.get("text", "")), TRAINED if segment.get("trained") else MASKED)
         out.append("\n")
+    return out
+
+
+def _render_pairs(result: PreviewResult) -> Text:
+    """Preference data: its summary, then each pair (prompt, chosen, rejected) as ``tunedeck preview`` shows it."""
+    out = Text(preference_summary(result.stats) + "\n")
+    for warning in data_warnings(result.stats):
+        out.append(f"⚠ {warning}\n", "yellow")
+    if not result.examples:
+        out.append("No pairs (the dataset is empty or every row was dropped).", "yellow")
+        return out
+    out.append_text(pair_legend())
+    out.append("\n")
+    for i, example in enumerate(result.examples, 1):
+        out.append(f"\n{pair_heading(i, example)}\n", "bold")
+        out.append_text(pair_body(example))
     return out
 
 
