@@ -129,3 +129,13 @@ def test_bad_rows_say_where(tiny_model_dir, tmp_path, rows, knobs, says):
     with pytest.raises(DataError) as err:
         _rows(tiny_model_dir, tmp_path, rows, system_column=None, **knobs)
     assert says in str(err.value) and "train.csv:" in str(err.value)
+
+
+def test_prompt_answer_keys_on_another_type_are_a_warning():
+    from engine.knobs import Config
+    from engine.knobs.rules import check_rules
+
+    cfg = Config(base_model="org/model", datasets=[{"path": "d.jsonl", "answer_column": "output"},
+                                                   {"path": "d.csv", "type": "prompt_answer", "answer_column": "o"}])
+    problems = [(p.key, p.severity) for p in check_rules(cfg)]
+    assert problems == [("datasets.0.answer_column", "warning")]

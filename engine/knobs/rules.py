@@ -447,4 +447,5 @@ def _roles(at: str, ds: DatasetConfig) -> Iterator[Problem]:
 from . import (  # noqa: E402  (last: these modules register their rules with this one)
     batch_rules,  # noqa: F401  (registers the derived-batch rules)
     preference_rules,  # noqa: F401  (registers the preference-tuning rules)
+    prompt_answer_rules,  # noqa: F401  (registers the prompt_answer rules)
 )
