@@ -10,12 +10,15 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import derive
 
 from .failures import knob_error
 from .hardware import Precision
+
+if TYPE_CHECKING:
+    from engine.knobs.config import Config
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class Plan:
     effective_batch_size: int
 
 
-def plan(cfg: Any, train_rows: int, processes: int) -> Plan:
+def plan(cfg: Config, train_rows: int, processes: int) -> Plan:
     # derive counts processes from gpus_per_node × num_nodes; the launched world size is the truth here.
     real = cfg.model_copy(update={"gpus_per_node": processes, "num_nodes": 1})
     per_epoch = derive.steps_per_epoch(real, num_rows=train_rows) or 1
@@ -46,7 +49,7 @@ def _every(steps: float | None, per_epoch_count: int | None, p: Plan) -> tuple[s
     return None, None
 
 
-def eval_schedule(cfg: Any, p: Plan, has_eval: bool) -> dict[str, Any]:
+def eval_schedule(cfg: Config, p: Plan, has_eval: bool) -> dict[str, Any]:
     if not has_eval or cfg.eval_strategy == "no" or cfg.evals_per_epoch == 0:  # 0: Axolotl's "no evaluation"
         return {"eval_strategy": "no"}
     strategy, steps = _every(cfg.eval_steps, cfg.evals_per_epoch, p)
@@ -57,7 +60,7 @@ def eval_schedule(cfg: Any, p: Plan, has_eval: bool) -> dict[str, Any]:
     return out
 
 
-def save_schedule(cfg: Any, p: Plan, has_eval: bool) -> dict[str, Any]:
+def save_schedule(cfg: Config, p: Plan, has_eval: bool) -> dict[str, Any]:
     strategy, steps = _every(cfg.save_steps, cfg.saves_per_epoch, p)
     strategy = cfg.save_strategy or strategy or "epoch"
     out: dict[str, Any] = {"save_strategy": strategy, "save_total_limit": cfg.save_total_limit}
@@ -76,7 +79,7 @@ def save_schedule(cfg: Any, p: Plan, has_eval: bool) -> dict[str, Any]:
     return out
 
 
-def scheduler(cfg: Any, p: Plan) -> dict[str, Any]:
+def scheduler(cfg: Config, p: Plan) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if cfg.lr_scheduler == "cosine_with_min_lr":
         kwargs["min_lr_rate"] = 0.1  # decay to a tenth of learning_rate
@@ -85,26 +88,26 @@ def scheduler(cfg: Any, p: Plan) -> dict[str, Any]:
     return {"lr_scheduler_type": cfg.lr_scheduler, "lr_scheduler_kwargs": kwargs}
 
 
-def warmup(cfg: Any) -> float:
+def warmup(cfg: Config) -> float:
     """transformers 5 takes a ratio as warmup_steps < 1 (our warmup_ratio, or a fractional warmup_steps)."""
     if cfg.warmup_steps is not None:
         return cfg.warmup_steps if cfg.warmup_steps < 1 else int(cfg.warmup_steps)
     return float(cfg.warmup_ratio or 0)
 
 
-def reporting(cfg: Any) -> dict[str, Any]:
+def reporting(cfg: Config) -> dict[str, Any]:
     use_wandb = bool(cfg.wandb_project) and cfg.wandb_mode != "disabled"
     return {"report_to": ["wandb"] if use_wandb else "none", "run_name": cfg.wandb_name}
 
 
-def hub(cfg: Any) -> dict[str, Any]:
+def hub(cfg: Config) -> dict[str, Any]:
     if not cfg.hub_model_id:
         return {"push_to_hub": False}
     # No hub_token: huggingface_hub reads HF_TOKEN itself, so the token never lands in args or their logs.
     return {"push_to_hub": True, "hub_model_id": cfg.hub_model_id, "hub_strategy": cfg.hub_strategy or "every_save"}
 
 
-def distributed(cfg: Any, preset_path: Path | None) -> dict[str, Any]:
+def distributed(cfg: Config, preset_path: Path | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if cfg.deepspeed:
         from engine.paths import resolve_path
@@ -116,7 +119,8 @@ def distributed(cfg: Any, preset_path: Path | None) -> dict[str, Any]:
     return out
 
 
-def sft_kwargs(cfg: Any, precision: Precision, p: Plan, *, has_eval: bool, preset_path: Path | None) -> dict[str, Any]:
+def sft_kwargs(cfg: Config, precision: Precision, p: Plan, *, has_eval: bool,
+               preset_path: Path | None) -> dict[str, Any]:
     """Everything SFTConfig gets, as plain values (unit-testable without building the config)."""
     return dict(
         output_dir=cfg.output_dir,
@@ -158,7 +162,7 @@ def sft_kwargs(cfg: Any, precision: Precision, p: Plan, *, has_eval: bool, prese
     )
 
 
-def build_sft_config(cfg: Any, precision: Precision, p: Plan, *, has_eval: bool, preset_path: Path | None) -> Any:
+def build_sft_config(cfg: Config, precision: Precision, p: Plan, *, has_eval: bool, preset_path: Path | None) -> Any:
     from trl import SFTConfig
 
     kwargs = with_checkpointing_names(sft_kwargs(cfg, precision, p, has_eval=has_eval, preset_path=preset_path),

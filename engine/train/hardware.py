@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.machine import cpu_refusals
 
 from .failures import knob_error
+
+if TYPE_CHECKING:
+    from engine.knobs.config import Config
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class Precision:
         return getattr(torch, self.dtype_name)
 
 
-def resolve_precision(cfg: Any, *, cuda: bool | None = None, bf16_supported: bool | None = None) -> Precision:
+def resolve_precision(cfg: Config, *, cuda: bool | None = None, bf16_supported: bool | None = None) -> Precision:
     """What the run trains in. ``cuda`` / ``bf16_supported`` default to asking torch (tests pass them)."""
     if cuda is None or bf16_supported is None:
         import torch

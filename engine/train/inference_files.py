@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transformers import TrainerCallback
 
@@ -21,9 +21,12 @@ from engine.infer.fidelity import (
     write_generation_config,
 )
 
+if TYPE_CHECKING:
+    from engine.knobs.config import Config
+
 
 class InferenceFilesCallback(TrainerCallback):
-    def __init__(self, cfg: Any, tokenizer: Any, model: Any) -> None:
+    def __init__(self, cfg: Config, tokenizer: Any, model: Any) -> None:
         template = training_template(cfg, tokenizer)
         if template is not None:
             tokenizer.chat_template = template

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.paths import resolve_path
 
 from .failures import knob_error
 from .hardware import Precision
 
+if TYPE_CHECKING:
+    from engine.knobs.config import Config
 
-def model_source(cfg: Any, preset_path: str | os.PathLike[str] | None, value: str | None = None) -> str:
+
+def model_source(cfg: Config, preset_path: str | os.PathLike[str] | None, value: str | None = None) -> str:
     """A local folder as an absolute path (so adapter_config.json records where the base lives), else the hub id."""
     value = value or cfg.base_model
     if not value:
@@ -22,7 +25,7 @@ def model_source(cfg: Any, preset_path: str | os.PathLike[str] | None, value: st
     return str(path.resolve()) if path.exists() else value
 
 
-def attn_implementation(cfg: Any) -> str:
+def attn_implementation(cfg: Config) -> str:
     """attn_implementation wins (xformers, or a hub kernel this machine cannot run, become sdpa: see
     engine.attention); the legacy booleans flash_attention / sdp_attention come next; default sdpa."""
     import torch
@@ -32,7 +35,7 @@ def attn_implementation(cfg: Any) -> str:
     return attention_plan(cfg, gpu=torch.cuda.is_available(), kernels=kernels_installed()).implementation
 
 
-def load_tokenizer(cfg: Any, preset_path: str | os.PathLike[str] | None) -> Any:
+def load_tokenizer(cfg: Config, preset_path: str | os.PathLike[str] | None) -> Any:
     """The data helper's ``prepare_tokenizer`` (special tokens, chat template, pad token): the same tokenizer that
     tokenized the data, so ids and labels line up."""
     from engine.data import prepare_tokenizer
@@ -40,7 +43,7 @@ def load_tokenizer(cfg: Any, preset_path: str | os.PathLike[str] | None) -> Any:
     return prepare_tokenizer(cfg, preset_path)
 
 
-def _quantization_config(cfg: Any, precision: Precision) -> Any:
+def _quantization_config(cfg: Config, precision: Precision) -> Any:
     from transformers import BitsAndBytesConfig
 
     if cfg.load_in_4bit or cfg.adapter == "qlora":
@@ -53,7 +56,7 @@ def _quantization_config(cfg: Any, precision: Precision) -> Any:
     return None
 
 
-def load_model(cfg: Any, tokenizer: Any, precision: Precision, preset_path: str | os.PathLike[str] | None) -> Any:
+def load_model(cfg: Config, tokenizer: Any, precision: Precision, preset_path: str | os.PathLike[str] | None) -> Any:
     """The base model, embeddings resized for added tokens, wrapped in a LoRA adapter when ``adapter`` is set."""
     from transformers import AutoModelForCausalLM
 
@@ -110,7 +113,7 @@ def resize_embeddings(model: Any, rows: int) -> list[int]:
     return list(range(old, rows))
 
 
-def lora_config(cfg: Any, new_token_ids: list[int] | None = None) -> Any:
+def lora_config(cfg: Config, new_token_ids: list[int] | None = None) -> Any:
     from peft import LoraConfig
 
     if cfg.lora_target_modules:
@@ -129,7 +132,7 @@ def lora_config(cfg: Any, new_token_ids: list[int] | None = None) -> Any:
     )
 
 
-def add_lora(cfg: Any, model: Any, *, quantized: bool, new_token_ids: list[int]) -> Any:
+def add_lora(cfg: Config, model: Any, *, quantized: bool, new_token_ids: list[int]) -> Any:
     from peft import get_peft_model, prepare_model_for_kbit_training
 
     if quantized:

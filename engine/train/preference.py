@@ -15,14 +15,17 @@ and for ``lora_model_dir`` is the SFT model. In a full fine-tune trl loads a fro
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .args import Plan, sft_kwargs
 from .callbacks import TokenCounter
 from .hardware import Precision
 
+if TYPE_CHECKING:
+    from engine.knobs.config import Config
 
-def config_for(cfg: Any, precision: Precision, p: Plan, *, has_eval: bool, preset_path: Path | None) -> Any:
+
+def config_for(cfg: Config, precision: Precision, p: Plan, *, has_eval: bool, preset_path: Path | None) -> Any:
     """trl's config for ``cfg.rl``, carrying every Trainer knob SFT runs map (schedule, saving, tracking, hub)."""
     import dataclasses
 
@@ -33,7 +36,7 @@ def config_for(cfg: Any, precision: Precision, p: Plan, *, has_eval: bool, prese
     return cls(**{**kwargs, **own})
 
 
-def _config_class(cfg: Any) -> tuple[type, dict[str, Any]]:
+def _config_class(cfg: Config) -> tuple[type, dict[str, Any]]:
     beta = {"beta": cfg.rl_beta} if cfg.rl_beta is not None else {}
     if cfg.rl in ("dpo", "ipo"):
         from trl import DPOConfig
@@ -67,7 +70,7 @@ def count_pair_tokens(counter: TokenCounter, inputs: dict[str, Any]) -> None:
     counter.tokens += int(sum(int(m.sum()) for m in masks))
 
 
-def trainer_class(cfg: Any) -> type:
+def trainer_class(cfg: Config) -> type:
     """A subclass of the method's trl trainer that takes our prepared ids and counts real tokens per step."""
     if cfg.rl in ("dpo", "ipo"):
         from trl import DPOTrainer
@@ -138,7 +141,7 @@ def _from_our_ids(base: type) -> type:
     return Trainer
 
 
-def build_trainer(cfg: Any, model: Any, args: Any, train_ds: Any, eval_ds: Any, tokenizer: Any,
+def build_trainer(cfg: Config, model: Any, args: Any, train_ds: Any, eval_ds: Any, tokenizer: Any,
                   callbacks: list[Any], counter: TokenCounter) -> Any:
     """The preference trainer. ORPO/SimPO read the strings' columns too (trl extracts prompts before tokenizing)."""
     kwargs: dict[str, Any] = {"model": model, "args": args, "train_dataset": train_ds, "eval_dataset": eval_ds,

@@ -14,11 +14,14 @@ import random
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.runs import folder
 
 from .failures import knob_error
+
+if TYPE_CHECKING:
+    from engine.knobs.config import Config
 
 
 @dataclass
@@ -46,7 +49,7 @@ def newest_checkpoint(output_dir: str | os.PathLike[str]) -> str | None:
     return str(chosen.path) if chosen else None
 
 
-def resume_point(cfg: Any, preset_path: Path) -> str | None:
+def resume_point(cfg: Config, preset_path: Path) -> str | None:
     if cfg.resume_from_checkpoint:
         from engine.paths import resolve_path
         from engine.runs.checkpoints import missing_parts
@@ -87,7 +90,7 @@ def command_line(run_dir: Path) -> str:
         return " ".join([sys.executable, "-m", "engine.train", *sys.argv[1:]])
 
 
-def prepare_data(cfg: Any, tokenizer: Any, preset_path: Path, world: int) -> tuple[Any, Any, Any]:
+def prepare_data(cfg: Config, tokenizer: Any, preset_path: Path, world: int) -> tuple[Any, Any, Any]:
     """(train, eval or None, collator) from engine.data; with several processes the main one fills the cache first."""
     from contextlib import nullcontext
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transformers import TrainerCallback
 
@@ -20,6 +20,9 @@ from engine.infer.answer import answer_ids, render_prompt
 from engine.infer.prompts import read_prompts, with_system_prompt
 from engine.infer.settings import InferenceSettings
 from engine.runs import folder
+
+if TYPE_CHECKING:
+    from engine.knobs.config import Config
 
 IGNORE = -100
 
@@ -87,7 +90,7 @@ class SamplesCallback(TrainerCallback):
                             perplexity=perplexity, chrf=chrf(answers, references), samples=samples)
 
 
-def samples_callback(cfg: Any, run_dir: Any, eval_ds: Any, tokenizer: Any, stop_ids: list[int],
+def samples_callback(cfg: Config, run_dir: Any, eval_ds: Any, tokenizer: Any, stop_ids: list[int],
                      preset_path: Any, enabled: bool) -> SamplesCallback | None:
     """The callback for ``sample_answers`` (None when off or when nothing is evaluated)."""
     if not cfg.sample_answers or eval_ds is None or "labels" not in eval_ds.column_names:

@@ -7,12 +7,15 @@ Secrets (HF_TOKEN, WANDB_API_KEY) stay in the environment only: nothing here cop
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.knobs.config import Config
 
 SECRET_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "WANDB_API_KEY")
 
 
-def wandb_env(cfg: Any) -> dict[str, str]:
+def wandb_env(cfg: Config) -> dict[str, str]:
     if not cfg.wandb_project or cfg.wandb_mode == "disabled":
         return {}
     env = {"WANDB_PROJECT": cfg.wandb_project}
@@ -25,7 +28,7 @@ def wandb_env(cfg: Any) -> dict[str, str]:
     return env
 
 
-def apply_env(cfg: Any) -> None:
+def apply_env(cfg: Config) -> None:
     os.environ.update(wandb_env(cfg))
     # Logging gradients/weights histograms (wandb.watch) slows every step; the user can still ask for it.
     os.environ.setdefault("WANDB_WATCH", "false")
