@@ -65,8 +65,8 @@ class RunView:
     started: bool = False
     started_time: float | None = None
     last_time: float | None = None
-    losses: Series = field(default_factory=Series)
-    learning_rates: Series = field(default_factory=Series)
+    # The history of every numeric step field (metrics' keys): loss and learning rate, a preference run's rewards.
+    series: dict[str, Series] = field(default_factory=dict)
     eval_losses: list[tuple[int, float]] = field(default_factory=list)
     checkpoints: list[tuple[int, str]] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)  # "samples" events: answers to sample prompts
@@ -116,14 +116,24 @@ class RunView:
                 self.peak_memory[name] = max(value, self.peak_memory.get(name, value))
             else:
                 self.metrics[name] = value
-        if number(event.get("loss")) is not None:
-            self.losses.add(float(event["loss"]))
-        if number(event.get("learning_rate")) is not None:
-            self.learning_rates.add(float(event["learning_rate"]))
+                self.series.setdefault(name, Series()).add(value)
 
     def apply_all(self, events: list[dict[str, Any]]) -> None:
         for event in events:
             self.apply(event)
+
+    def history(self, name: str) -> list[float]:
+        """The (thinned) values of step field ``name`` over the run; empty if no step had it."""
+        found = self.series.get(name)
+        return found.values if found else []
+
+    @property
+    def losses(self) -> Series:
+        return self.series.get("loss") or Series()
+
+    @property
+    def learning_rates(self) -> Series:
+        return self.series.get("learning_rate") or Series()
 
     @property
     def loss(self) -> float | None:

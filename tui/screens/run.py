@@ -30,7 +30,7 @@ from engine.runs.status import record_outcome, run_info
 from engine.runs.view import RunView, fold
 from tui.formatting import format_number
 from tui.widgets.log_pane import LogPane
-from tui.widgets.metrics import DetailsLine, MetricChart, ProgressLine
+from tui.widgets.metrics import PREFERENCE_CHARTS, DetailsLine, MetricChart, ProgressLine
 from tui.widgets.samples_pane import SamplesPane
 from tui.widgets.scroll_text import ScrollText
 
@@ -119,6 +119,9 @@ class RunScreen(Screen[None]):
             with Vertical(id="charts"):
                 yield MetricChart("loss", id="loss")
                 yield MetricChart("lr", mark="max", id="lr")
+            with Vertical(id="preference-charts"):  # shown once a step carries a preference metric
+                for name, title, mark in PREFERENCE_CHARTS:
+                    yield MetricChart(title, mark=mark, id=f"metric-{name}", classes="-inline")
             with Vertical(id="eval-charts"):  # shown once the run has sample answers
                 yield MetricChart("perplexity", id="perplexity")
                 yield MetricChart("chrF", mark="max", id="chrf")
@@ -235,6 +238,7 @@ class RunScreen(Screen[None]):
         self.query_one(ProgressLine).show(view, self.status)
         self.query_one("#loss", MetricChart).show(view.losses.values, view.loss)
         self.query_one("#lr", MetricChart).show(view.learning_rates.values, view.learning_rate)
+        self._show_preference_metrics()
         self._show_samples()
         details: list[str] = []
         if view.eval_losses:
@@ -247,6 +251,18 @@ class RunScreen(Screen[None]):
         details += peak_memory_items(view)
         self.query_one(DetailsLine).show(details)
         self._show_outcome()
+
+    def _show_preference_metrics(self) -> None:
+        """Each preference metric the run reports, latest value and sparkline; the column only for such runs."""
+        any_shown = False
+        for name, _, _ in PREFERENCE_CHARTS:
+            values = self.view.history(name)
+            chart = self.query_one(f"#metric-{name}", MetricChart)
+            chart.display = bool(values)
+            if values:
+                chart.show(values, self.view.metrics.get(name))
+                any_shown = True
+        self.query_one("#preference-charts").display = any_shown
 
     def _show_samples(self) -> None:
         view = self.view

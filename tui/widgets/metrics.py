@@ -1,4 +1,5 @@
-"""Small live widgets of the run screen: a progress line and labelled sparklines (loss, learning rate)."""
+"""Small live widgets of the run screen: a progress line and labelled sparklines (loss, learning rate, a preference
+run's rewards)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,16 @@ from textual.widgets import Label, Sparkline
 
 from engine.runs.view import RunView
 from tui.formatting import format_duration, format_number
+
+# The preference metrics trl reports (step fields, see engine.train.preference_metrics), charted one per line in
+# this order: (field, title, the mark beside the latest value). DPO-like runs have accuracy, KTO has KL.
+PREFERENCE_CHARTS = (
+    ("rewards_margin", "margin", "max"),
+    ("rewards_accuracy", "accuracy", "max"),
+    ("rewards_chosen", "chosen", "max"),
+    ("rewards_rejected", "rejected", "min"),
+    ("kl", "KL", "max"),
+)
 
 
 def progress_text(view: RunView, status: str, width: int) -> Text:
@@ -65,9 +76,13 @@ class MetricChart(Widget):
     MetricChart { height: 2; }
     MetricChart > Label { width: 1fr; height: 1; color: $text-muted; }
     MetricChart > Sparkline { height: 1; }
+    MetricChart.-inline { height: 1; layout: horizontal; }
+    MetricChart.-inline > Label { width: auto; min-width: 16; padding-right: 1; }
+    MetricChart.-inline > Sparkline { width: 1fr; }
     """
     def __init__(self, title: str, *, mark: str = "min", id: str | None = None, classes: str | None = None) -> None:
-        """``mark``: "min" (loss: the best so far) or "max" (learning rate: the peak) is shown beside the latest."""
+        """``mark``: "min" (loss: the best so far) or "max" (learning rate: the peak) is shown beside the latest.
+        With the class ``-inline`` the label and the sparkline share one line, and the mark is left out."""
         super().__init__(id=id, classes=classes)
         self.title = title
         self.mark = mark
@@ -78,7 +93,7 @@ class MetricChart(Widget):
 
     def show(self, values: Sequence[float], latest: float | None, extra: str = "") -> None:
         label = f"{self.title} {format_number(latest)}"
-        if values:
+        if values and not self.has_class("-inline"):
             label += f"  ({self.mark} {format_number(min(values) if self.mark == 'min' else max(values))})"
         self.query_one(Label).update(label + extra)
         sparkline = self.query_one(Sparkline)
