@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     except TunedeckError as err:
         if not args.json:
             raise
-        _print_json({"error": _error_json(err)})
+        _print_json({"error": err.to_json()})
         return err.exit_code
     if args.json:
         _print_json(result.to_json())
@@ -57,14 +57,6 @@ def _check_model_source(cfg, args: argparse.Namespace) -> None:
         import sys
 
         print(f"note: trust_remote_code: running the code of {names} (--trust-remote-code given)", file=sys.stderr)
-
-
-def _error_json(err: Exception) -> dict:
-    to_json = getattr(err, "to_json", None)
-    if to_json:
-        return to_json()
-    return {"message": str(err), "file": getattr(err, "file", None), "line": getattr(err, "line", None),
-            "key": getattr(err, "key", None)}
 
 
 def _print_json(obj: dict) -> None:

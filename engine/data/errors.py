@@ -1,4 +1,4 @@
-"""Data errors: a TunedeckError that also carries where (file, line, key), for ``preview --json`` and the TUI."""
+"""Data errors: a TunedeckError (which carries where: file, line, key) about training data, and row locations."""
 
 from __future__ import annotations
 
@@ -7,26 +7,6 @@ from engine.errors import TunedeckError
 
 class DataError(TunedeckError):
     """Bad training data or dataset settings. ``str(err)`` is the whole message, location included."""
-
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None, key: str | None = None):
-        where = ""
-        if file is not None:
-            where = f"{file}:{line}: " if line is not None else f"{file}: "
-        super().__init__(where + message)
-        self._message = message
-        self.file = file
-        self.line = line
-        self.key = key
-
-    def __reduce__(self):  # keep file/line/key across process boundaries (num_proc workers)
-        return (_rebuild, (self._message, self.file, self.line, self.key))
-
-    def to_json(self) -> dict:
-        return {"message": str(self), "file": self.file, "line": self.line, "key": self.key}
-
-
-def _rebuild(message: str, file: str | None, line: int | None, key: str | None) -> DataError:
-    return DataError(message, file=file, line=line, key=key)
 
 
 def where(loc: tuple[str, int | None, int]) -> str:

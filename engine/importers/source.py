@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import TunedeckError
+from engine.errors import TunedeckError, place
 
 
 @dataclass
@@ -31,11 +31,7 @@ class SourceConfig:
         return _json_line(self.text, [p for p in parts if isinstance(p, str)])
 
     def where(self, key: str) -> str:
-        line = self.line(key)
-        return f"{self.path}:{line}" if line else str(self.path)
-
-    def error(self, key: str, message: str) -> TunedeckError:
-        return TunedeckError(f"{self.where(key)}: {key}: {message}")
+        return place(str(self.path), self.line(key))
 
 
 def _json_line(text: str, names: list[str]) -> int | None:

@@ -11,7 +11,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
 from engine.atomic import atomic_write_text
-from engine.errors import TunedeckError
+from engine.errors import TunedeckError, place
 from engine.knobs.config import Config
 from engine.knobs.problems import Problem
 from engine.knobs.registry import get_knob
@@ -25,9 +25,7 @@ from .yamlio import dump_plain, indent_candidates, make_yaml, merge_lines, parse
 
 def format_problem(problem: Problem) -> str:
     """``file:line: key: message`` (parts that are unknown are left out)."""
-    where = problem.file or "<preset>"
-    if problem.line:
-        where += f":{problem.line}"
+    where = place(problem.file or "<preset>", problem.line)
     return f"{where}: {problem.key}: {problem.message}" if problem.key else f"{where}: {problem.message}"
 
 

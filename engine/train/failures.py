@@ -16,9 +16,7 @@ NEARLY_FULL_BYTES = space.RESERVE_BYTES
 
 def knob_error(key: str, message: str) -> TunedeckError:
     """A TunedeckError that names the knob to change (shown beside the message in the run screen)."""
-    err = TunedeckError(message)
-    err.key = key  # type: ignore[attr-defined]
-    return err
+    return TunedeckError(message, key=key)
 
 
 def _is_oom(err: BaseException) -> bool:
@@ -73,7 +71,7 @@ def describe(err: BaseException, run_dir: Path | None = None) -> tuple[str, str 
     """(message, key) for the error event: known errors in plain words, others as their first line.
     ``run_dir``: the run's folder, to say where a full disk is."""
     if isinstance(err, TunedeckError):
-        return str(err), getattr(err, "key", None)
+        return str(err), err.key
     if _is_oom(err):
         return (
             "The run ran out of memory. Lower micro_batch_size (raise gradient_accumulation_steps to keep the "
