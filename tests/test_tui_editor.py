@@ -216,11 +216,14 @@ async def test_basic_and_all_views(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await show_section(pilot, 3)
+        assert not app.screen.query("#knob-weight-decay")  # the basic view leaves it out (built when asked for)
+        await pilot.press("ctrl+b")
+        await wait_until(pilot, lambda: app.screen.query("#knob-weight-decay"))
         advanced = app.screen.query_one("#knob-weight-decay", KnobField)
-        assert not advanced.display or advanced.styles.display == "none"
+        assert advanced.styles.display == "block"
         await pilot.press("ctrl+b")
         await pilot.pause()
-        assert advanced.styles.display == "block"
+        assert advanced.styles.display == "none"
 
 
 @sync
@@ -230,11 +233,11 @@ async def test_widgets_follow_types(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         screen = app.screen
+        await pilot.press("ctrl+b")  # all knobs: optimizer is an advanced one
         await show_section(pilot, 3)
         assert isinstance(screen.query_one("#knob-optimizer", KnobField).control, Select)
         await show_section(pilot, 2)
         assert type(screen.query_one("#knob-sample-packing", KnobField).control).__name__ == "Switch"
-        await pilot.press("ctrl+b")
         await show_section(pilot, 4)
         lora_modules = screen.query_one("#knob-lora-target-modules", KnobField)
         assert "comma-separated" in lora_modules.control.placeholder

@@ -63,3 +63,52 @@ async def test_the_editor_is_usable_right_after_mount(tmp_path) -> None:
         assert screen.query_one("#estimate").report is not None
         await type_into(pilot, "#knob-base-model", "presets/tiny/other")
         assert screen.state.raw("base_model") == "presets/tiny/other"
+
+
+def model_fields(screen) -> list[str]:
+    from tui.widgets.knob_field import KnobField
+
+    return [f.path for f in screen.query_one("#section-model").query(KnobField)]
+
+
+@sync
+async def test_the_basic_view_builds_only_the_fields_it_shows(tmp_path) -> None:
+    """The basic view shows one or two of the Model section's ten knobs: the others are built when all knobs are
+    shown (ctrl+b) or one is asked for, each in its place, so a freshly opened editor mounts few widgets."""
+    from engine.knobs.base import Section
+    from engine.knobs.registry import knobs_by_section
+    from tui.app import TunedeckApp
+
+    preset = write_preset(tmp_path, text="base_model: presets/tiny/model\ntrust_remote_code: false\n"
+                          "datasets:\n  - path: presets/tiny/chat.jsonl\n    type: chat_template\n")
+    every = [k.key for k in knobs_by_section()[Section.MODEL] if k.parent is None]
+    app = TunedeckApp(preset, count_data=False)
+    async with app.run_test(headless=True, size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert model_fields(screen) == ["base_model", "trust_remote_code"]  # the basic one and the one set
+        await pilot.press("ctrl+b")
+        await wait_until(pilot, lambda: len(model_fields(screen)) == len(every))
+        assert model_fields(screen) == every
+        await type_into(pilot, "#knob-revision-of-model", "main")
+        assert screen.state.raw("revision_of_model") == "main"
+        await pilot.press("ctrl+b")  # back to basic: what was built stays, hidden
+        await pilot.pause()
+        assert model_fields(screen) == every
+
+
+@sync
+async def test_asking_for_a_knob_the_basic_view_left_out_builds_it(tmp_path) -> None:
+    from tui.app import TunedeckApp
+
+    preset = write_preset(tmp_path, text="base_model: presets/tiny/model\n"
+                          "datasets:\n  - path: presets/tiny/chat.jsonl\n    type: chat_template\n")
+    app = TunedeckApp(preset, count_data=False)
+    async with app.run_test(headless=True, size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert "tokenizer_config" not in model_fields(screen)
+        assert await screen.focus_knob("tokenizer_config")
+        await pilot.pause()
+        assert screen.focused is screen.query_one("#knob-tokenizer-config").control
+        assert not screen.has_class("-basic")

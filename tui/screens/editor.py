@@ -16,10 +16,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import ContentSwitcher, Footer, Header, Input, OptionList, Static
 
-from engine.knobs.base import Section
+from engine.knobs.base import KnobInfo, Section
 from engine.knobs.registry import get_knob, knobs_by_section
 
 from ..consent import consented, remember, remote_code_models
@@ -99,12 +99,35 @@ class EditorScreen(Screen[None]):
         yield Footer(compact=True)  # 80 columns hold every shown key
 
     def _section_widgets(self, section: Section) -> list[Widget]:
-        """A section's fields. Sections are built when first shown, so the editor opens fast."""
+        """A section's fields. Sections are built when first shown, and in the basic view with only the fields it
+        shows (most of a section is advanced), so the editor opens fast; see :meth:`build_left_out`."""
         self._built.add(section_id(section))
         widgets: list[Widget] = [DatasetEditor(self.state)] if section is Section.DATASETS else []
-        widgets += [self._field(k.key) for k in knobs_by_section()[section]
-                    if k.parent is None and k.key != "datasets"]
+        widgets += [self._field(k.key) for k in _top_level(section) if self._in_view(k)]
         return widgets
+    def _in_view(self, knob: KnobInfo) -> bool:
+        return not self.has_class("-basic") or knob.basic or self.state.raw(knob.key) is not UNSET
+
+    async def build_left_out(self) -> None:
+        """Mount the fields the basic view left out of the sections built so far, each in its registry place."""
+        mounts: list[AwaitMount] = []
+        for section in Section:
+            sid = section_id(section)
+            if sid not in self._built:
+                continue
+            form = self.query_one(f"#{sid}", VerticalScroll)
+            previous = form.children[1 if section is Section.DATASETS else 0]  # the title, or the dataset cards
+            for knob in _top_level(section):
+                built = form.query(f"#{field_id(knob.key)}")
+                if built:
+                    previous = built.first()
+                    continue
+                field = self._field(knob.key)
+                mounts.append(form.mount(field, after=previous))
+                previous = field
+        for mounted in mounts:
+            await mounted
+
 
     async def build_section(self, sid: str) -> None:
         if sid in self._built:
@@ -407,7 +430,9 @@ class EditorScreen(Screen[None]):
         return False
 
     # ---- actions ---------------------------------------------------------------------------------------------
-    def action_toggle_basic(self) -> None:
+    async def action_toggle_basic(self) -> None:
+        if not self.has_class("-basic"):
+            await self.build_left_out()
         self.toggle_class("-basic")
         self.keep_focus_shown()
         self.notify("Basic view: the knobs a newcomer sets" if self.has_class("-basic") else "All knobs shown",
@@ -491,6 +516,10 @@ class EditorScreen(Screen[None]):
         if knob is None:
             return False
         await self.build_section(section_id(knob.section))
+        if not fields and knob.parent is None and self.has_class("-basic"):  # left out of the basic view
+            self.remove_class("-basic")
+            await self.build_left_out()
+            fields = self.query(f"#{field_id(key)}")
         fields = self.query(f"#{field_id(key)}")
         if not fields:
             return False
@@ -510,6 +539,11 @@ class EditorScreen(Screen[None]):
         """Called by the app after a save: clean title, fresh problems."""
         self.update_title()
         self.refresh_problems()
+
+def _top_level(section: Section) -> list[KnobInfo]:
+    """A section's knobs that get a field of their own (per-dataset knobs live on the dataset cards)."""
+    return [k for k in knobs_by_section()[section] if k.parent is None and k.key != "datasets"]
+
 
 
 def _not_allowed(subset: dict[str, Any], what: str) -> PreviewResult:
