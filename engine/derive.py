@@ -245,9 +245,15 @@ def warmup_steps(cfg: Any, total: int | None) -> int | None:
     return None if total is None else math.ceil(total * float(w))
 
 
+def sequences_per_sample(cfg: Any) -> int:
+    """Sequences the model runs per sample: 1, or 2 under ``rl`` (a pair's chosen and rejected answers, each after
+    the prompt; KTO's completion and the mismatched completion of its KL estimate)."""
+    return 2 if getattr(cfg, "rl", None) else 1
+
+
 def tokens_per_step(cfg: Any) -> int:
-    """Upper bound of tokens per optimizer step: every sample filled (or padded) to sequence_len."""
-    return effective_batch_size(cfg) * int(cfg.sequence_len)
+    """Upper bound of tokens per optimizer step: every sequence filled (or padded) to sequence_len."""
+    return effective_batch_size(cfg) * sequences_per_sample(cfg) * int(cfg.sequence_len)
 
 
 def average_tokens_per_step(cfg: Any, token_lengths: Sequence[int]) -> float | None:

@@ -7,6 +7,8 @@ it with a key).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -48,7 +50,12 @@ def render_live(live: Live, counts: DataCounts) -> Text:
         out.append("Learning rate ")
         out.append(f"{d.rate_derivation}\n", "bold")
     out.append("Tokens per optimizer step ≤ ")
-    out.append(f"{d.tokens_per_step:,}\n", "bold")
+    out.append(f"{d.tokens_per_step:,}", "bold")
+    sequences = derive.sequences_per_sample(SimpleNamespace(**v))
+    if sequences > 1:
+        what = "completion and its KL twin" if v.get("rl") == "kto" else "chosen and rejected"
+        out.append(f" ({what}: {sequences} sequences per {'row' if v.get('rl') == 'kto' else 'pair'})", "dim")
+    out.append("\n")
     out.append("Data: ")
     if counts.error:
         out.append(f"{counts.error}\n", "red")  # what stopped the count, and what to do
