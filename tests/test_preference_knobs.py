@@ -147,3 +147,12 @@ def test_mentor_notes_a_base_model_and_the_reference_copy() -> None:
     tuned = _notes(_cfg(base_model="meta-llama/Meta-Llama-3-8B-Instruct", adapter="lora", lora_target_linear=True,
                         learning_rate=5e-6))
     assert "base_model" not in tuned and "adapter" not in tuned
+
+
+def test_rl_adapter_ref_model_true_is_refused_as_not_supported_yet(tmp_path: Path) -> None:
+    """A separate reference model is not built yet: true must not train silently against the adapter-off base."""
+    text = DPO + "rl_adapter_ref_model: true\n"
+    [error] = _problems(tmp_path, text)["rl_adapter_ref_model"]
+    assert error.severity == "error" and "not supported yet" in error.message
+    assert "rl_adapter_ref_model: false" in error.message and error.line == line_of(text, "rl_adapter_ref_model")
+    assert "rl_adapter_ref_model" not in _problems(tmp_path, DPO + "rl_adapter_ref_model: false\n")

@@ -158,11 +158,12 @@ class PreferenceKnobs(BaseModel, defer_build=True):
         False, section=Section.ADAPTER,
         summary="With an adapter: load a separate reference model instead of switching the adapter off.",
         what="With lora/qlora the reference model is normally the base with the adapter disabled, which costs no "
-        "memory. True loads a second, frozen copy of the base model (with lora_model_dir's adapter merged in "
-        "when one is set) as the reference.",
+        "memory. In Axolotl, true loads a second, frozen copy of the base model (with lora_model_dir's adapter "
+        "merged in when one is set) as the reference. tunedeck does not support true yet (it is an error): its "
+        "reference is the starting model inside the same one, which with lora_model_dir is already the SFT model.",
         cost="A whole second copy of the base weights in memory.",
-        typical="false; true when starting from an SFT adapter (lora_model_dir), so the reference is the SFT "
-        "model rather than the base.",
+        typical="false; in Axolotl, true when starting from an SFT adapter (lora_model_dir), so the reference is "
+        "the SFT model rather than the base (tunedeck's reference already is).",
         interacts=("rl", "adapter", "lora_model_dir"),
     )
     lora_model_dir: str | None = knob(

@@ -68,6 +68,16 @@ def _method_knobs(cfg: Config) -> Iterator[Problem]:
 
 
 @rule
+def _separate_reference_not_built(cfg: Config) -> Iterator[Problem]:
+    """The trainer does not load a second reference model yet: true must not train against another reference."""
+    if cfg.rl_adapter_ref_model and cfg.adapter is not None and cfg.rl is not None:
+        yield Problem("rl_adapter_ref_model", "rl_adapter_ref_model: true (a separate reference model) is not "
+                      "supported yet by tunedeck. Its reference is the model you start from, inside the same model: "
+                      "the base with the adapter switched off, or with lora_model_dir the SFT adapter as loaded "
+                      "(a frozen adapter-sized copy). Set rl_adapter_ref_model: false (or remove it) to train so.")
+
+
+@rule
 def _adapter_dir_needs_adapter(cfg: Config) -> Iterator[Problem]:
     if cfg.lora_model_dir and cfg.adapter is None:
         yield Problem("lora_model_dir", "lora_model_dir names an adapter to start from, but adapter is empty (a "
