@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from .app import TunedeckApp
 
 # (title, help, action on the editor screen)
 EDITOR_ACTIONS: tuple[tuple[str, str, str], ...] = (
@@ -27,13 +31,16 @@ EDITOR_ACTIONS: tuple[tuple[str, str, str], ...] = (
 
 
 class EditorCommands(Provider):
+    @property
+    def tunedeck(self) -> TunedeckApp:
+        return cast("TunedeckApp", self.app)
+
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         from .screens.editor import EditorScreen
 
         editors = [s for s in self.app.screen_stack if isinstance(s, EditorScreen)]
         if not editors:
-            return [("Open preset…", "Open a shipped preset, a file, or start a new one",
-                     self.app.action_open)]  # type: ignore[attr-defined]
+            return [("Open preset…", "Open a shipped preset, a file, or start a new one", self.tunedeck.action_open)]
         editor = editors[-1]
         return [(title, help_text, partial(editor.run_action, action)) for title, help_text, action in EDITOR_ACTIONS]
 

@@ -120,9 +120,7 @@ class EditorState:
         return index
 
     def remove_dataset(self, index: int) -> None:
-        seq = self.doc.get("datasets")
-        del seq[index]
-        self.preset._touched()  # Preset has no list-item removal of its own; this marks the document edited
+        self.preset.unset(f"datasets.{index}")
         # per-field errors of later datasets move up by one
         moved: dict[str, str] = {}
         for path, msg in self.field_errors.items():

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Resize
 from textual.screen import Screen
@@ -27,9 +26,9 @@ from ..kinds import UNSET
 from ..preview_runner import DATA_KNOBS, PreviewResult, data_subset, run_preview, stat, stop_all
 from ..state import EditorState, split_path
 from ..widgets.dataset_editor import DatasetCard, DatasetEditor
+from ..widgets.estimate_block import EstimateBlock
 from ..widgets.help_panel import HelpPanel
 from ..widgets.knob_field import KnobField, field_id
-from ..widgets.estimate_block import EstimateBlock
 from ..widgets.live_panel import LivePanel, render_strip
 from ..widgets.preview_view import PreviewView
 from ..widgets.section_nav import SectionNav, section_id
@@ -40,13 +39,16 @@ COUNT_DEBOUNCE_S = 0.8
 PROBLEMS_DEBOUNCE_S = 0.15
 
 
+if TYPE_CHECKING:
+    from ..app import TunedeckApp
+
 class SectionForm(VerticalScroll, can_focus=False):
     """One section's fields. Not a Tab stop of its own: Tab goes from field to field, and the focused field
     scrolls into view."""
 
 
 class EditorScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
         Binding("f5", "launch", "Launch"),
         Binding("ctrl+r", "launch", "Launch", show=False),
@@ -78,6 +80,11 @@ class EditorScreen(Screen[None]):
         self.last_live_seconds = 0.0
         self.last_problems_seconds = 0.0
         self.last_edit_seconds = 0.0  # a keystroke's whole synchronous cost: write, live numbers, title
+
+    @property
+    def tunedeck(self) -> TunedeckApp:
+        """The app with its own methods typed (saving, launching, opening): the editor only runs in it."""
+        return cast("TunedeckApp", self.app)
 
     # ---- layout ----------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -262,9 +269,8 @@ class EditorScreen(Screen[None]):
         if key == "type" and isinstance(card, DatasetCard):
             card.apply_type()
             self.keep_focus_shown()
-        if key == "path" and event.field.path.startswith("datasets."):
-            if isinstance(card, DatasetCard):
-                card.border_title = f"datasets[{card.index}] · {event.value if isinstance(event.value, str) else ''}"
+        if key == "path" and event.field.path.startswith("datasets.") and isinstance(card, DatasetCard):
+            card.border_title = f"datasets[{card.index}] · {event.value if isinstance(event.value, str) else ''}"
 
     # ---- help follows focus ----------------------------------------------------------------------------------
     def on_descendant_focus(self) -> None:
@@ -300,8 +306,9 @@ class EditorScreen(Screen[None]):
 
     def schedule_count(self, immediate: bool = False) -> None:
         """Recount rows/tokens after the data-shaping knobs settle (debounced; cached by the runner)."""
-        data_errors = [p for p in self.state.field_errors if split_path(p)[1] in DATA_KNOBS or p.startswith("datasets.")]
-        if data_errors or not self.state.datasets() or not getattr(self.app, "count_data", True):
+        data_errors = [p for p in self.state.field_errors
+                       if split_path(p)[1] in DATA_KNOBS or p.startswith("datasets.")]
+        if data_errors or not self.state.datasets() or not self.tunedeck.count_data:
             return
         if self._count_timer is not None:
             self._count_timer.stop()
@@ -489,26 +496,26 @@ class EditorScreen(Screen[None]):
         self.app.push_screen(YamlScreen(self.state))
 
     def action_save(self) -> None:
-        self.app.save(self.state)  # type: ignore[attr-defined]
+        self.tunedeck.save(self.state)
 
     def action_save_draft(self) -> None:
-        self.app.save(self.state, draft=True)  # type: ignore[attr-defined]
+        self.tunedeck.save(self.state, draft=True)
 
     def action_save_as(self) -> None:
-        self.app.save_as(self.state)  # type: ignore[attr-defined]
+        self.tunedeck.save_as(self.state)
 
     def action_launch(self) -> None:
         if self.remote_code_allowed(self._subset(), ask=True, then=self._launch_now):
             self._launch_now()
 
     def _launch_now(self) -> None:
-        self.app.launch(self.state)  # type: ignore[attr-defined]
+        self.tunedeck.launch(self.state)
 
     def action_runs(self) -> None:
-        self.app.action_runs()  # type: ignore[attr-defined]
+        self.tunedeck.action_runs()
 
     def action_open(self) -> None:
-        self.app.action_open()  # type: ignore[attr-defined]
+        self.tunedeck.action_open()
 
     async def focus_knob(self, key: str) -> bool:
         """Show the section holding ``key`` ("lora_r", "datasets.0.type") and focus its field."""
