@@ -84,7 +84,7 @@ async def show_section(pilot, index: int) -> None:
     sid = section_id(list(Section)[index])
     for _ in range(200):
         await pilot.pause()
-        if sid in screen._built and screen.query_one("#sections").current == sid:
+        if screen.query(f"#{sid}") and screen.query_one("#sections").current == sid:
             return
     raise AssertionError(f"section {sid} was not shown")
 

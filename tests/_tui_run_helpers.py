@@ -8,7 +8,9 @@ start/step/eval/checkpoint/finished events, and honours RUN/stop and SIGTERM wit
 from __future__ import annotations
 
 import contextlib
+import html
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,7 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from textual.app import App, ComposeResult
+from textual.message import Message
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.widgets import Label
 
@@ -106,10 +111,44 @@ class HostApp(App[None]):
         self.messages.append(message)
 
 
+class Notices:
+    """Every notification the app shows, seen through run_test's public message hook:
+    ``app.run_test(message_hook=notices)``."""
+
+    def __init__(self) -> None:
+        self.shown: list[Notification] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.shown.append(message.notification)
+
+    @property
+    def messages(self) -> list[str]:
+        return [n.message for n in self.shown]
+
+    def text(self) -> str:
+        """Each notification's title and text, a line each."""
+        return "\n".join(f"{n.title}: {n.message}" for n in self.shown)
+
+
+# A text run of Textual's SVG screenshot (rich's export_svg): x is in cells of CHAR_WIDTH, the clip path names the line.
+SVG_TEXT = re.compile(r'<text [^>]*\bx="([0-9.]+)"[^>]*clip-path="url\(#[^)]*-line-(\d+)\)">(.*?)</text>')
+CHAR_WIDTH = 20 * 0.61  # export_svg's default character height times its font aspect ratio
+
+
 def screen_text(app: App[Any]) -> str:
-    """What the terminal shows, as plain text."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+    """What the terminal shows, as plain text: read from the public screenshot (blank cells are left out of it)."""
+    width, height = app.size
+    rows = [[" "] * width for _ in range(height)]
+    for x, line, text in SVG_TEXT.findall(app.export_screenshot()):
+        column = round(float(x) / CHAR_WIDTH)
+        for char in html.unescape(text).replace("\xa0", " "):
+            if column < width:
+                rows[int(line)][column] = char
+            column += max(cell_len(char), 1)
+            if cell_len(char) == 2 and column - 1 < width:
+                rows[int(line)][column - 1] = ""  # the right half of a wide character
+    return "\n".join("".join(row) for row in rows)
 
 
 async def wait_until(pilot: Any, predicate: Callable[[], bool], timeout: float = 20.0) -> bool:

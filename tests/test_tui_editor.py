@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from _tui_editor_helpers import REPO, live_text, plain, show_section, sync, type_into, wait_until, write_preset
+from _tui_run_helpers import Notices
 from textual.widgets import Input, OptionList, Select
 
 from tui.app import TunedeckApp
@@ -79,19 +80,18 @@ async def test_opening_a_preset_with_recovered_edits_says_where_they_are(tmp_pat
     path = write_preset(tmp_path, "run.yaml")
     recovered = tmp_path / "run.unsaved.yaml"
     recovered.write_text(path.read_text().replace("sequence_len: 128", "sequence_len: 256"))
-    app = app_for(path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    app, notices = app_for(path), Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
-        assert any(str(recovered) in m and "lost its terminal" in m for m in messages), messages
+        assert any(str(recovered) in m and "lost its terminal" in m for m in notices.messages), notices.messages
     older = write_preset(tmp_path, "old.yaml")
     (tmp_path / "old.unsaved.yaml").write_text("base_model: x\n")
     import os
     os.utime(tmp_path / "old.unsaved.yaml", (1, 1))  # older than the preset: saved since, nothing to say
-    app = app_for(older)
-    async with app.run_test(size=(80, 24)) as pilot:
+    app, notices = app_for(older), Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         await pilot.pause()
-        assert not any("lost its terminal" in n.message for n in app._notifications)
+        assert not any("lost its terminal" in m for m in notices.messages)
 
 
 @sync

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from _tui_editor_helpers import CHAT_PRESET, plain, sync, wait_until, write_preset
+from _tui_run_helpers import Notices
 
 from tui.app import TunedeckApp
 from tui.screens.confirm_launch import ConfirmLaunch
@@ -28,11 +29,6 @@ async def f5_until_confirm(app: TunedeckApp, pilot: Any) -> None:
     await pilot.pause()
     await pilot.press("f5")
     await wait_until(pilot, lambda: isinstance(app.screen, ConfirmLaunch))
-
-
-def toasts(app: TunedeckApp) -> str:
-    """Every notification's title and text (as tests/test_tui_editor.py reads them)."""
-    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
 
 
 @sync
@@ -56,11 +52,12 @@ async def test_what_this_machine_refuses_is_refused_at_f5(tmp_path: Path, monkey
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # no GPU for this process, as torch would see it
     path = preset(tmp_path, WARNED + "bf16: true\n")
     app = TunedeckApp(path, count_data=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(120, 40), message_hook=notices) as pilot:
         await pilot.pause()
         await pilot.press("f5")
-        await wait_until(pilot, lambda: "this machine cannot run it" in toasts(app))
-        assert "bf16: true, but this machine has no GPU" in toasts(app)
+        await wait_until(pilot, lambda: "this machine cannot run it" in notices.text())
+        assert "bf16: true, but this machine has no GPU" in notices.text()
         assert isinstance(app.screen, EditorScreen)  # refused outright: no confirm to click through
     assert not (tmp_path / "out").exists()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from _tui_editor_helpers import sync, write_preset
+from _tui_run_helpers import Notices
 
 from engine.errors import TunedeckError
 from engine.preset import format_problem, load_preset
@@ -34,10 +35,9 @@ BOMB = "lora_target_modules:\n  - &a [lol, lol, lol, lol, lol, lol, lol, lol, lo
 async def test_opening_a_file_that_is_no_preset_says_why_and_stays_open(tmp_path: Path, text: str) -> None:
     path = write_preset(tmp_path, "odd.yaml", text)
     expected = validate_message(path)
-    app = TunedeckApp(path, presets_dir=tmp_path, count_data=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+    app, notices = TunedeckApp(path, presets_dir=tmp_path, count_data=False), Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         await pilot.pause()
         assert app.is_running
         assert isinstance(app.screen, OpenScreen)
-        messages = [n.message for n in app._notifications]
-        assert expected in messages, messages
+        assert expected in notices.messages, notices.messages

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from _tui_editor_helpers import show_section, sync, type_into, write_preset
 from _tui_run_helpers import screen_text, wait_until
-from textual.widgets._toast import Toast
 
 from tui.app import TunedeckApp
 from tui.screens.editor import EditorScreen
@@ -18,7 +17,7 @@ NOT_A_PRESET = "roles-[assistant]/list.yaml"  # a folder name with brackets, as 
 
 def toasts(app: TunedeckApp) -> str:
     """The text of the pop-ups on screen."""
-    return "\n".join(str(toast.render()) for toast in app.screen.query(Toast))
+    return "\n".join(str(toast.render()) for toast in app.screen.query("Toast"))  # Textual exports no Toast class
 
 
 @pytest.fixture
