@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from _tui_editor_helpers import REPO, sync, type_into, wait_until, write_preset
+from _tui_editor_helpers import REPO, show_section, sync, type_into, wait_until, write_preset
 
 # What the editor's first frame does not need: the estimate (its numbers come after the first frame), the importers
 # and the preset document (loaded on mount, when a preset is opened).
@@ -112,3 +112,27 @@ async def test_asking_for_a_knob_the_basic_view_left_out_builds_it(tmp_path) -> 
         await pilot.pause()
         assert screen.focused is screen.query_one("#knob-tokenizer-config").control
         assert not screen.has_class("-basic")
+
+
+@sync
+async def test_only_the_shown_section_is_built_on_open(tmp_path) -> None:
+    """The other sections' forms are built when first shown, one on screen at a time, the nav order kept."""
+    from textual.containers import VerticalScroll
+
+    from tui.app import TunedeckApp
+
+    preset = write_preset(tmp_path, text="base_model: presets/tiny/model\n"
+                          "datasets:\n  - path: presets/tiny/chat.jsonl\n    type: chat_template\n")
+    app = TunedeckApp(preset, count_data=False)
+    async with app.run_test(headless=True, size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert [f.id for f in screen.query(".section-form")] == ["section-model"]
+        await show_section(pilot, 3)
+        await show_section(pilot, 1)
+        forms = list(screen.query(".section-form").results(VerticalScroll))
+        assert [f.id for f in forms] == ["section-model", "section-schedule", "section-datasets"]
+        assert [f.id for f in forms if f.display] == ["section-datasets"]
+        await show_section(pilot, 0)
+        assert [f.id for f in forms if f.display] == ["section-model"]
+        assert screen.query_one("#knob-base-model").control.value == "presets/tiny/model"

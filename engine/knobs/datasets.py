@@ -26,7 +26,7 @@ _EOS_OPTIONS = (
 class _CommonDatasetKnobs(BaseModel):
     """The keys of a ``datasets:`` entry that are not one type's own."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
     path: str = knob(
         ..., section=S, path="data", basic=True,
@@ -254,7 +254,7 @@ class DatasetConfig(PromptAnswerKnobs, _CommonDatasetKnobs):
     """One entry of ``datasets:``: the common keys, then each type's own (the mixins come after them in the editor)."""
 
 
-class DatasetKnobs(BaseModel):
+class DatasetKnobs(BaseModel, defer_build=True):
     datasets: list[DatasetConfig] = knob(
         default_factory=list, section=S, shapes_data=True, basic=True,
         summary="The training data: one or more sources, each with a type that says how to read it.",

@@ -15,7 +15,7 @@ S = Section.DATASETS
 _PA = ("prompt_answer",)
 
 
-class PromptAnswerKnobs(BaseModel):
+class PromptAnswerKnobs(BaseModel, defer_build=True):
     prompt_column: str | list[str] = knob(
         "prompt", section=S, basic=True, axolotl=False, dataset_types=_PA,
         summary="prompt_answer: the column(s) holding the prompt; several are joined by prompt_column_separator.",

@@ -93,12 +93,8 @@ class EditorScreen(Screen[None]):
             yield SectionNav()
             with Vertical(id="form-column"):
                 yield Static(id="problem-summary")
-                with ContentSwitcher(id="sections", initial=section_id(FIRST)):
-                    for section in Section:
-                        with SectionForm(id=section_id(section), classes="section-form"):
-                            yield Static(section.value, classes="section-title")
-                            if section is FIRST:
-                                yield from self._section_widgets(section)
+                with ContentSwitcher(id="sections", initial=section_id(FIRST)):  # the others: build_section
+                    yield self._section_form(FIRST)
             with Vertical(id="side"):
                 yield HelpPanel(id="help-panel")
                 yield LivePanel(id="live-panel")
@@ -112,6 +108,7 @@ class EditorScreen(Screen[None]):
         widgets: list[Widget] = [DatasetEditor(self.state)] if section is Section.DATASETS else []
         widgets += [self._field(k.key) for k in _top_level(section) if self._in_view(k)]
         return widgets
+
     def _in_view(self, knob: KnobInfo) -> bool:
         return not self.has_class("-basic") or knob.basic or self.state.raw(knob.key) is not UNSET
 
@@ -135,13 +132,17 @@ class EditorScreen(Screen[None]):
         for mounted in mounts:
             await mounted
 
-
     async def build_section(self, sid: str) -> None:
         if sid in self._built:
             return
-        section = next(s for s in Section if section_id(s) == sid)
-        await self.query_one(f"#{sid}", VerticalScroll).mount_all(self._section_widgets(section))
+        form = self._section_form(next(s for s in Section if section_id(s) == sid))
+        form.display = False  # until shown: the switcher shows one section at a time
+        await self.query_one("#sections", ContentSwitcher).mount(form)
         self.refresh_problems()
+
+    def _section_form(self, section: Section) -> SectionForm:
+        return SectionForm(Static(section.value, classes="section-title"), *self._section_widgets(section),
+                           id=section_id(section), classes="section-form")
 
     async def show_section(self, sid: str) -> None:
         await self.build_section(sid)
@@ -438,9 +439,9 @@ class EditorScreen(Screen[None]):
 
     # ---- actions ---------------------------------------------------------------------------------------------
     async def action_toggle_basic(self) -> None:
+        self.toggle_class("-basic")
         if not self.has_class("-basic"):
             await self.build_left_out()
-        self.toggle_class("-basic")
         self.keep_focus_shown()
         self.notify("Basic view: the knobs a newcomer sets" if self.has_class("-basic") else "All knobs shown",
                     timeout=2)
@@ -523,11 +524,11 @@ class EditorScreen(Screen[None]):
         if knob is None:
             return False
         await self.build_section(section_id(knob.section))
+        fields = self.query(f"#{field_id(key)}")
         if not fields and knob.parent is None and self.has_class("-basic"):  # left out of the basic view
             self.remove_class("-basic")
             await self.build_left_out()
             fields = self.query(f"#{field_id(key)}")
-        fields = self.query(f"#{field_id(key)}")
         if not fields:
             return False
         field = fields.first(KnobField)
@@ -547,10 +548,10 @@ class EditorScreen(Screen[None]):
         self.update_title()
         self.refresh_problems()
 
+
 def _top_level(section: Section) -> list[KnobInfo]:
     """A section's knobs that get a field of their own (per-dataset knobs live on the dataset cards)."""
     return [k for k in knobs_by_section()[section] if k.parent is None and k.key != "datasets"]
-
 
 
 def _not_allowed(subset: dict[str, Any], what: str) -> PreviewResult:
