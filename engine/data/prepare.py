@@ -219,7 +219,9 @@ def _stats(per_dataset: list[dict], ids: list, labels: list, train: Any, evals: 
     from .packing import efficiency
 
     tokens = sum(map(len, ids))
-    train_tokens = sum(map(len, train["input_ids"])) if cfg.sample_packing else None
+    packing = None
+    if cfg.sample_packing:
+        packing = efficiency(sum(map(len, train["input_ids"])), len(train), cfg.sequence_len)
     return {
         "source_rows": sum(d["source_rows"] for d in per_dataset),
         "rows": len(ids),
@@ -232,6 +234,6 @@ def _stats(per_dataset: list[dict], ids: list, labels: list, train: Any, evals: 
         "sample_packing": cfg.sample_packing,
         "packed_sequences": len(train) if cfg.sample_packing else None,
         "eval_packed_sequences": len(evals) if cfg.sample_packing and evals is not None else None,
-        "packing_efficiency": efficiency(train_tokens, len(train), cfg.sequence_len) if cfg.sample_packing else None,
+        "packing_efficiency": packing,
         "datasets": per_dataset,
     }

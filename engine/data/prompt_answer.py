@@ -82,7 +82,7 @@ def conversation_chains(rows: Rows, ds: Any) -> list[list[int]]:
         pid = _id(row.get(ds.parent_id_column))
         if pid in index_of:  # an unknown parent starts a conversation, as in H2O
             parent[i] = index_of[pid]
-    ends = range(len(ids))
+    ends = list(range(len(ids)))
     if ds.limit_chained_samples:
         continued = set(parent.values())
         ends = [i for i in ends if i not in continued]
