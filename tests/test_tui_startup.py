@@ -26,6 +26,16 @@ print(json.dumps({"loaded": loaded, "built": built}))
 """
 
 
+DATA = "datasets:\n  - path: presets/tiny/chat.jsonl\n    type: chat_template\n"
+
+
+def editor_app(tmp_path, top: str):
+    """The app on a preset of the demo model, chat data and ``top`` (more top-level lines)."""
+    from tui.app import TunedeckApp
+
+    return TunedeckApp(write_preset(tmp_path, text=f"base_model: presets/tiny/model\n{top}{DATA}"), count_data=False)
+
+
 def imported_by_tui_app() -> dict[str, list[str]]:
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, cwd=REPO, timeout=120,
                             check=False)
@@ -47,11 +57,7 @@ def test_importing_the_app_builds_no_knob_model() -> None:
 @sync
 async def test_the_editor_is_usable_right_after_mount(tmp_path) -> None:
     """One pause after start: fields, problems and the estimate are there, and a typed value reaches the preset."""
-    from tui.app import TunedeckApp
-
-    preset = write_preset(tmp_path, text="base_model: presets/tiny/model\nlearning_rate: -1\n"
-                          "datasets:\n  - path: presets/tiny/chat.jsonl\n    type: chat_template\n")
-    app = TunedeckApp(preset, count_data=False)
+    app = editor_app(tmp_path, "learning_rate: -1\n")
     async with app.run_test(headless=True, size=(120, 40)) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -77,12 +83,9 @@ async def test_the_basic_view_builds_only_the_fields_it_shows(tmp_path) -> None:
     shown (ctrl+b) or one is asked for, each in its place, so a freshly opened editor mounts few widgets."""
     from engine.knobs.base import Section
     from engine.knobs.registry import knobs_by_section
-    from tui.app import TunedeckApp
 
-    preset = write_preset(tmp_path, text="base_model: presets/tiny/model\ntrust_remote_code: false\n"
-                          "datasets:\n  - path: presets/tiny/chat.jsonl\n    type: chat_template\n")
     every = [k.key for k in knobs_by_section()[Section.MODEL] if k.parent is None]
-    app = TunedeckApp(preset, count_data=False)
+    app = editor_app(tmp_path, "trust_remote_code: false\n")
     async with app.run_test(headless=True, size=(120, 40)) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -99,11 +102,7 @@ async def test_the_basic_view_builds_only_the_fields_it_shows(tmp_path) -> None:
 
 @sync
 async def test_asking_for_a_knob_the_basic_view_left_out_builds_it(tmp_path) -> None:
-    from tui.app import TunedeckApp
-
-    preset = write_preset(tmp_path, text="base_model: presets/tiny/model\n"
-                          "datasets:\n  - path: presets/tiny/chat.jsonl\n    type: chat_template\n")
-    app = TunedeckApp(preset, count_data=False)
+    app = editor_app(tmp_path, "")
     async with app.run_test(headless=True, size=(120, 40)) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -119,11 +118,7 @@ async def test_only_the_shown_section_is_built_on_open(tmp_path) -> None:
     """The other sections' forms are built when first shown, one on screen at a time, the nav order kept."""
     from textual.containers import VerticalScroll
 
-    from tui.app import TunedeckApp
-
-    preset = write_preset(tmp_path, text="base_model: presets/tiny/model\n"
-                          "datasets:\n  - path: presets/tiny/chat.jsonl\n    type: chat_template\n")
-    app = TunedeckApp(preset, count_data=False)
+    app = editor_app(tmp_path, "")
     async with app.run_test(headless=True, size=(120, 40)) as pilot:
         await pilot.pause()
         screen = app.screen
