@@ -133,7 +133,8 @@ class EnvironmentKnobs(BaseModel, defer_build=True):
         summary="The GPU the run is planned for: a name such as A100-80GB, or just its memory (24GB).",
         what="tunedeck estimates memory per GPU and training time before launch; this names the GPU to hold "
         "the estimate against: a known GPU (such as H100-80GB, A100-40GB, L4-24GB or RTX4090-24GB; a wrong "
-        "name lists them all) gives both the fit verdict and a time range; a memory size alone (e.g. 24GB) gives the verdict only. Empty: the GPU of "
+        "name lists them all) gives both the fit verdict and a time range; a memory size alone (e.g. 24GB) gives the "
+        "verdict only. Empty: the GPU of "
         "the machine the editor runs on, when it has one.",
         cost="None: it changes no training setting, only what the estimate is compared with.",
         typical="Empty on the training machine itself; the GPU you will rent when planning elsewhere.",

@@ -150,7 +150,8 @@ class ModelKnobs(BaseModel, defer_build=True):
         if value is None or value in typing.get_args(AttnImplementation) or is_hub_kernel(value):
             return value
         raise ValueError(
-            f"attn_implementation '{value}' is neither a known kernel ({', '.join(typing.get_args(AttnImplementation))}) "
+            f"attn_implementation '{value}' is neither a known kernel "
+            f"({', '.join(typing.get_args(AttnImplementation))}) "
             "nor a kernel from the Hugging Face kernel hub (kernels-community/NAME): use one of those, or remove it"
         )
 
