@@ -50,8 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except TunedeckError as err:
         from rich.console import Console
+        from rich.text import Text
 
-        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {err}", markup=True, soft_wrap=False)
+        # Plain text (a message may hold [brackets]), one unbroken line: paths and file:line stay whole for a
+        # copy, a grep or a test, whatever the terminal's width.
+        message = Text.assemble(("error:", "bold red"), " ", str(err))
+        Console(stderr=True, highlight=False).print(message, soft_wrap=True)
         return err.exit_code
     except KeyboardInterrupt:
         return 130

@@ -12,7 +12,7 @@ from engine import derive
 
 from .config import Config
 from .problems import Problem
-from .rules import rule
+from .rule_registry import rule
 
 
 def _written(cfg: Config, key: str) -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from .config import Config
 from .preference import KTO_TYPES, PAIR_TYPES, is_preference_type
 from .problems import Problem
-from .rules import rule
+from .rule_registry import rule
 
 # knob → the rl methods that read it
 _METHOD_KNOBS = {

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from .config import Config
 from .problems import Problem
 from .prompt_answer import PromptAnswerKnobs
-from .rules import rule
+from .rule_registry import rule
 
 
 @rule

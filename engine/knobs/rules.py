@@ -7,15 +7,13 @@ loader adds those) and nothing of the hardware (the engine checks that when it s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from .config import Config
 from .datasets import DatasetConfig
 from .problems import Problem
 from .registry import dataset_knobs, top_level_knobs
-
-Rule = Callable[[Config], Iterator[Problem]]
-_RULES: list[Rule] = []
+from .rule_registry import RULES, rule
 
 TEMPLATE_ROLES = ("user", "assistant", "system", "tool")
 # The knobs (per dataset, and at the top level) that only chat_template datasets read.
@@ -25,14 +23,9 @@ _CHAT_ONLY_TOP_LEVEL = tuple(k.key for k in top_level_knobs() if k.dataset_types
 LORA_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "lora_target_linear")
 
 
-def rule(fn: Rule) -> Rule:
-    _RULES.append(fn)
-    return fn
-
-
 def check_rules(cfg: Config) -> list[Problem]:
     """Every cross-knob problem in ``cfg``, in a stable order (errors and warnings mixed, as found)."""
-    return [problem for check in _RULES for problem in check(cfg)]
+    return [problem for check in RULES for problem in check(cfg)]
 
 
 def _error(key: str, message: str) -> Problem:
@@ -444,7 +437,7 @@ def _roles(at: str, ds: DatasetConfig) -> Iterator[Problem]:
                        f"{' (' + hint + ')' if hint else ''}: list template roles such as assistant.")
 
 
-from . import (  # noqa: E402  (last: these modules register their rules with this one)
+from . import (  # noqa: E402  (last: their rules run after these)
     batch_rules,  # noqa: F401  (registers the derived-batch rules)
     preference_rules,  # noqa: F401  (registers the preference-tuning rules)
     prompt_answer_rules,  # noqa: F401  (registers the prompt_answer rules)
