@@ -191,7 +191,12 @@ def test_set_one_knob_and_save_keeps_every_other_byte(tmp_path: Path, name: str,
 
 # ---------------------------------------------------------------- 2. what tunedeck writes is Axolotl YAML
 
-LAUNCH_KNOBS = {"gpus_per_node", "num_nodes", "machine_rank", "main_process_ip", "main_process_port"}
+LAUNCH_KNOBS = {"gpus_per_node", "num_nodes", "machine_rank", "main_process_ip", "main_process_port",
+                "rendezvous_timeout"}
+# The GPU the memory estimate judges the preset against (engine.estimate): Axolotl has no estimate.
+ESTIMATE_KNOBS = {"target_gpu"}
+# Dataset types of tunedeck's own, for configs imported from other tools: Axolotl has none of them.
+TUNEDECK_DATASET_TYPES = {"prompt_answer"}
 # Numbers derived from the effective batch at launch (SiloGen's batchsize_conf and overrides): Axolotl has none.
 DERIVED_BATCH_KNOBS = {"target_effective_batch_size", "max_micro_batch_size", "lr_batch_size_scaling", "lr_multiplier"}
 
@@ -200,8 +205,8 @@ def test_every_knob_is_an_axolotl_key_or_a_launch_knob() -> None:
     """The registry's Axolotl knobs (and their aliases) are Axolotl's keys; the rest are launch knobs only."""
     # The Generation & evaluation section is tunedeck's own too: how chat, generate and samples answer.
     ours = {k.key for k in top_level_knobs() if not k.axolotl and k.section is not Section.GENERATION}
-    assert ours == LAUNCH_KNOBS | DERIVED_BATCH_KNOBS, \
-        "a tunedeck-only knob other than the launch and derived-batch knobs would not be Axolotl YAML"
+    assert ours == LAUNCH_KNOBS | DERIVED_BATCH_KNOBS | ESTIMATE_KNOBS, \
+        "a tunedeck-only knob other than the launch, derived-batch and estimate knobs would not be Axolotl YAML"
     for k in top_level_knobs():
         names = {k.key, *k.aliases}
         if k.axolotl:
@@ -209,7 +214,11 @@ def test_every_knob_is_an_axolotl_key_or_a_launch_knob() -> None:
         else:
             assert not names & AXOLOTL_TOP_LEVEL_KEYS
     for k in dataset_knobs():
-        assert k.axolotl and {k.key, *k.aliases} <= AXOLOTL_DATASET_KEYS, k.key
+        names = {k.key, *k.aliases}
+        if k.axolotl:
+            assert names <= AXOLOTL_DATASET_KEYS, k.key
+        else:  # only the dataset types tunedeck adds (H2O LLM Studio's prompt/answer frames) read keys of its own
+            assert not names & AXOLOTL_DATASET_KEYS and set(k.dataset_types or ()) <= TUNEDECK_DATASET_TYPES, k.key
 
 
 def _literals(annotation: Any) -> set[Any]:
@@ -261,6 +270,8 @@ def test_every_named_value_tunedeck_offers_is_accepted_by_axolotl() -> None:
     for k in [*top_level_knobs(), *dataset_knobs()]:
         path = f"datasets.{k.key}" if k.parent else k.key
         values = _literals(k.annotation)
+        if path == "datasets.type":  # tunedeck's own types say so in their teaching text; Axolotl has none
+            values -= TUNEDECK_DATASET_TYPES
         if not values or not k.axolotl:  # Axolotl ignores tunedeck's own knobs
             continue
         assert path in axolotl, f"{path} offers {sorted(map(str, values))}: add Axolotl's value set here"

@@ -34,7 +34,7 @@ def test_validate_valid_and_invalid_presets_in_a_subprocess(tmp_path: Path) -> N
     out = result.stdout
     assert f"{bad}:{line_of(bad_text, 'micro_batchsize')}: micro_batchsize: unknown key 'micro_batchsize' — did you " \
            "mean 'micro_batch_size'?" in out
-    assert f"{bad}:{line_of(bad_text, 'num_epochs')}: num_epochs: expected a number > 0, got -1." in out
+    assert f"{bad}:{line_of(bad_text, 'num_epochs')}: num_epochs: expected a number > 0 and ≤ 1000000, got -1." in out
     assert f"{bad}: invalid — 2 errors, 1 warning" in out
     assert "Traceback" not in result.stderr
 

@@ -42,14 +42,13 @@ class _CommonDatasetKnobs(BaseModel):
         "completion", section=S, basic=True,
         summary="How rows become tokens: completion, input_output, alpaca, chat_template, prompt_answer, or a "
         "preference type.",
-        what="completion: each row's text column is trained on as a whole (raw text, documents, facts). "
-        "input_output: each row is a list of segments {text, label}; only segments with label true are "
-        "learned, and NO BOS/EOS tokens are added for you, so write them into the text yourself. "
-        "alpaca: each row has instruction, an optional input and output, set in the Stanford Alpaca prompt "
-        "(### Instruction: / ### Input: / ### Response:); the output and an EOS are learned (alpaca:chat, "
-        ":chatml and :phi use Axolotl's USER:/ASSISTANT:, ChatML or Phi-3 markers instead). "
-        "chat_template: each row holds a list of messages rendered through a chat template; by default "
-        "only the assistant's turns are learned.",
+        what="completion: each row's text column is learned whole (raw text, documents, facts). "
+        "input_output: rows are segments {text, label}; only label true is learned and NO BOS/EOS is added "
+        "(write them into the text). alpaca: instruction, optional input and output in the Stanford Alpaca "
+        "prompt; the output and an EOS are learned (alpaca:chat, :chatml, :phi use Axolotl's USER:/ASSISTANT:, "
+        "ChatML or Phi-3 markers). chat_template: a list of messages rendered through a chat template; by "
+        "default only the assistant's turns are learned. prompt_answer (tunedeck's own, for H2O LLM Studio "
+        "data): prompt and answer columns joined by marker texts; the answers are learned.",
         cost="completion learns every token (good for facts, worse for teaching a reply style); alpaca and "
         "chat_template spend the learning only on answers. The wrong type for the data fails at preprocessing.",
         typical="chat_template for conversations, completion for raw text and factual learning, alpaca for "
