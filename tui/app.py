@@ -151,11 +151,26 @@ class TunedeckApp(App[int]):
             if path is None:
                 return
             old = state.path
+            renamed = self._own_output_dir(state, path)
             state.path = path
             if not self.save(state, draft=draft, then=then):
                 state.path = old
+                if renamed is not None:
+                    state.set("output_dir", renamed)
 
         self.push_screen(SaveAsScreen(suggestion), chosen)
+
+    @staticmethod
+    def _own_output_dir(state: EditorState, path: Path) -> str | None:
+        """A New preset saved for the first time takes its own output_dir from its name, as ``tunedeck new NAME``
+        gives it (unless the user already changed it). Returns the value it replaced, or None."""
+        from engine.commands.new import own_output_name
+
+        default = f"./outputs/{own_output_name(Path('new-preset.yaml'))}"
+        if state.path is not None or state.value("output_dir") != default:
+            return None
+        state.set("output_dir", f"./outputs/{own_output_name(path)}")
+        return default
 
     # ---- launching -------------------------------------------------------------------------------------------
     def launch(self, state: EditorState) -> None:
