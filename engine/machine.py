@@ -20,7 +20,10 @@ from typing import Any
 
 
 def gpu_usable() -> bool:
-    """True when a training process started here would see a CUDA (or ROCm) GPU."""
+    """True when a training process started here would see a CUDA (or ROCm) GPU. TUNEDECK_FORCE_CPU=1 says no
+    (a CPU run on a GPU machine: the launch command and validate then agree)."""
+    if os.environ.get("TUNEDECK_FORCE_CPU", "").lower() in ("1", "true", "yes"):
+        return False
     hidden = os.environ.get("CUDA_VISIBLE_DEVICES")
     if hidden is not None and hidden.strip() in ("", "-1"):
         return False

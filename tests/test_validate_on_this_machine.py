@@ -136,3 +136,17 @@ def test_a_base_model_written_as_a_path_that_is_no_folder_gets_a_hint(tmp_path: 
         [hint] = found
         assert hint.severity == "warning" and hint.line == 1 and words in hint.message
         assert ("base_model" in hint.message and "Hugging Face model id" in hint.message) or "folder" in hint.message
+
+
+def test_forcing_the_cpu_is_seen_by_validate_and_the_launch_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TUNEDECK_FORCE_CPU=1 made the launch command CPU-only while validate still judged the preset for a GPU."""
+    import engine.machine as machine
+    from engine.runs.command import has_gpu
+
+    monkeypatch.setattr(machine, "_gpu_device_present", lambda: True)  # a GPU machine with a CUDA build of torch
+    monkeypatch.setattr(machine, "_torch_gpu_build", lambda: True)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    monkeypatch.delenv("TUNEDECK_FORCE_CPU", raising=False)
+    assert gpu_usable() is True and has_gpu() is True
+    monkeypatch.setenv("TUNEDECK_FORCE_CPU", "1")
+    assert gpu_usable() is False and has_gpu() is False

@@ -11,7 +11,6 @@ is part of the command itself (``env ACCELERATE_USE_CPU=true …``), so the prin
 
 from __future__ import annotations
 
-import glob
 import os
 import shlex
 import sys
@@ -38,12 +37,11 @@ FSDP_KEYS = (
 
 
 def has_gpu() -> bool:
-    """Whether a CUDA/ROCm device is visible, without importing torch. TUNEDECK_FORCE_CPU=1 says no."""
-    if os.environ.get("TUNEDECK_FORCE_CPU", "").lower() in ("1", "true", "yes"):
-        return False
-    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
-        return False
-    return bool(glob.glob("/dev/nvidia[0-9]*")) or os.path.exists("/dev/kfd")
+    """Whether the run will have a CUDA/ROCm GPU, without importing torch (engine.machine decides, for validate
+    and the launch alike)."""
+    from engine.machine import gpu_usable
+
+    return gpu_usable()
 
 
 def _cpu_count() -> int:
