@@ -1,10 +1,13 @@
-"""The live panel's memory estimate in the editor (Textual Pilot): verdict, suggestions, a GPU typed in, F1."""
+"""The live panel's memory estimate in the editor (Textual Pilot): verdict, suggestions, a GPU typed in, F1, and
+the longest counted row sizing the activations."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from _tui_editor_helpers import plain, show_section, sync, type_into, write_preset
+import pytest
+from _tui_editor_helpers import CHAT_PRESET, plain, show_section, sync, type_into, write_preset
 
 from engine.knobs.base import Section
 from tui.app import TunedeckApp
@@ -66,3 +69,32 @@ async def test_an_unknown_model_says_why_there_is_no_estimate(tmp_path: Path) ->
         await pilot.pause()
         text = block_text(app)
         assert "someone/unknown" in text and "no estimate is shown" in text
+
+
+def shown_expected_gib(app: TunedeckApp) -> float:
+    found = re.search(r"Memory per GPU\s+([\d.]+) GiB", block_text(app))
+    assert found, block_text(app)
+    return float(found.group(1))
+
+
+@pytest.mark.slow
+@sync
+async def test_counted_short_rows_lower_the_expected_figure_and_name_the_length(tmp_path: Path) -> None:
+    """The demo's chats are ~100 tokens: unpacked batches are padded to the longest of them, not to sequence_len,
+    so once the background count is in, the block's expected figure drops and says which length it used."""
+    text = CHAT_PRESET.replace("sequence_len: 128", "sequence_len: 2048").replace("micro_batch_size: 2",
+                                                                                    "micro_batch_size: 8")
+    path = write_preset(tmp_path, text=text)
+    app = TunedeckApp(path, count_data=True)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        assert "Rows of sequence_len: 2048 tokens" in block_text(app)  # not counted yet
+        at_sequence_len = shown_expected_gib(app)
+        for _ in range(240):  # the count runs in a subprocess
+            await pilot.pause(0.5)
+            if not app.screen.state.counts.counting:
+                break
+        assert app.screen.state.counts.error is None
+        longest = int(re.search(r"Rows padded to the longest: (\d+) tokens", block_text(app)).group(1))
+        assert 10 < longest < 2048 / 4
+        assert shown_expected_gib(app) < at_sequence_len

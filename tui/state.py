@@ -53,6 +53,7 @@ class DataCounts:
     train_rows: int | None = None  # after the validation split
     tokens: int | None = None
     packed_sequences: int | None = None
+    longest_row: int | None = None  # tokens of the longest row: unpacked batches are padded to it
     error: str | None = None
     counting: bool = False
 

@@ -343,6 +343,7 @@ class EditorScreen(Screen[None]):
         counts.train_rows = stat(s, "train_rows")
         counts.tokens = stat(s, "tokens", "num_tokens", "total_tokens")
         counts.packed_sequences = stat(s, "packed_sequences", "num_packed")
+        counts.longest_row = stat(s, "longest_row")
         self.refresh_live()
 
     # ---- datasets --------------------------------------------------------------------------------------------

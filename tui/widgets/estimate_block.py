@@ -43,7 +43,7 @@ def _setup(cfg: Any, preset_path: str | None) -> Setup:
 
 def estimate_for(state: EditorState) -> Report | str:
     """The report for the preset being edited, or a line saying why there is none."""
-    from engine.estimate.report import build_report, target_gpu, tokens_per_epoch
+    from engine.estimate.report import build_report, target_gpu, tokens_per_epoch, with_data
     from engine.estimate.shapes import ShapeError
 
     if state.errors() or state.field_errors:
@@ -55,18 +55,28 @@ def estimate_for(state: EditorState) -> Report | str:
     except ShapeError as err:
         return str(err)
     stats = _stats(state.counts)
-    return build_report(setup, cfg, target_gpu(cfg), tokens_per_epoch(cfg, stats) if stats else None)
+    return build_report(with_data(setup, cfg, stats), cfg, target_gpu(cfg),
+                        tokens_per_epoch(cfg, stats) if stats else None)
 
 
 def _stats(counts: DataCounts) -> dict[str, Any] | None:
     if counts.tokens is None:
         return None
     return {"tokens": counts.tokens, "rows": counts.rows, "train_rows": counts.train_rows,
-            "packed_sequences": counts.packed_sequences}
+            "packed_sequences": counts.packed_sequences, "longest_row": counts.longest_row}
 
 
 def _duration(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def _length_line(setup: Setup) -> str:
+    """Which row length the activations were sized for (one short line)."""
+    from engine.estimate.report import batch_len_source
+
+    if batch_len_source(setup) == "longest row":
+        return f"Rows padded to the longest: {setup.batch_len} tokens (sequence_len {setup.sequence_len})"
+    return f"Rows of sequence_len: {setup.sequence_len} tokens"
 
 
 def render_estimate(report: Report | str) -> Text:
@@ -88,6 +98,7 @@ def render_estimate(report: Report | str) -> Text:
         out.append("■ ", PART_COLOURS[key])
         out.append(f"{PART_TEXT[key][0]} {gib:.1f}  ")
     out.append("\n")
+    out.append(_length_line(report.setup) + "\n", "dim")
     gpu = report.gpu
     if gpu is None:
         out.append("No GPU here: set target_gpu for a verdict.\n", "dim")
