@@ -197,6 +197,9 @@ LAUNCH_KNOBS = {"gpus_per_node", "num_nodes", "machine_rank", "main_process_ip",
 ESTIMATE_KNOBS = {"target_gpu"}
 # Dataset types of tunedeck's own, for configs imported from other tools: Axolotl has none of them.
 TUNEDECK_DATASET_TYPES = {"prompt_answer"}
+# Keys of tunedeck's own on Axolotl's dataset types, for behaviours of other tools Axolotl lacks (turbo-alignment's
+# only_answer_loss): Axolotl ignores them.
+TUNEDECK_DATASET_KEYS = {"train_last_turn_only"}
 # Numbers derived from the effective batch at launch (SiloGen's batchsize_conf and overrides): Axolotl has none.
 DERIVED_BATCH_KNOBS = {"target_effective_batch_size", "max_micro_batch_size", "lr_batch_size_scaling", "lr_multiplier"}
 
@@ -217,8 +220,9 @@ def test_every_knob_is_an_axolotl_key_or_a_launch_knob() -> None:
         names = {k.key, *k.aliases}
         if k.axolotl:
             assert names <= AXOLOTL_DATASET_KEYS, k.key
-        else:  # only the dataset types tunedeck adds (H2O LLM Studio's prompt/answer frames) read keys of its own
-            assert not names & AXOLOTL_DATASET_KEYS and set(k.dataset_types or ()) <= TUNEDECK_DATASET_TYPES, k.key
+        else:  # the dataset types tunedeck adds (H2O LLM Studio's prompt/answer frames) read keys of its own
+            assert not names & AXOLOTL_DATASET_KEYS, k.key
+            assert set(k.dataset_types or ()) <= TUNEDECK_DATASET_TYPES or k.key in TUNEDECK_DATASET_KEYS, k.key
 
 
 def _literals(annotation: Any) -> set[Any]:

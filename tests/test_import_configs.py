@@ -27,7 +27,7 @@ def test_turbo_alignment_sft_maps_its_keys_and_lists_the_rest(tmp_path):
     assert got["model_settings.model_path"] == ("exact", "base_model")
     assert got["trainer_settings.per_device_train_batch_size"] == ("exact", "micro_batch_size")
     assert got["train_dataset_settings.prompt_template"] == ("approximated", "chat_template")
-    assert got["train_dataset_settings.only_answer_loss"][0] == "approximated"
+    assert got["train_dataset_settings.only_answer_loss"] == ("exact", "datasets[].train_last_turn_only")
     assert got["train_dataset_settings.keep_end"][0] == "not carried over"
     assert got["trainer_settings.no_cuda"][0] == "not carried over"
     p = imported.preset
@@ -168,7 +168,8 @@ def test_h2o_missing_training_section_is_an_error(tmp_path):
 
 def test_turbo_alignment_rows_render_with_its_prefix_and_suffix(tmp_path, tiny_model_dir):
     """turbo-alignment's own data (role "bot") through the imported preset: each message is
-    <RS> + tag + content + </RS> (its documented rendering), and only the bot's contents are learned."""
+    <RS> + tag + content + </RS> (its documented rendering), and with only_answer_loss only the last bot
+    message's content is learned."""
     conv = [{"role": "user", "content": "hi"}, {"role": "bot", "content": "Hello there"},
             {"role": "user", "content": "how are you"}, {"role": "bot", "content": "I am fine"}]
     data = write_jsonl(tmp_path / "chat.jsonl", [{"id": "0", "messages": conv}])
@@ -184,14 +185,15 @@ def test_turbo_alignment_rows_render_with_its_prefix_and_suffix(tmp_path, tiny_m
     tags = {"user": "<user>", "bot": "<bot>"}
     expected_ids: list[int] = []
     expected_labels: list[int] = []
-    for m in conv:
-        for text, learned in (("<RS>" + tags[m["role"]], False), (m["content"], m["role"] == "bot"), ("</RS>", False)):
+    for n, m in enumerate(conv):
+        answer = n == len(conv) - 1  # only_answer_loss: the last (bot) message only
+        for text, learned in (("<RS>" + tags[m["role"]], False), (m["content"], answer), ("</RS>", False)):
             part = enc(tok, text)
             expected_ids += part
             expected_labels += part if learned else [-100] * len(part)
     assert ids == expected_ids
     assert labels == expected_labels
-    assert trained_text(tok, ids, labels) == ["Hello there", "I am fine"]
+    assert trained_text(tok, ids, labels) == ["I am fine"]
     assert all(len(enc(tok, t)) == 1 for t in ("<RS>", "</RS>", "<bot>", "<user>"))  # added as whole tokens
 
 

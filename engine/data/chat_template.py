@@ -66,6 +66,7 @@ class ChatSettings:
     train_on_inputs: bool
     train_on_eos: str
     train_on_eot: str
+    last_turn_only: bool  # only the last message that would be trained is (turbo-alignment's only_answer_loss)
     eos_id: int | None
     eot_ids: set[int]
     extra_keys: tuple[str, ...]  # other message keys the template reads (tool_calls, name, ...)
@@ -90,7 +91,8 @@ def chat_settings(ds: Any, cfg: Any, tokenizer: Any, index: int = 0) -> ChatSett
     return ChatSettings(
         template=template, field_messages=ds.field_messages, mappings=mappings, role_map=role_map,
         roles_to_train=roles_to_train, known_roles=known, train_on_inputs=cfg.train_on_inputs,
-        train_on_eos=ds.train_on_eos, train_on_eot=train_on_eot, eos_id=tokenizer.eos_token_id,
+        train_on_eos=ds.train_on_eos, train_on_eot=train_on_eot, last_turn_only=ds.train_last_turn_only,
+        eos_id=tokenizer.eos_token_id,
         eot_ids=eot_ids, extra_keys=extra, template_kwargs=dict(tokenizer.special_tokens_map),
     )
 
@@ -188,12 +190,21 @@ def training_text(row: dict, ds: Any, cfg: Any, tokenizer: Any, index: int = 0) 
 
 # --- labels from turn spans (shared by the fast path and the reference) -----------------------------------------
 
+def trained_turns(turns: list[dict], s: ChatSettings) -> list[bool]:
+    """Which turns' contents are learned: the trained roles (or all, train_on_inputs); with last_turn_only, only
+    the last of those."""
+    train = [s.train_on_inputs or turn["role"] in s.roles_to_train for turn in turns]
+    if s.last_turn_only and any(train):
+        last = len(train) - 1 - train[::-1].index(True)
+        train = [i == last for i in range(len(train))]
+    return train
+
+
 def label_turns(ids: list[int], spans: list[tuple[int, int] | None], turns: list[dict], s: ChatSettings) -> list[int]:
     labels = [IGNORE] * len(ids)
     last = {"eot": -1, "eos": -1}
     either_all = s.train_on_eos == "all" or s.train_on_eot == "all"
-    for turn, span in zip(turns, spans, strict=False):
-        train = s.train_on_inputs or turn["role"] in s.roles_to_train
+    for train, span in zip(trained_turns(turns, s), spans, strict=False):
         if (not train and not either_all) or span is None:
             continue
         start, end = span
@@ -360,8 +371,7 @@ def _reference_spans(turns: list[dict], s: ChatSettings, tokenizer: Any) -> tupl
     ids = _apply(turns, s, tokenizer, len(turns) - 1)
     spans: list[tuple[int, int] | None] = []
     either_all = s.train_on_eos == "all" or s.train_on_eot == "all"
-    for i, turn in enumerate(turns):
-        train = s.train_on_inputs or turn["role"] in s.roles_to_train
+    for i, (turn, train) in enumerate(zip(turns, trained_turns(turns, s), strict=True)):
         if not train and not either_all:
             spans.append(None)  # never looked at
             continue

@@ -2,7 +2,8 @@
 
 Facts from turbo-alignment's config guide: a message renders as prefix_template (with ``{role}`` replaced by
 role_tag_mapping[role]) + content + suffix_template, and the rendered messages are joined; its assistant role is
-called ``bot``; only_answer_loss trains the last message only; keep_end keeps the end of a long dialogue."""
+called ``bot``; only_answer_loss trains the last message only (train_last_turn_only); keep_end keeps the end of a
+long dialogue."""
 
 from __future__ import annotations
 
@@ -128,14 +129,16 @@ def _data(conv: Conversion, part: str, data_type: str) -> None:
     only_answer = conv.get(f"{part}.only_answer_loss", conv.get(f"{base}.only_answer_loss"))
     for key in (f"{part}.only_answer_loss", f"{base}.only_answer_loss"):
         if conv.pending(key):
-            how = ("roles_to_train: [assistant] learns every bot message, not only the last one (training only "
-                   "the last message is not a tunedeck knob yet); identical for single-answer rows"
-                   if only_answer else "every message is learned")
-            roles = ["assistant"] if only_answer else ["system", "user", "assistant"]
             conv.handled(key)
-            conv.report.add(key, "approximated" if only_answer else "exact", "datasets[].roles_to_train", how)
+            if only_answer:
+                conv.report.add(key, "exact", "datasets[].train_last_turn_only",
+                                "only the last bot message is learned (roles_to_train: [assistant])")
+            else:
+                conv.report.add(key, "exact", "datasets[].roles_to_train", "every message is learned")
             for entry in datasets:
-                entry["roles_to_train"] = roles
+                entry["roles_to_train"] = ["assistant"] if only_answer else ["system", "user", "assistant"]
+                if only_answer:
+                    entry["train_last_turn_only"] = True
     if conv.get(f"{part}.add_labels"):
         conv.same(f"{part}.add_labels", "labels are built from the masking")
     if datasets:

@@ -203,6 +203,18 @@ class _CommonDatasetKnobs(BaseModel):
         typical="[assistant].",
         interacts=("datasets.roles", "datasets.train_on_eos", "train_on_inputs"),
     )
+    train_last_turn_only: bool = knob(
+        False, section=S, axolotl=False, dataset_types=("chat_template",),
+        summary="chat_template: learn only the last trained message of each conversation (tunedeck's own).",
+        what="Of the messages roles_to_train (or train_on_inputs) would learn, only the last one keeps its "
+        "labels (and its end-of-turn token, per train_on_eos); the earlier answers become context. This is "
+        "turbo-alignment's only_answer_loss: a multi-turn row teaches its final answer given the whole dialogue. "
+        "Axolotl has no such option (it trains every turn of the trained roles), so Axolotl ignores this key.",
+        cost="Fewer trained tokens per row, so a weaker learning signal per step; earlier answers in the data "
+        "are no longer taught (useful when they are synthetic or poorer than the final one).",
+        typical="false; true for data whose earlier turns are only context, or to match turbo-alignment.",
+        interacts=("datasets.roles_to_train", "train_on_inputs", "datasets.train_on_eos"),
+    )
     train_on_eos: TrainOnEos = knob(
         "turn", section=S, dataset_types=("chat_template",),
         summary="chat_template: which end-of-turn EOS tokens are learned: all, turn (trained turns), last or none.",
