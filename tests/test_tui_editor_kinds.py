@@ -42,3 +42,13 @@ def test_typed_values() -> None:
     assert parse("  ", get_knob("max_steps")) is UNSET
     assert kind_of(get_knob("bf16").annotation).choices == ("auto", True, False)
     assert kind_of(get_knob("adapter").annotation).optional
+
+
+@pytest.mark.parametrize(("value", "shown"), [("\n\n", "\\n\\n"), ("<|a|>\t\\x\n", "<|a|>\\t\\\\x\\n"),
+                                              ("C:\\dir", "C:\\dir"), ("plain", "plain")])
+def test_a_text_with_new_lines_is_shown_and_typed_with_escapes(value: str, shown: str) -> None:
+    """A one-line input cannot hold H2O's default separator (two new lines): it is shown as \\n\\n and read back;
+    a text without control characters keeps its backslashes as typed."""
+    knob = next(k for k in all_knobs() if k.key == "prompt_column_separator")
+    assert to_text(value, kind_of(knob.annotation)) == shown
+    assert parse(shown, knob) == value

@@ -89,7 +89,30 @@ def to_text(value: Any, kind: Kind) -> str:
         return ", ".join(f"{k}: {_flow(v)}" for k, v in value.items())
     if isinstance(value, bool):
         return "true" if value else "false"
+    if kind.name == "text" and isinstance(value, str) and _CONTROL & set(value):
+        return _escape(value)
     return str(value)
+
+
+# A one-line input cannot hold a new line or a tab: texts with one (H2O LLM Studio's separators default to two new
+# lines) show and are typed as \n, \t, \r, with \\ for a backslash; texts without one are shown as they are.
+_CONTROL = {"\n", "\t", "\r"}
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escape(value: str) -> str:
+    return "".join(_ESCAPES.get(c, c) for c in value)
+
+
+def _unescape(text: str) -> str:
+    """\\n, \\t, \\r and \\\\ → the characters; any other backslash stays as typed."""
+    out, i = [], 0
+    while i < len(text):
+        pair = text[i:i + 2]
+        decoded = {"\\n": "\n", "\\t": "\t", "\\r": "\r", "\\\\": "\\"}.get(pair)
+        out.append(decoded if decoded is not None else text[i])
+        i += 2 if decoded is not None else 1
+    return "".join(out)
 
 
 def _flow(value: Any) -> str:
@@ -136,7 +159,7 @@ def parse(text: str, knob: KnobInfo) -> Any:
     elif kind.name == "mapping":
         value = _parse_mapping(text)
     else:
-        value = text
+        value = _unescape(text) if "\\" in text and any(e in text for e in ("\\n", "\\t", "\\r")) else text
     return check(value, knob)
 
 
