@@ -56,6 +56,7 @@ class RunView:
 
     total_steps: int | None = None
     num_epochs: float | None = None
+    steps_per_epoch: int | None = None  # the start event's plan
     step: int = 0
     epoch: float | None = None
     # The latest value of every numeric field of the step events (loss, learning_rate, grad_norm,
@@ -84,6 +85,7 @@ class RunView:
             self.started_time = number(event.get("time"))
             self.total_steps = _whole(event.get("total_steps")) or self.total_steps
             self.num_epochs = number(event.get("num_epochs"))
+            self.steps_per_epoch = _whole(event.get("steps_per_epoch")) or self.steps_per_epoch
             self.resumed_from_step = _whole(event.get("resumed_from_step")) or None
             self.command = event.get("command") or self.command
         elif kind == "step":

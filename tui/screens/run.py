@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import threading
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markup import escape
 from textual import work
@@ -28,11 +28,14 @@ from engine.runs.folder import ACTIVE_STATUSES, FINAL_STATUSES
 from engine.runs.log_tail import tail_lines
 from engine.runs.status import record_outcome, run_info
 from engine.runs.view import RunView, fold
-from tui.formatting import format_number
+from tui.formatting import format_duration, format_number
 from tui.widgets.log_pane import LogPane
 from tui.widgets.metrics import PREFERENCE_CHARTS, DetailsLine, MetricChart, ProgressLine
 from tui.widgets.samples_pane import SamplesPane
 from tui.widgets.scroll_text import ScrollText
+
+if TYPE_CHECKING:  # engine.estimate is imported in a worker thread, once the run has started
+    from engine.estimate.report import Report
 
 STATUS_STYLE = {"loading…": "dim", "starting": "cyan", "running": "cyan", "stopping…": "yellow", "finished": "green",
                 "stopped": "yellow", "failed": "bold red"}
@@ -54,14 +57,25 @@ def format_started(value: Any) -> str:
     return ""
 
 
-def peak_memory_items(view: RunView) -> list[str]:
-    """The peak GPU memory the step events measured (largest over processes); nothing on a CPU run."""
+def peak_memory_items(view: RunView, estimate: Report | str | None = None) -> list[str]:
+    """The peak GPU memory the step events measured (largest over processes), beside the estimate's expected
+    figure when there is one; nothing on a CPU run."""
     allocated = view.peak_memory.get("peak_memory_allocated_gib")
     reserved = view.peak_memory.get("peak_memory_reserved_gib")
     if allocated is None and reserved is None:
         return []
     shown = f"peak GPU memory {format_number(allocated, 3)} GiB"
-    return [shown + (f" (reserved {format_number(reserved, 3)})" if reserved is not None else "")]
+    shown += f" (reserved {format_number(reserved, 3)})" if reserved is not None else ""
+    if estimate is not None and not isinstance(estimate, str):
+        shown += f", estimated {format_number(estimate.memory.expected, 3)}"
+    return [shown]
+
+
+def estimated_time(estimate: Report | str | None) -> str:
+    """The pre-launch time range, for the progress line beside the measured ETA; "" when there is none."""
+    if estimate is None or isinstance(estimate, str) or estimate.time is None:
+        return ""
+    return f"estimated {format_duration(estimate.time.low_s)}–{format_duration(estimate.time.high_s)}"
 
 
 class RunScreen(Screen[None]):
@@ -105,6 +119,8 @@ class RunScreen(Screen[None]):
         self._events_interval = events_interval
         self._status_interval = status_interval
         self._shown_status = ""
+        self.estimate: Report | str | None = None  # the pre-launch estimate from the run's preset, once made
+        self._estimating = False
 
     # -- layout --------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -155,6 +171,17 @@ class RunScreen(Screen[None]):
         """Run ``callback`` on the UI thread from a worker thread; nothing if the app closed meanwhile."""
         with contextlib.suppress(RuntimeError):
             self.app.call_from_thread(callback, *args)
+
+    @work(thread=True, exclusive=True, group="estimate")
+    def _make_estimate(self, steps_per_epoch: int | None) -> None:
+        # Reads the model's config.json and may ask nvidia-smi for the GPU: off the UI thread, once.
+        from engine.runs.estimate import run_estimate
+
+        self._to_ui(self._estimate_made, run_estimate(self.run_dir, steps_per_epoch))
+
+    def _estimate_made(self, estimate: Report | str) -> None:
+        self.estimate = estimate
+        self._show_metrics()
 
     # -- polling -------------------------------------------------------------------------------------------
     @property
@@ -235,7 +262,10 @@ class RunScreen(Screen[None]):
 
     def _show_metrics(self) -> None:
         view = self.view
-        self.query_one(ProgressLine).show(view, self.status)
+        if view.started and not self._estimating:
+            self._estimating = True
+            self._make_estimate(view.steps_per_epoch)
+        self.query_one(ProgressLine).show(view, self.status, estimated_time(self.estimate))
         self.query_one("#loss", MetricChart).show(view.losses.values, view.loss)
         self.query_one("#lr", MetricChart).show(view.learning_rates.values, view.learning_rate)
         self._show_preference_metrics()
@@ -248,7 +278,7 @@ class RunScreen(Screen[None]):
             details.append(f"last checkpoint @ {view.checkpoints[-1][0]}")
         if view.grad_norm is not None:
             details.append(f"grad norm {format_number(view.grad_norm, 3)}")
-        details += peak_memory_items(view)
+        details += peak_memory_items(view, self.estimate)
         self.query_one(DetailsLine).show(details)
         self._show_outcome()
 

@@ -24,8 +24,9 @@ PREFERENCE_CHARTS = (
 )
 
 
-def progress_text(view: RunView, status: str, width: int) -> Text:
-    """Two lines: a bar with step/total and percent, then epoch, ETA (or elapsed), tokens/s."""
+def progress_text(view: RunView, status: str, width: int, estimate: str = "") -> Text:
+    """Two lines: a bar with step/total and percent, then epoch, ETA (or elapsed), ``estimate`` (the pre-launch
+    time estimate, shown beside them), tokens/s."""
     fraction = view.fraction
     total = view.total_steps
     counts = f" {view.step}/{total}" if total else f" step {view.step}"
@@ -45,6 +46,8 @@ def progress_text(view: RunView, status: str, width: int) -> Text:
         parts.append(f"ETA {format_duration(view.eta_seconds)}")
     elif view.started_time is not None and view.last_time is not None:
         parts.append(f"took {format_duration(view.last_time - view.started_time)}")
+    if parts and estimate:
+        parts.append(estimate)
     if view.tokens_per_second is not None:
         parts.append(f"{view.tokens_per_second:,.0f} tok/s")
     text.append(" · ".join(parts) or "waiting for the first step…", style="dim" if not parts else "")
@@ -60,13 +63,14 @@ class ProgressLine(Widget):
         super().__init__(id=id, classes=classes)
         self._view = RunView()
         self._status = "starting"
+        self._estimate = ""
 
-    def show(self, view: RunView, status: str) -> None:
-        self._view, self._status = view, status
+    def show(self, view: RunView, status: str, estimate: str = "") -> None:
+        self._view, self._status, self._estimate = view, status, estimate
         self.refresh()
 
     def render(self) -> Text:
-        return progress_text(self._view, self._status, self.size.width or 40)
+        return progress_text(self._view, self._status, self.size.width or 40, self._estimate)
 
 
 class MetricChart(Widget):
