@@ -168,3 +168,20 @@ def test_preprocess_exports_pairs_in_source_order(tiny_model_dir: Path, tmp_path
                                                   for n in range(3)]
     assert set(lines[0]) == {"prompt", "chosen", "rejected", "prompt_input_ids", "chosen_input_ids",
                              "rejected_input_ids"}
+
+
+def test_stats_carry_the_longest_pair_sequence_for_the_estimate(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """longest_row is the longest prompt + answer of any pair (chosen or rejected): the estimate sizes a DPO run's
+    activations by it when batches are not packed."""
+    from engine.estimate.report import report_for
+
+    rows = [{"question": Q, "chosen": GOOD, "rejected": BAD},
+            {"question": "Hi", "chosen": "Hello.", "rejected": " ".join(["no"] * 40)}]
+    prepared, tok = _prepare(tiny_model_dir, tmp_path, rows, type="chatml.intel")
+    longest = max(len(tok(row["prompt"] + row[part])["input_ids"])
+                  for row in prepared.rows for part in ("chosen", "rejected"))
+    assert prepared.stats["longest_row"] == longest > len(tok(prepared.rows[0]["prompt"] + prepared.rows[0]["chosen"])
+                                                          ["input_ids"])
+    cfg = make_cfg(tiny_model_dir, tmp_path, [{"path": str(tmp_path / "rows.jsonl"), "type": "chatml.intel"}],
+                   rl="dpo", chat_template="tokenizer_default", sequence_len=1024)
+    assert report_for(cfg, None, data_stats=prepared.stats).setup.batch_len == longest

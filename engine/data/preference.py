@@ -180,6 +180,10 @@ def _stats(per_dataset: list[dict], columns: dict[str, list], cfg: Any, train_ro
         "prompt_tokens": total("prompt_ids"), "sequence_len": cfg.sequence_len, "max_prompt_len": cfg.max_prompt_len,
         "train_rows": train_rows, "eval_rows": eval_rows, "datasets": per_dataset, "warnings": [],
     }
+    # Unpacked batches are padded to their longest sequence: a prompt with its longer answer (the estimate's length).
+    answers = [columns[k] for k in ("chosen_ids", "rejected_ids", "completion_ids") if k in columns]
+    stats["longest_row"] = max((len(prompt) + max(len(a[i]) for a in answers)
+                                for i, prompt in enumerate(columns.get("prompt_ids", []))), default=0)
     if is_kto(cfg):
         stats["completion_tokens"] = total("completion_ids")
         stats["desirable"] = sum(columns["label"])
