@@ -198,8 +198,8 @@ ESTIMATE_KNOBS = {"target_gpu"}
 # Dataset types of tunedeck's own, for configs imported from other tools: Axolotl has none of them.
 TUNEDECK_DATASET_TYPES = {"prompt_answer"}
 # Keys of tunedeck's own on Axolotl's dataset types, for behaviours of other tools Axolotl lacks (turbo-alignment's
-# only_answer_loss): Axolotl ignores them.
-TUNEDECK_DATASET_KEYS = {"train_last_turn_only"}
+# only_answer_loss and keep_end): Axolotl ignores them.
+TUNEDECK_DATASET_KEYS = {"train_last_turn_only", "keep_dialogue_end"}
 # Numbers derived from the effective batch at launch (SiloGen's batchsize_conf and overrides): Axolotl has none.
 DERIVED_BATCH_KNOBS = {"target_effective_batch_size", "max_micro_batch_size", "lr_batch_size_scaling", "lr_multiplier"}
 

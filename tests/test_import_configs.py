@@ -28,7 +28,7 @@ def test_turbo_alignment_sft_maps_its_keys_and_lists_the_rest(tmp_path):
     assert got["trainer_settings.per_device_train_batch_size"] == ("exact", "micro_batch_size")
     assert got["train_dataset_settings.prompt_template"] == ("approximated", "chat_template")
     assert got["train_dataset_settings.only_answer_loss"] == ("exact", "datasets[].train_last_turn_only")
-    assert got["train_dataset_settings.keep_end"][0] == "not carried over"
+    assert got["train_dataset_settings.keep_end"] == ("exact", "datasets[].keep_dialogue_end")
     assert got["trainer_settings.no_cuda"][0] == "not carried over"
     p = imported.preset
     assert (p["micro_batch_size"], p["gradient_accumulation_steps"], p["adapter"], p["lora_r"]) == (2, 3, "lora", 4)
@@ -182,19 +182,46 @@ def test_turbo_alignment_rows_render_with_its_prefix_and_suffix(tmp_path, tiny_m
     rows = prepare(cfg, use_cache=False).rows
     ids, labels = rows["input_ids"][0], rows["labels"][0]
     tok = tokenizer_for(cfg)
-    tags = {"user": "<user>", "bot": "<bot>"}
-    expected_ids: list[int] = []
-    expected_labels: list[int] = []
-    for n, m in enumerate(conv):
-        answer = n == len(conv) - 1  # only_answer_loss: the last (bot) message only
-        for text, learned in (("<RS>" + tags[m["role"]], False), (m["content"], answer), ("</RS>", False)):
-            part = enc(tok, text)
-            expected_ids += part
-            expected_labels += part if learned else [-100] * len(part)
-    assert ids == expected_ids
-    assert labels == expected_labels
+    assert (ids, labels) == turbo_tokens(tok, conv)
     assert trained_text(tok, ids, labels) == ["I am fine"]
     assert all(len(enc(tok, t)) == 1 for t in ("<RS>", "</RS>", "<bot>", "<user>"))  # added as whole tokens
+
+
+def turbo_tokens(tok, conv: list[dict]) -> tuple[list[int], list[int]]:
+    """turbo-alignment's rendering by hand: <RS> + tag + content + </RS> per message; with only_answer_loss only
+    the last message's content is learned."""
+    tags = {"system": "<system>", "user": "<user>", "bot": "<bot>"}
+    ids: list[int] = []
+    labels: list[int] = []
+    for n, m in enumerate(conv):
+        answer = n == len(conv) - 1
+        for text, learned in (("<RS>" + tags[m["role"]], False), (m["content"], answer), ("</RS>", False)):
+            part = enc(tok, text)
+            ids += part
+            labels += part if learned else [-100] * len(part)
+    return ids, labels
+
+
+def test_turbo_alignment_keep_end_keeps_the_end_of_a_long_dialogue(tmp_path, tiny_model_dir):
+    """keep_end with max_tokens_count: whole messages go from the start (the system message stays) until the
+    dialogue fits; only the last bot message is learned."""
+    conv = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"},
+            {"role": "bot", "content": "Hello there"}, {"role": "user", "content": "how are you"},
+            {"role": "bot", "content": "I am fine"}]
+    data = write_jsonl(tmp_path / "chat.jsonl", [{"id": "0", "messages": conv}])
+    probe = Preset(import_config(write_json(tmp_path / "p.json", turbo_sft(str(data), model=str(tiny_model_dir)))
+                                 ).text, tmp_path / "p.yaml")
+    tok = tokenizer_for(probe.config)
+    kept = [conv[0], *conv[3:]]
+    limit = len(turbo_tokens(tok, kept)[0])
+    assert limit < len(turbo_tokens(tok, conv)[0])
+    src = write_json(tmp_path / "sft.json", turbo_sft(str(data), model=str(tiny_model_dir), keep_end=True,
+                                                      max_tokens_count=limit))
+    preset = Preset(import_config(src).text, tmp_path / "preset.yaml")
+    assert preset.errors == []
+    prepared = prepare(preset.config, use_cache=False)
+    assert (prepared.rows["input_ids"][0], prepared.rows["labels"][0]) == turbo_tokens(tok, kept)
+    assert prepared.stats["truncated"] == 1
 
 
 def test_report_lines_group_by_status(tmp_path):

@@ -44,6 +44,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
+from .chat_keep_end import keep_end
 from .errors import DataError, fields_of, row_error
 from .sources import Loc, Rows
 from .templates import dataset_template
@@ -67,6 +68,7 @@ class ChatSettings:
     train_on_eos: str
     train_on_eot: str
     last_turn_only: bool  # only the last message that would be trained is (turbo-alignment's only_answer_loss)
+    keep_end_within: int | None  # keep_dialogue_end: sequence_len, which long rows are cut to from their start
     eos_id: int | None
     eot_ids: set[int]
     extra_keys: tuple[str, ...]  # other message keys the template reads (tool_calls, name, ...)
@@ -92,6 +94,7 @@ def chat_settings(ds: Any, cfg: Any, tokenizer: Any, index: int = 0) -> ChatSett
         template=template, field_messages=ds.field_messages, mappings=mappings, role_map=role_map,
         roles_to_train=roles_to_train, known_roles=known, train_on_inputs=cfg.train_on_inputs,
         train_on_eos=ds.train_on_eos, train_on_eot=train_on_eot, last_turn_only=ds.train_last_turn_only,
+        keep_end_within=cfg.sequence_len if ds.keep_dialogue_end else None,
         eos_id=tokenizer.eos_token_id,
         eot_ids=eot_ids, extra_keys=extra, template_kwargs=dict(tokenizer.special_tokens_map),
     )
@@ -244,8 +247,32 @@ def tokenize_chat(rows: Rows, ds: Any, cfg: Any, tokenizer: Any, index: int = 0)
                 spans = _token_spans(enc, marked)
             else:
                 ids, spans = _reference_spans(conv, s, tokenizer)
-            out.add(ids, label_turns(ids, spans, conv, s), start + i)
+            labels = label_turns(ids, spans, conv, s)
+            if s.keep_end_within is not None and len(ids) > s.keep_end_within:
+                loc = rows.locs[start + i]
+
+                def tokenize_one(turns: list[dict], loc: Loc = loc) -> tuple[list[int], list[int]]:
+                    return _tokenize_one(turns, loc, s, renderer, encode, tokenizer)
+
+                cut = keep_end(conv, s.keep_end_within, tokenize_one)
+                if cut is not None:
+                    ids, labels = cut
+                    out.truncated += 1
+            out.add(ids, labels, start + i)
     return out
+
+
+def _tokenize_one(conv: list[dict], loc: Loc, s: ChatSettings, renderer: _Renderer, encode: Any,
+                  tokenizer: Any) -> tuple[list[int], list[int]]:
+    """One conversation's ids and labels, as tokenize_chat makes them for a batch."""
+    text = renderer.render(conv, loc)
+    marked = _char_spans(renderer.marked(conv), conv, text) if encode else None
+    if marked is not None:
+        enc = encode([text])[0]
+        ids, spans = enc.ids, _token_spans(enc, marked)
+    else:
+        ids, spans = _reference_spans(conv, s, tokenizer)
+    return ids, label_turns(ids, spans, conv, s)
 
 
 def _encoder(tokenizer: Any) -> Any:

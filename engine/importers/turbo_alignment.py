@@ -122,8 +122,12 @@ def _data(conv: Conversion, part: str, data_type: str) -> None:
     if conv.has(f"{base}.max_tokens_count"):
         conv.preset["excess_length_strategy"] = "truncate"
     if conv.get(f"{base}.keep_end"):
-        conv.drop(f"{base}.keep_end", "tunedeck truncates a long row at its end; keeping the end (cutting from the "
-                  "start) is not a tunedeck knob yet")
+        conv.report.add(f"{base}.keep_end", "exact", "datasets[].keep_dialogue_end",
+                        "a long dialogue keeps its end: whole messages are cut from its start (a leading system "
+                        "message is kept)")
+        conv.handled(f"{base}.keep_end")
+        for entry in datasets:
+            entry["keep_dialogue_end"] = True
     else:
         conv.same(f"{base}.keep_end", "long dialogues are cut at the end")
     only_answer = conv.get(f"{part}.only_answer_loss", conv.get(f"{base}.only_answer_loss"))
@@ -132,11 +136,11 @@ def _data(conv: Conversion, part: str, data_type: str) -> None:
             conv.handled(key)
             if only_answer:
                 conv.report.add(key, "exact", "datasets[].train_last_turn_only",
-                                "only the last bot message is learned (roles_to_train: [assistant])")
+                                "only the last message is learned, whatever its role (every role in roles_to_train)")
             else:
                 conv.report.add(key, "exact", "datasets[].roles_to_train", "every message is learned")
             for entry in datasets:
-                entry["roles_to_train"] = ["assistant"] if only_answer else ["system", "user", "assistant"]
+                entry["roles_to_train"] = ["system", "user", "assistant"]
                 if only_answer:
                     entry["train_last_turn_only"] = True
     if conv.get(f"{part}.add_labels"):

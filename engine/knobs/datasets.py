@@ -215,6 +215,21 @@ class _CommonDatasetKnobs(BaseModel):
         typical="false; true for data whose earlier turns are only context, or to match turbo-alignment.",
         interacts=("datasets.roles_to_train", "train_on_inputs", "datasets.train_on_eos"),
     )
+    keep_dialogue_end: bool = knob(
+        False, section=S, axolotl=False, shapes_data=True, dataset_types=("chat_template",),
+        summary="chat_template: fit a long conversation by cutting whole messages from its start (tunedeck's own).",
+        what="A conversation longer than sequence_len loses its earliest messages, whole, until the rest fits; "
+        "a leading system message is kept. The end of the dialogue, with its last answer, is what remains. A "
+        "row that does not fit even as the system message and the last message is left to "
+        "excess_length_strategy. Cut rows are counted as truncated in preview and preprocess. This is "
+        "turbo-alignment's keep_end; Axolotl has no such option (its excess_length_strategy drops the row or "
+        "keeps its first tokens), so Axolotl ignores this key.",
+        cost="The model sees less of the history before the answers that remain, and those early answers are "
+        "not learned; but the row is kept instead of dropped, and its last answer is whole.",
+        typical="false; true for long multi-turn data where the latest turns matter most (with "
+        "train_last_turn_only, as turbo-alignment trains).",
+        interacts=("sequence_len", "excess_length_strategy", "datasets.train_last_turn_only"),
+    )
     train_on_eos: TrainOnEos = knob(
         "turn", section=S, dataset_types=("chat_template",),
         summary="chat_template: which end-of-turn EOS tokens are learned: all, turn (trained turns), last or none.",
