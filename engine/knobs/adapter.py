@@ -13,19 +13,28 @@ S = Section.ADAPTER
 
 
 class AdapterKnobs(BaseModel, defer_build=True):
-    adapter: Literal["lora", "qlora"] | None = knob(
+    adapter: Literal["lora", "qlora", "prompt_tuning", "p_tuning", "prefix_tuning"] | None = knob(
         None, section=S, basic=True,
-        summary="Train a LoRA adapter (lora) or a LoRA over a 4-bit base (qlora); empty trains every weight.",
+        summary="Train a LoRA adapter (lora, qlora over a 4-bit base) or virtual tokens (prompt_tuning, p_tuning, "
+        "prefix_tuning); empty trains every weight.",
         what="Empty: full fine-tuning, every weight is trained. lora: the base stays frozen and small "
         "low-rank matrices are trained beside chosen layers; the result is a small adapter you can merge "
-        "later. qlora: the same, with the frozen base loaded in 4-bit (needs load_in_4bit: true).",
+        "later. qlora: the same, with the frozen base loaded in 4-bit (needs load_in_4bit: true). "
+        "prompt_tuning, p_tuning and prefix_tuning are peft's prompt-learning adapters (tunedeck's own values: "
+        "Axolotl accepts only lora and qlora here): the base stays frozen and num_virtual_tokens learned vectors "
+        "lead every row, as input embeddings (prompt_tuning; p_tuning computes them with a small MLP) or as "
+        "keys and values in every layer (prefix_tuning). They cannot be merged into the base, and do not work "
+        "with sample_packing or a quantized base.",
         cost="Full fine-tuning needs memory for weights, gradients and optimizer state of every parameter "
         "(~16 bytes/parameter with AdamW). LoRA needs the frozen weights plus a tiny trainable part; qlora "
-        "shrinks the frozen weights ~4× further at some speed cost.",
+        "shrinks the frozen weights ~4× further at some speed cost. Prompt-learning adapters train the fewest "
+        "parameters of all, but learn less than LoRA and usually want a higher learning_rate (1e-3 to 3e-2).",
         typical="qlora to fit 7–13B models on one 24 GB GPU; lora when the bf16 base fits; empty for small "
-        "models or when the most quality matters.",
+        "models or when the most quality matters; prompt_tuning or prefix_tuning for a very light task "
+        "adapter (or to match turbo-alignment's peft_settings).",
         interacts=("load_in_4bit", "load_in_8bit", "lora_r", "lora_alpha", "lora_target_modules",
-                   "lora_target_linear", "learning_rate"),
+                   "lora_target_linear", "learning_rate", "num_virtual_tokens", "prompt_tuning_init_text",
+                   "encoder_hidden_size", "sample_packing"),
     )
     load_in_8bit: bool = knob(
         False, section=S,

@@ -13,6 +13,7 @@ from .evaluation import EvaluationKnobs
 from .generation import GenerationKnobs
 from .model import ModelKnobs
 from .preference import PreferenceKnobs
+from .prompt_learning import PromptLearningKnobs
 from .schedule import ScheduleKnobs
 from .tracking import TrackingKnobs
 
@@ -25,6 +26,7 @@ class Config(
     ScheduleKnobs,
     PreferenceKnobs,
     AdapterKnobs,
+    PromptLearningKnobs,
     EvaluationKnobs,
     GenerationKnobs,
     TrackingKnobs,

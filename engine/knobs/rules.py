@@ -125,7 +125,7 @@ def _quantization(cfg: Config) -> Iterator[Problem]:
 
 @rule
 def _lora_targets(cfg: Config) -> Iterator[Problem]:
-    if cfg.adapter and not cfg.lora_target_modules and not cfg.lora_target_linear:
+    if cfg.adapter in ("lora", "qlora") and not cfg.lora_target_modules and not cfg.lora_target_linear:
         yield _error("adapter", f"adapter is {cfg.adapter} but no layers are chosen for it: set "
                      "lora_target_linear: true to adapt every linear layer, or list layers in lora_target_modules "
                      "(e.g. [q_proj, k_proj, v_proj, o_proj]).")
@@ -441,4 +441,5 @@ from . import (  # noqa: E402  (last: their rules run after these)
     batch_rules,  # noqa: F401  (registers the derived-batch rules)
     preference_rules,  # noqa: F401  (registers the preference-tuning rules)
     prompt_answer_rules,  # noqa: F401  (registers the prompt_answer rules)
+    prompt_learning_rules,  # noqa: F401  (registers the prompt-learning adapter rules)
 )

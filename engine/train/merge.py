@@ -16,6 +16,8 @@ from engine.errors import TunedeckError
 from engine.infer.fidelity import GENERATION_CONFIG_FILE
 from engine.runs import folder
 
+from .prompt_learning import PROMPT_LEARNING_PEFT_TYPES
+
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
@@ -60,12 +62,18 @@ def merge_adapter(source: str | os.PathLike[str], out: str | os.PathLike[str] | 
                   dtype: str = "float32", trust_remote_code: bool | None = None) -> Path:
     """Write base + adapter merged into ``out`` (default: ``<adapter folder>/merged``) and return it."""
     adapter_dir, preset = find_adapter(source)  # before the heavy imports: a wrong folder fails at once
+    info = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8"))
+    if info.get("peft_type") in PROMPT_LEARNING_PEFT_TYPES:
+        raise TunedeckError(
+            f"{adapter_dir} holds a {info['peft_type'].lower()} adapter (virtual tokens in front of every input), "
+            "which cannot be merged: it adds no weights to fold into the base model. Use the adapter as it is "
+            "(tunedeck chat and generate load it onto its base), or train adapter: lora to get a mergeable model."
+        )
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from .model import resize_embeddings
 
-    info = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8"))
     base = info.get("base_model_name_or_path")
     if not base:
         raise TunedeckError(f"{adapter_dir / 'adapter_config.json'} does not say which base model it belongs to "

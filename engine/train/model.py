@@ -6,10 +6,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.knobs.prompt_learning import PROMPT_LEARNING_ADAPTERS
 from engine.paths import resolve_path
 
 from .failures import knob_error
 from .hardware import Precision
+from .prompt_learning import add_prompt_learning
 
 if TYPE_CHECKING:
     from engine.knobs.config import Config
@@ -88,7 +90,9 @@ def load_model(cfg: Config, tokenizer: Any, precision: Precision, preset_path: s
             "directly. "
             "Set adapter: qlora (4-bit) or adapter: lora (8-bit), or turn quantization off for a full fine-tune."
         )
-    if cfg.adapter:
+    if cfg.adapter in PROMPT_LEARNING_ADAPTERS:
+        model = add_prompt_learning(cfg, model, model_source(cfg, preset_path))
+    elif cfg.adapter:
         model = add_lora(cfg, model, quantized=quant is not None, new_token_ids=new_token_ids)
     return model
 
