@@ -78,3 +78,32 @@ async def test_a_run_whose_model_is_unknown_shows_what_it_measured_and_no_estima
         assert await wait_until(pilot, lambda: isinstance(app.screen.estimate, str))
         text = screen_text(app)
         assert "peak GPU memory 21.5 GiB (reserved 23.5)" in text and "estimated" not in text
+
+
+def test_the_runs_own_data_sizes_its_estimate(tmp_path: Path) -> None:
+    """The start event carries the prepared data's longest row and tokens per epoch: the estimate beside the run's
+    measurements pads batches to that row (not to sequence_len, which overstated a chat run's memory 4×) and times
+    the real tokens."""
+    from engine.runs.estimate import run_estimate
+    from engine.runs.view import RunView
+
+    run_dir = run_on_a_gpu(tmp_path)
+    full = run_estimate(run_dir, STEPS)
+    view = RunView()
+    view.apply({"event": "start", "steps_per_epoch": STEPS, "longest_row": 300, "tokens_per_epoch": 90_000})
+    assert view.data == {"longest_row": 300, "tokens_per_epoch": 90_000}
+    short = run_estimate(run_dir, STEPS, view.data)
+    assert not isinstance(full, str) and not isinstance(short, str)
+    assert short.memory.expected < full.memory.expected
+    assert short.memory.high == full.memory.high  # the worst case still fills sequence_len
+    assert short.time is not None and full.time is not None and short.time.high_s < full.time.high_s
+
+
+def test_the_trainer_tells_viewers_the_data_facts() -> None:
+    from engine.knobs import Config
+    from engine.train.run import data_facts
+
+    cfg = Config(base_model="m", datasets=[{"path": "d.jsonl", "type": "completion"}])
+    assert data_facts(cfg, {"longest_row": 120, "tokens": 5000, "rows": 50, "train_rows": 40}) == {
+        "longest_row": 120, "tokens_per_epoch": 4000}
+    assert data_facts(cfg, {}) == {}

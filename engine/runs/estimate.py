@@ -18,13 +18,15 @@ if TYPE_CHECKING:
     from engine.estimate.report import Report
 
 
-def run_estimate(run_dir: str | os.PathLike[str], steps_per_epoch: int | None = None) -> Report | str:
-    """The estimate for the run's preset, or a line saying why there is none. ``steps_per_epoch`` (the start
-    event's) sizes the time estimate: that many optimizer steps of the preset's tokens per step (rows filled to
-    sequence_len, as before launch when the data is not counted); without it there is no time estimate."""
+def run_estimate(run_dir: str | os.PathLike[str], steps_per_epoch: int | None = None,
+                 data: dict[str, int] | None = None) -> Report | str:
+    """The estimate for the run's preset, or a line saying why there is none. ``data`` (the start event's
+    longest_row and tokens_per_epoch, from the data the trainer prepared) sizes activations by the longest row and
+    the time by the real tokens; without it, ``steps_per_epoch`` optimizer steps of the preset's tokens per step
+    (rows filled to sequence_len, as before launch when the data is not counted); with neither, no time."""
     from engine import derive
     from engine.estimate.from_preset import setup_from_config
-    from engine.estimate.report import build_report, target_gpu
+    from engine.estimate.report import build_report, target_gpu, with_data
     from engine.preset import load_config
 
     preset = Path(run_dir) / PRESET_FILE
@@ -35,5 +37,8 @@ def run_estimate(run_dir: str | os.PathLike[str], steps_per_epoch: int | None = 
         return f"no estimate: {err}"
     except OSError as err:
         return f"no estimate: {preset} cannot be read ({err.strerror or err})"
-    tokens = steps_per_epoch * derive.tokens_per_step(cfg) if steps_per_epoch else None
+    data = data or {}
+    setup = with_data(setup, cfg, data)
+    tokens = data.get("tokens_per_epoch") or (steps_per_epoch * derive.tokens_per_step(cfg) if steps_per_epoch
+                                              else None)
     return build_report(setup, cfg, target_gpu(cfg), tokens)

@@ -12,8 +12,11 @@ Layout of ``RUN/`` (``<output_dir>/runs/<run_id>/``)::
 
 Every event has ``"event"`` (one of EVENT_KINDS) and ``"time"`` (unix seconds). Fields by kind:
 
-    start       total_steps, num_epochs, steps_per_epoch, effective_batch_size, num_processes, command
-    step        step, total_steps, epoch, loss, learning_rate, grad_norm, tokens_per_second, eta_seconds
+    start       total_steps, num_epochs, steps_per_epoch, effective_batch_size, num_processes, command,
+                train_rows, resumed_from_step, and the prepared data's longest_row and tokens_per_epoch (when known)
+    step        step, total_steps, epoch, loss, learning_rate, grad_norm, tokens_per_second, eta_seconds,
+                num_tokens; peak_memory_allocated_gib / peak_memory_reserved_gib on a GPU; a preference run's
+                rewards_chosen, rewards_rejected, rewards_margin, rewards_accuracy (KTO: kl)
     eval        step, epoch, eval_loss
     samples     step, epoch, eval_loss, perplexity, chrf, samples: [{prompt, reference, answer}] (sample_answers)
     checkpoint  step, path

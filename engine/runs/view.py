@@ -57,6 +57,7 @@ class RunView:
     total_steps: int | None = None
     num_epochs: float | None = None
     steps_per_epoch: int | None = None  # the start event's plan
+    data: dict[str, int] = field(default_factory=dict)  # the start event's longest_row and tokens_per_epoch
     step: int = 0
     epoch: float | None = None
     # The latest value of every numeric field of the step events (loss, learning_rate, grad_norm,
@@ -86,6 +87,8 @@ class RunView:
             self.total_steps = _whole(event.get("total_steps")) or self.total_steps
             self.num_epochs = number(event.get("num_epochs"))
             self.steps_per_epoch = _whole(event.get("steps_per_epoch")) or self.steps_per_epoch
+            self.data = {key: found for key in ("longest_row", "tokens_per_epoch")
+                         if (found := _whole(event.get(key)))} or self.data
             self.resumed_from_step = _whole(event.get("resumed_from_step")) or None
             self.command = event.get("command") or self.command
         elif kind == "step":

@@ -149,8 +149,9 @@ class EventsCallback(TrainerCallback):
     """
 
     def __init__(self, run_dir: Path, plan: Any, command: str, enabled: bool, counter: TokenCounter,
-                 progress: bool = True) -> None:
+                 progress: bool = True, data: dict[str, int] | None = None) -> None:
         self.counter = counter
+        self.data = data or {}  # longest_row, tokens_per_epoch: for the estimate viewers show
         self.run_dir = run_dir
         self.plan = plan
         self.command = command
@@ -172,7 +173,7 @@ class EventsCallback(TrainerCallback):
             "start", total_steps=state.max_steps, num_epochs=args.num_train_epochs,
             steps_per_epoch=self.plan.steps_per_epoch, effective_batch_size=self.plan.effective_batch_size,
             num_processes=self.plan.processes, command=self.command, resumed_from_step=state.global_step,
-            train_rows=self.plan.train_rows,
+            train_rows=self.plan.train_rows, **self.data,
         )
 
     def on_log(self, args, state, control, logs=None, **kwargs):

@@ -90,8 +90,9 @@ def command_line(run_dir: Path) -> str:
         return " ".join([sys.executable, "-m", "engine.train", *sys.argv[1:]])
 
 
-def prepare_data(cfg: Config, tokenizer: Any, preset_path: Path, world: int) -> tuple[Any, Any, Any]:
-    """(train, eval or None, collator) from engine.data; with several processes the main one fills the cache first."""
+def prepare_data(cfg: Config, tokenizer: Any, preset_path: Path, world: int) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """(train, eval or None, collator, the data's stats) from engine.data; with several processes the main one fills
+    the cache first."""
     from contextlib import nullcontext
 
     from engine.data import prepare_datasets
@@ -115,7 +116,16 @@ def prepare_data(cfg: Config, tokenizer: Any, preset_path: Path, world: int) -> 
                          "used for validation): check datasets, sequence_len and val_set_size.")
     # Pads labels with -100 and keeps them otherwise untouched; packed rows keep their position_ids.
     collator = DataCollator(tokenizer.pad_token_id, pad_to=cfg.sequence_len if cfg.pad_to_sequence_len else None)
-    return train, evaluation, collator
+    return train, evaluation, collator, dict(prepared.stats or {})
+
+
+def data_facts(cfg: Config, stats: dict[str, Any]) -> dict[str, int]:
+    """What the start event tells viewers about the data, for the estimate beside the run's measurements: the
+    longest row (batches are padded to it when not packed) and the tokens computed per epoch."""
+    from engine.estimate.report import tokens_per_epoch
+
+    facts = {"longest_row": stats.get("longest_row"), "tokens_per_epoch": tokens_per_epoch(cfg, stats)}
+    return {key: int(value) for key, value in facts.items() if isinstance(value, int) and value > 0}
 
 
 def train(run_dir: Path, stop: Any) -> Outcome:
@@ -138,7 +148,7 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     apply_env(cfg)
 
     tokenizer = load_tokenizer(cfg, preset_path)
-    train_ds, eval_ds, collator = prepare_data(cfg, tokenizer, preset_path, me.world)
+    train_ds, eval_ds, collator, data_stats = prepare_data(cfg, tokenizer, preset_path, me.world)
     stop.check()
     p = plan(cfg, len(train_ds), me.world)
     set_seed(cfg.seed)  # LoRA's initial weights do not depend on how much randomness data preparation used
@@ -157,7 +167,7 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     stop_cb = StopCallback(stop)
     counter = TokenCounter(tokenizer.pad_token_id)
     events_cb = EventsCallback(run_dir, p, command_line(run_dir), enabled=me.machine_main, progress=me.main,
-                               counter=counter)
+                               counter=counter, data=data_facts(cfg, data_stats))
     if cfg.rl:
         from .preference import build_trainer
         trainer = build_trainer(cfg, model, args, train_ds, eval_ds, tokenizer, [inference_files, events_cb, stop_cb],

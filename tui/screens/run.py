@@ -173,11 +173,11 @@ class RunScreen(Screen[None]):
             self.app.call_from_thread(callback, *args)
 
     @work(thread=True, exclusive=True, group="estimate")
-    def _make_estimate(self, steps_per_epoch: int | None) -> None:
+    def _make_estimate(self, steps_per_epoch: int | None, data: dict[str, int]) -> None:
         # Reads the model's config.json and may ask nvidia-smi for the GPU: off the UI thread, once.
         from engine.runs.estimate import run_estimate
 
-        self._to_ui(self._estimate_made, run_estimate(self.run_dir, steps_per_epoch))
+        self._to_ui(self._estimate_made, run_estimate(self.run_dir, steps_per_epoch, data))
 
     def _estimate_made(self, estimate: Report | str) -> None:
         self.estimate = estimate
@@ -264,7 +264,7 @@ class RunScreen(Screen[None]):
         view = self.view
         if view.started and not self._estimating:
             self._estimating = True
-            self._make_estimate(view.steps_per_epoch)
+            self._make_estimate(view.steps_per_epoch, dict(view.data))
         self.query_one(ProgressLine).show(view, self.status, estimated_time(self.estimate))
         self.query_one("#loss", MetricChart).show(view.losses.values, view.loss)
         self.query_one("#lr", MetricChart).show(view.learning_rates.values, view.learning_rate)
