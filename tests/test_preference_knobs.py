@@ -91,7 +91,7 @@ def test_rl_with_an_sft_type_and_sft_with_a_preference_type_name_both_keys(tmp_p
 def test_kto_reads_its_own_types() -> None:
     from engine.knobs.rules import check_rules
 
-    kto = _cfg(rl="kto", datasets=[{"path": "d", "type": "chat_template.default"}])
+    kto = _cfg(rl="kto", datasets=[{"path": "d", "type": "chat_template.argilla_chat"}])
     [error] = [p for p in check_rules(kto) if p.key == "datasets.0.type"]
     assert "prompt, completion and label" in error.message and "chatml.argilla" in error.message
     assert not [p for p in check_rules(_cfg(rl="kto", datasets=[{"path": "d", "type": "chatml.argilla"}]))

@@ -8,6 +8,8 @@ dpo/chatml.py, dpo/llama3.py, kto/chatml.py, kto/llama3.py, orpo/chat_template.p
   message) rendered with the chat template and its generation prompt; each answer (``field_chosen`` /
   ``field_rejected``: a string, one message, or a list whose last message counts) is rendered after a dummy user
   turn and cut from the first occurrence of its content, trailing whitespace stripped.
+  Under ``rl: kto`` (tunedeck's own reading) the answer is ``field_completion`` in the same shapes, rendered the
+  same way, and ``field_label`` holds true (desirable) or false.
 * ``chat_template.argilla_chat`` (and ORPO's ``chat_template.argilla``): chosen and rejected are conversations;
   the prompt is the chosen conversation without its last message, the answers are the last messages.
 * ``chatml.X`` / ``llama3.X``: fixed ChatML or Llama 3 markers around the row's fields (see ``_PROMPT_FIELD``).
@@ -55,7 +57,7 @@ def render(row: dict, loc: Loc, ds: Any, kto: bool, template: str | None, tokeni
     """Render ``row`` of dataset entry ``ds`` (``template``: the chat template, for chat_template.* types)."""
     family, _, name = ds.type.partition(".")
     if family == "chat_template":
-        out = _render_chat(row, loc, ds, template or "", tokenizer)
+        out = _render_chat(row, loc, ds, template or "", tokenizer, kto)
     else:
         out = _render_fixed(row, loc, family, name, kto)
     _check(out, loc, kto)
@@ -64,7 +66,7 @@ def render(row: dict, loc: Loc, ds: Any, kto: bool, template: str | None, tokeni
 
 # --- chat_template.* ----------------------------------------------------------------------------------------------
 
-def _render_chat(row: dict, loc: Loc, ds: Any, template: str, tokenizer: Any) -> PreferenceRow:
+def _render_chat(row: dict, loc: Loc, ds: Any, template: str, tokenizer: Any, kto: bool) -> PreferenceRow:
     mappings = {"role": ds.message_field_role or "role", "content": ds.message_field_content or "content"}
     mappings.update(ds.message_property_mappings or {})
     role_map = {source: target for target, sources in (ds.roles or _DEFAULT_ROLES).items() for source in sources}
@@ -113,11 +115,17 @@ def _render_chat(row: dict, loc: Loc, ds: Any, template: str, tokenizer: Any) ->
         prompt_turns = [turn(m, f"message {n} of 'chosen'") for n, m in enumerate(conversation[:-1], 1)]
         if ds.type == "chat_template.argilla" and isinstance(row.get("system"), str) and row["system"]:
             prompt_turns.insert(0, {"role": "system", "content": row["system"]})  # ORPO's parser reads it
-    chosen = answer(chosen_key, _field(row, loc, chosen_key, "the chosen answer", "field_chosen"))
-    rejected = answer(rejected_key, _field(row, loc, rejected_key, "the rejected answer", "field_rejected"))
     if not prompt_turns or not any(t["content"].strip() for t in prompt_turns):
         raise _empty_prompt(loc)
-    return PreferenceRow(prompt=_apply(tokenizer, template, prompt_turns, True, loc),
+    prompt = _apply(tokenizer, template, prompt_turns, True, loc)
+    if kto:  # chat_template.default only (the rules refuse argilla types under kto)
+        completion = answer(ds.field_completion, _field(row, loc, ds.field_completion, "the answer to judge",
+                                                        "field_completion"))
+        return PreferenceRow(prompt=prompt, completion=_answer_text(tokenizer, template, completion, loc),
+                             label=_label(row, loc, ds.field_label, "field_label"))
+    chosen = answer(chosen_key, _field(row, loc, chosen_key, "the chosen answer", "field_chosen"))
+    rejected = answer(rejected_key, _field(row, loc, rejected_key, "the rejected answer", "field_rejected"))
+    return PreferenceRow(prompt=prompt,
                          chosen=_answer_text(tokenizer, template, chosen, loc),
                          rejected=_answer_text(tokenizer, template, rejected, loc))
 
@@ -187,11 +195,12 @@ def _message_content(row: dict, loc: Loc, key: str, index: int) -> str:
     return messages[index]["content"]
 
 
-def _label(row: dict, loc: Loc) -> bool:
-    label = row.get("label")
+def _label(row: dict, loc: Loc, key: str = "label", knob: str = "type") -> bool:
+    label = row.get(key)
     if not isinstance(label, bool):
-        raise row_error(loc, f"KTO rows need a 'label' that is true (a desirable completion) or false (an "
-                        f"undesirable one); this row has {label!r}.", key="type")
+        hint = " (or set field_label to the column that holds it)" if knob == "field_label" else ""
+        raise row_error(loc, f"KTO rows need a '{key}' that is true (a desirable completion) or false (an "
+                        f"undesirable one); this row has {label!r}{hint}.", key=knob)
     return label
 
 

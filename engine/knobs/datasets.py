@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from .base import Section, knob
 from .preference import PreferenceDatasetType
+from .preference_fields import PreferenceFieldKnobs
 from .prompt_answer import PromptAnswerKnobs
 
 S = Section.DATASETS
@@ -276,7 +277,7 @@ class _CommonDatasetKnobs(BaseModel):
         return _jinja_text(value)
 
 
-class DatasetConfig(PromptAnswerKnobs, _CommonDatasetKnobs):
+class DatasetConfig(PreferenceFieldKnobs, PromptAnswerKnobs, _CommonDatasetKnobs):
     """One entry of ``datasets:``: the common keys, then each type's own (the mixins come after them in the editor)."""
 
 

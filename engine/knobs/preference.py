@@ -31,7 +31,9 @@ PAIR_TYPES: tuple[str, ...] = (
     "chatml.intel", "chatml.icr", "chatml.prompt_pairs", "chatml.argilla_chat", "chatml.ultra",
     "llama3.intel", "llama3.icr", "llama3.prompt_pairs", "llama3.argilla_chat", "llama3.ultra",
 )
+# chat_template.default under kto reads field_messages / field_completion / field_label (tunedeck's own reading).
 KTO_TYPES: tuple[str, ...] = (
+    "chat_template.default",
     "chatml.argilla", "chatml.argilla_chat", "chatml.intel", "chatml.prompt_pairs", "chatml.ultra",
     "llama3.argilla", "llama3.argilla_chat", "llama3.intel", "llama3.prompt_pairs", "llama3.ultra",
 )
