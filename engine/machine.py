@@ -67,7 +67,9 @@ def quantized(cfg: Any) -> bool:
 
 def evaluates(cfg: Any) -> bool:
     """Whether the run evaluates: a validation set, and neither eval_strategy no nor evals_per_epoch 0."""
-    return bool(cfg.val_set_size) and cfg.eval_strategy != "no" and cfg.evals_per_epoch != 0
+    from engine.knobs.evaluation import has_validation
+
+    return has_validation(cfg) and cfg.eval_strategy != "no" and cfg.evals_per_epoch != 0
 
 
 def cpu_refusals(cfg: Any) -> Iterator[tuple[str, str]]:

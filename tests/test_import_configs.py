@@ -267,3 +267,15 @@ def test_h2o_preset_trains_the_tiny_model_on_its_frame(tmp_path, tiny_model_dir)
     assert run_train(run_dir).returncode == 0, (run_dir / "train.log").read_text()[-3000:]
     steps = of_kind(run_dir, "step")
     assert len(steps) == 2 and all(e["loss"] > 0 for e in steps)
+
+
+def test_h2o_validation_frame_becomes_test_datasets_read_like_the_training_frame(tmp_path):
+    src = tmp_path / "cfg.yaml"
+    text = H2O.format(model="org/model").replace("validation_strategy: automatic", "validation_strategy: custom\n"
+                                                 "    validation_dataframe: data/valid.csv")
+    src.write_text(text)
+    imported = import_config(src)
+    p = imported.preset
+    assert p["test_datasets"] == [{**p["datasets"][0], "path": "data/valid.csv"}]
+    assert p["val_set_size"] == 0
+    assert statuses(imported.report)["dataset.validation_dataframe"] == ("exact", "test_datasets[0].path")

@@ -9,6 +9,7 @@ from typing import Any
 from . import arrow, cache
 from .errors import DataError
 from .sources import resolve_source
+from .test_entries import for_entry
 from .tokenized import Tokenized, count_trained
 
 
@@ -63,12 +64,15 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
     if not cfg.datasets:
         raise DataError("no datasets are configured. Add at least one entry under datasets: with a path and a "
                         "type.", key="datasets")
-    refs = [resolve_source(ds, preset_path, i) for i, ds in enumerate(cfg.datasets)]
+    entries = [*cfg.datasets, *cfg.test_datasets]  # test_datasets' rows follow, as the evaluation set
+    refs = [for_entry(i, len(cfg.datasets), resolve_source, ds, preset_path, i)
+            for i, ds in enumerate(entries)]
     parts = {
         "tokenizer": tokenizer_fingerprint(tokenizer), "settings": cache.token_settings(cfg),
         "datasets": [{"cfg": ds.model_dump(), "content": ref.fingerprint(),
                       "template": dataset_template(ds, cfg, tokenizer, i) if ds.type == "chat_template" else None}
-                     for i, (ds, ref) in enumerate(zip(cfg.datasets, refs, strict=False))],
+                     for i, (ds, ref) in enumerate(zip(entries, refs, strict=False))],
+        "training_entries": len(cfg.datasets),
     }
     warnings = _template_warnings(cfg, tokenizer)
     key = cache.cache_key(parts)
@@ -83,26 +87,16 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
     all_labels: list[list[int]] = []
     which: list[int] = []
     per_dataset = []
-    for index, (ds, ref) in enumerate(zip(cfg.datasets, refs, strict=False)):
-        rows = ref.load()
-        if not rows.rows:
-            raise DataError(f"dataset {index} ('{ref.label}') has no rows. Check the file (and split/data_files).",
-                            file=ref.label if ref.files else None, key=f"datasets.{index}.path")
-        try:
-            tok = tokenize_entry(rows, ds, cfg, tokenizer, index, num_proc)
-        except DataError as err:
-            raise _scoped(err, index) from None
-        ids, labels, counts = fit_lengths(tok, cfg)
-        counts = {"path": ds.path, "type": ds.type, "source_rows": len(rows.rows), **counts}
-        if not ids:
-            raise _nothing_left(index, ref.label, counts, cfg)
+    for index, (ds, ref) in enumerate(zip(entries, refs, strict=False)):
+        ids, labels, counts = for_entry(index, len(cfg.datasets), _read_entry,
+                                        ds, ref, cfg, tokenizer, index, num_proc)
         per_dataset.append(counts)
         all_ids += ids
         all_labels += labels
         which += [index] * len(ids)
 
     rows_ds = arrow.dataset({"input_ids": all_ids, "labels": all_labels, "dataset": which})
-    train_idx, eval_idx = split_indices(len(all_ids), cfg.val_set_size, cfg.seed)
+    train_idx, eval_idx = _train_eval_indices(which, cfg)
     train = _build(rows_ds, all_ids, all_labels, train_idx, cfg, cfg.seed)
     evals = _build(rows_ds, all_ids, all_labels, eval_idx, cfg, cfg.seed + 1) if eval_idx is not None else None
     stats = _stats(per_dataset, all_ids, all_labels, train, evals, cfg)
@@ -113,6 +107,32 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
         entry = cache.save_entry(root, key, {"rows": rows_ds, "train": train, "eval": evals}, stats)
     return PreparedData(train=train, eval=evals, stats=stats, rows=rows_ds,
                         cache_dir=str(entry) if entry else None, cache_hit=False)
+
+
+def _read_entry(ds: Any, ref: Any, cfg: Any, tokenizer: Any, index: int,
+                num_proc: int | None) -> tuple[list[list[int]], list[list[int]], dict[str, Any]]:
+    rows = ref.load()
+    if not rows.rows:
+        raise DataError(f"dataset {index} ('{ref.label}') has no rows. Check the file (and split/data_files).",
+                        file=ref.label if ref.files else None, key=f"datasets.{index}.path")
+    try:
+        tok = tokenize_entry(rows, ds, cfg, tokenizer, index, num_proc)
+    except DataError as err:
+        raise _scoped(err, index) from None
+    ids, labels, counts = fit_lengths(tok, cfg)
+    counts = {"path": ds.path, "type": ds.type, "source_rows": len(rows.rows), **counts}
+    if not ids:
+        raise _nothing_left(index, ref.label, counts, cfg)
+    return ids, labels, counts
+
+
+def _train_eval_indices(which: list[int], cfg: Any) -> tuple[list[int], list[int] | None]:
+    """Rows of test_datasets (entries past datasets) are the evaluation set; else val_set_size splits."""
+    if cfg.test_datasets:
+        first_test = len(cfg.datasets)
+        return ([i for i, w in enumerate(which) if w < first_test],
+                [i for i, w in enumerate(which) if w >= first_test])
+    return split_indices(len(which), cfg.val_set_size, cfg.seed)
 
 
 def _template_warnings(cfg: Any, tokenizer: Any) -> list[str]:

@@ -14,7 +14,8 @@ from .source import read_source
 
 # Preset keys in the order a reader expects them (the order of `tunedeck new`'s preset); the rest follow.
 _ORDER = ("base_model", "tokenizer_config", "trust_remote_code", "attn_implementation", "special_tokens", "tokens",
-          "rl", "datasets", "chat_template", "chat_template_jinja", "val_set_size", "sequence_len",
+          "rl", "datasets", "chat_template", "chat_template_jinja", "val_set_size", "test_datasets",
+          "sequence_len",
           "excess_length_strategy", "micro_batch_size", "gradient_accumulation_steps", "eval_batch_size")
 
 

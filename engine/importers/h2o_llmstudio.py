@@ -104,10 +104,20 @@ def _precision(conv: Conversion) -> None:
 
 def _dataset(conv: Conversion) -> None:
     d = "dataset"
+    train_frame(conv)  # first: a validation frame is read like it
     if conv.get(f"{d}.validation_strategy", "automatic") == "automatic":
         conv.exact(f"{d}.validation_size", "val_set_size")
         conv.same(f"{d}.validation_strategy", "a share of the training rows is held out (val_set_size)")
         conv.same(f"{d}.validation_dataframe", "not used with the automatic split")
+    elif isinstance(conv.get(f"{d}.validation_dataframe"), str) and conv.preset.get("datasets"):
+        frame = conv.get(f"{d}.validation_dataframe")
+        conv.handled(f"{d}.validation_dataframe")
+        conv.report.add(f"{d}.validation_dataframe", "exact", "test_datasets[0].path",
+                        "the evaluation set, read and rendered like the training frame; no training row is held out")
+        conv.preset["test_datasets"] = [{**conv.preset["datasets"][0], "path": frame}]
+        conv.preset["val_set_size"] = 0
+        conv.same(f"{d}.validation_strategy", "see validation_dataframe")
+        conv.same(f"{d}.validation_size", "not used with a validation frame")
     else:
         conv.separate_validation(f"{d}.validation_dataframe")
         conv.same(f"{d}.validation_strategy", "see validation_dataframe")
@@ -117,7 +127,6 @@ def _dataset(conv: Conversion) -> None:
         conv.handled(f"{d}.data_sample_choice")
     else:
         conv.same(f"{d}.data_sample_choice", "data_sample is 1.0")
-    train_frame(conv)
     conv.exact("tokenizer.max_length", "sequence_len")
     kwargs = conv.get("tokenizer.tokenizer_kwargs")
     if isinstance(kwargs, str) and '"use_fast": true' in kwargs:

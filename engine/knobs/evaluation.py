@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, field_validator
 
 from .base import Section, knob
+from .datasets import DatasetConfig
 
 S = Section.EVALUATION
 
 Strategy = Literal["no", "steps", "epoch"]
 # What an evaluation reports (trl's SFTTrainer: the loss plus token accuracy and entropy), without "eval_".
 EVAL_METRICS = ("loss", "mean_token_accuracy", "entropy")
+
+
+def has_validation(cfg: Any) -> bool:
+    """Whether the run has validation rows: a val_set_size split or test_datasets."""
+    return bool(cfg.val_set_size) or bool(cfg.test_datasets)
 
 
 class EvaluationKnobs(BaseModel, defer_build=True):
@@ -26,6 +32,17 @@ class EvaluationKnobs(BaseModel, defer_build=True):
         "cannot see overfitting or save the best checkpoint.",
         typical="0.02–0.1, or a few hundred rows on big datasets; 0 for tiny datasets where every row counts.",
         interacts=("evals_per_epoch", "eval_steps", "eval_strategy", "save_strategy", "seed", "adapter"),
+    )
+    test_datasets: list[DatasetConfig] = knob(
+        default_factory=list, section=S, shapes_data=True,
+        summary="Separate evaluation data: entries shaped like datasets:, used instead of a val_set_size split.",
+        what="A list of data sources read exactly like datasets: (path, type and that type's settings), "
+        "tokenized the same way and used as the whole validation set; no training row is held out. Use it "
+        "when you already have a validation file (H2O LLM Studio's validation_dataframe, turbo-alignment's "
+        "val_dataset_settings). Leave val_set_size at 0 with it: Axolotl refuses both at once.",
+        cost="Each evaluation is a pass over these rows; they are never trained on.",
+        typical="Empty; one validation file of a few hundred rows in the training data's format.",
+        interacts=("val_set_size", "datasets", "evals_per_epoch", "eval_steps", "save_strategy"),
     )
     eval_strategy: Strategy | None = knob(
         None, section=S,

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from .config import Config
 from .datasets import DatasetConfig
+from .evaluation import has_validation
 from .problems import Problem
 from .registry import dataset_knobs, top_level_knobs
 from .rule_registry import RULES, rule
@@ -153,9 +154,9 @@ def _lora_without_adapter(cfg: Config) -> Iterator[Problem]:
 
 @rule
 def _eval_needs_data(cfg: Config) -> Iterator[Problem]:
-    if cfg.val_set_size > 0:
+    if has_validation(cfg):
         return
-    fix = "set val_set_size (e.g. 0.05 for 5% of the rows) to hold out data, or remove"
+    fix = "set val_set_size (e.g. 0.05 for 5% of the rows) to hold out data, or test_datasets, or remove"
     for key in ("eval_steps", "evals_per_epoch"):  # a warning: Axolotl's own examples ship this way
         if getattr(cfg, key) not in (None, 0):  # evals_per_epoch 0 already says "no evaluation"
             yield _warning(key, f"{key} is ignored: val_set_size is 0, so there is nothing to evaluate on and no "
@@ -166,6 +167,18 @@ def _eval_needs_data(cfg: Config) -> Iterator[Problem]:
     if cfg.eval_batch_size is not None:
         yield _warning("eval_batch_size", "eval_batch_size is ignored because val_set_size is 0 (no evaluation): "
                        "set val_set_size to evaluate, or remove eval_batch_size.")
+
+
+@rule
+def _one_validation_source(cfg: Config) -> Iterator[Problem]:
+    if cfg.test_datasets and cfg.val_set_size:
+        yield _error("val_set_size", f"val_set_size is {cfg.val_set_size:g} and test_datasets is set: the validation "
+                     "rows come from one or the other, and Axolotl refuses both. Set val_set_size: 0 to evaluate on "
+                     "test_datasets (every training row then trains), or remove test_datasets.")
+    if cfg.test_datasets and cfg.rl:
+        yield _error("test_datasets", f"test_datasets is not read with rl: {cfg.rl} yet (preference pairs are "
+                     "split from datasets only): set val_set_size to hold out a share of the pairs, or remove "
+                     "test_datasets.")
 
 
 @rule
@@ -205,7 +218,7 @@ def _strategy_overrides_schedule(cfg: Config) -> Iterator[Problem]:
 
 @rule
 def _save_best_needs_eval(cfg: Config) -> Iterator[Problem]:
-    if cfg.save_strategy == "best" and (cfg.val_set_size == 0 or cfg.eval_strategy == "no"):
+    if cfg.save_strategy == "best" and (not has_validation(cfg) or cfg.eval_strategy == "no"):
         yield _error("save_strategy", "save_strategy is best, which saves when the validation loss improves, but "
                      "nothing is evaluated: set val_set_size (e.g. 0.05) and leave eval_strategy unset or steps, "
                      "or choose save_strategy steps or epoch.")
@@ -226,7 +239,7 @@ def _best_metric(cfg: Config) -> Iterator[Problem]:
         yield _warning("greater_is_better", f"greater_is_better is true with metric_for_best_model {metric}, so the "
                        "checkpoint with the highest loss counts as best: remove greater_is_better (a loss is "
                        "better lower), or set it to false.")
-    if metric is not None and cfg.val_set_size == 0 and cfg.save_strategy != "best":
+    if metric is not None and not has_validation(cfg) and cfg.save_strategy != "best":
         yield _warning("metric_for_best_model", "metric_for_best_model is ignored because val_set_size is 0, so "
                        "nothing is evaluated: set val_set_size (e.g. 0.05), or remove metric_for_best_model.")
 
