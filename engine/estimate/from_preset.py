@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from engine import derive
 from engine.attention import attention_plan, kernels_installed
+from engine.knobs.prompt_learning import PROMPT_LEARNING_ADAPTERS
 from engine.paths import resolve_path
 
 from .setup import Dtype, Setup, Sharding
@@ -67,6 +68,10 @@ def setup_from_config(cfg: Any, preset_path: str | os.PathLike[str] | None = Non
     """The run the preset describes, for the estimate. Raises ShapeError when the model's shapes are unknown."""
     if not cfg.base_model:
         raise ShapeError("base_model is empty: name the model to fine-tune to get a memory estimate.")
+    if cfg.adapter in PROMPT_LEARNING_ADAPTERS:  # the model counts LoRA or full weights only: no wrong figure
+        raise ShapeError(f"not estimated for prompt tuning (adapter {cfg.adapter}): the estimate models full "
+                         "fine-tuning and LoRA only. The frozen base's weights and activations dominate; estimate "
+                         "the same preset with adapter: lora as an upper bound.")
     shape = resolve_shape(cfg.base_model_config or cfg.base_model, preset_path=preset_path,
                           revision=cfg.revision_of_model, download=download)
     weights, mixed = precision(cfg)
