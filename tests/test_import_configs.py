@@ -279,3 +279,17 @@ def test_h2o_validation_frame_becomes_test_datasets_read_like_the_training_frame
     assert p["test_datasets"] == [{**p["datasets"][0], "path": "data/valid.csv"}]
     assert p["val_set_size"] == 0
     assert statuses(imported.report)["dataset.validation_dataframe"] == ("exact", "test_datasets[0].path")
+
+
+@pytest.mark.parametrize(("name", "adapter"), [("PROMPT_TUNING", "prompt_tuning"), ("P_TUNING", "p_tuning"),
+                                               ("PREFIX_TUNING", "prefix_tuning")])
+def test_turbo_alignment_prompt_learning_peft_settings_import_exactly(tmp_path, name, adapter):
+    data = turbo_sft("data/chat.jsonl")  # as in turbo-alignment's prompt_tuning.json, with each peft name
+    data["model_settings"]["peft_settings"] = {"task_type": "CAUSAL_LM", "name": name, "num_virtual_tokens": 32}
+    imported = import_config(write_json(tmp_path / "sft.json", data))
+    got = statuses(imported.report)
+    assert got["model_settings.peft_settings.name"] == ("exact", "adapter")
+    assert got["model_settings.peft_settings.num_virtual_tokens"] == ("exact", "num_virtual_tokens")
+    assert got["model_settings.peft_settings.task_type"][0] == "exact"
+    assert (imported.preset["adapter"], imported.preset["num_virtual_tokens"]) == (adapter, 32)
+    assert Preset(imported.text, tmp_path / "out.yaml").errors == []

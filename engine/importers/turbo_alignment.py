@@ -21,6 +21,8 @@ METHODS = {"chat": None, "pair_preferences": "dpo", "kto": "kto"}
 LOSS_TYPES = {"sigmoid": "dpo", "ipo": "ipo", "simpo": "simpo", "orpo": "orpo"}
 # Its role names → tunedeck's (the chat_template dataset type's roles mapping).
 ROLES = {"bot": "assistant", "user": "user", "system": "system"}
+# peft's prompt-learning adapters (its peft_settings.name) → tunedeck's adapter values.
+PEFT_PROMPT_LEARNING = {"PROMPT_TUNING": "prompt_tuning", "P_TUNING": "p_tuning", "PREFIX_TUNING": "prefix_tuning"}
 PEFT_LORA_KEYS = {"r": "lora_r", "lora_alpha": "lora_alpha", "lora_dropout": "lora_dropout",
                   "target_modules": "lora_target_modules"}
 
@@ -72,9 +74,16 @@ def _model(conv: Conversion) -> None:
             conv.exact(f"{m}.peft_settings.{key}", target)
         if peft.get("task_type") == "CAUSAL_LM":
             conv.same(f"{m}.peft_settings.task_type", "a causal LM")
+    elif name in PEFT_PROMPT_LEARNING:
+        conv.exact(f"{m}.peft_settings.name", "adapter", PEFT_PROMPT_LEARNING[name], f"peft's {name}, as tunedeck "
+                   "builds it")
+        for key in ("num_virtual_tokens", "prompt_tuning_init_text", "encoder_hidden_size"):
+            conv.exact(f"{m}.peft_settings.{key}", key)
+        if peft.get("task_type") == "CAUSAL_LM":
+            conv.same(f"{m}.peft_settings.task_type", "a causal LM")
     elif name:
-        conv.drop(f"{m}.peft_settings", f"{name} adapters (peft's prompt/P-/prefix tuning) are not in tunedeck yet; "
-                  "without an adapter the preset trains every weight: set adapter: lora or train it elsewhere")
+        conv.drop(f"{m}.peft_settings", f"{name} adapters are not in tunedeck; without an adapter the preset "
+                  "trains every weight: set adapter: lora, prompt_tuning, p_tuning or prefix_tuning")
     tokens = conv.get(f"{m}.embeddings_initialization_strategy")
     if isinstance(tokens, dict) and tokens:
         conv.approx(f"{m}.embeddings_initialization_strategy", "tokens", list(tokens),
