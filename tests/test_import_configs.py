@@ -83,7 +83,8 @@ def test_silogen_dpo_is_detected_by_its_arguments(tmp_path):
     imported = import_config(src)
     assert imported.report.tool == "SiloGen finetuning (dpo)"
     assert (imported.preset["rl"], imported.preset["rl_beta"], imported.preset["max_prompt_len"]) == ("dpo", 0.2, 64)
-    assert statuses(imported.report)["data_conf.training_data.datasets.0"][0] == "not carried over"
+    assert statuses(imported.report)["data_conf.training_data.datasets.0.path"] == ("exact", "datasets[0].path")
+    assert imported.preset["datasets"][0]["field_chosen"] == "chosen_messages"
 
 
 def test_h2o_experiment_maps_precision_schedule_and_evaluation(tmp_path):

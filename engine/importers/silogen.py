@@ -12,6 +12,9 @@ from .source import SourceConfig
 REQUIRED = ("data_conf", "training_args", "batchsize_conf", "run_conf")
 TEMPLATES = {"chat-ml": "chatml"}  # SiloGen chat_template_name → tunedeck's template of the same markers
 DPO_ONLY_ARGS = ("beta", "max_prompt_length", "loss_type", "label_smoothing")
+# SiloGen's DPO rows: message lists for the prompt and for each answer.
+PREFERENCE_ROWS = {"type": "chat_template.default", "field_messages": "prompt_messages",
+                   "field_chosen": "chosen_messages", "field_rejected": "rejected_messages"}
 
 
 def looks_like(data: dict[str, Any]) -> bool:
@@ -85,10 +88,11 @@ def _data(conv: Conversion, method: str) -> None:
                                  f"{d}.training_data.datasets.{i}: a dataset needs a path.")
             continue
         if method == "dpo":
-            datasets.append({"path": entry["path"], "ds_type": "json"})
-            conv.report.add(f"{d}.training_data.datasets.{i}", "not carried over", f"datasets[{i}].type",
-                            "SiloGen's preference rows (prompt_messages, chosen_messages, rejected_messages: "
-                            "message lists) match no tunedeck preference dataset type yet: set datasets[].type")
+            datasets.append({"path": entry["path"], **PREFERENCE_ROWS, "ds_type": "json"})
+            conv.report.add(f"{d}.training_data.datasets.{i}.path", "exact", f"datasets[{i}].path",
+                            "preference rows through chat_template.default: field_messages prompt_messages, "
+                            "field_chosen chosen_messages, field_rejected rejected_messages (each answer is the "
+                            "last message of its list)")
         else:
             datasets.append({"path": entry["path"], "type": "chat_template", "ds_type": "json"})
             conv.report.add(f"{d}.training_data.datasets.{i}.path", "exact", f"datasets[{i}].path",

@@ -21,6 +21,11 @@ METHODS = {"chat": None, "pair_preferences": "dpo", "kto": "kto"}
 LOSS_TYPES = {"sigmoid": "dpo", "ipo": "ipo", "simpo": "simpo", "orpo": "orpo"}
 # Its role names → tunedeck's (the chat_template dataset type's roles mapping).
 ROLES = {"bot": "assistant", "user": "user", "system": "system"}
+# How its preference rows are read (chat_template.default's field-name knobs), per rl method.
+ROW_FIELDS = {"dpo": "pairs through chat_template.default: field_messages context, field_chosen answer_w, "
+              "field_rejected answer_l",
+              "kto": "KTO rows through chat_template.default: field_messages context, field_completion answer, "
+              "field_label is_desirable"}
 # peft's prompt-learning adapters (its peft_settings.name) → tunedeck's adapter values.
 PEFT_PROMPT_LEARNING = {"PROMPT_TUNING": "prompt_tuning", "P_TUNING": "p_tuning", "PREFIX_TUNING": "prefix_tuning"}
 PEFT_LORA_KEYS = {"r": "lora_r", "lora_alpha": "lora_alpha", "lora_dropout": "lora_dropout",
@@ -183,11 +188,10 @@ def _sources(conv: Conversion, part: str, method: str | None) -> list[dict[str, 
         elif method == "dpo":
             entry.update(type="chat_template.default", field_messages="context", field_chosen="answer_w",
                          field_rejected="answer_l", roles={ROLES[r]: [r] for r in ROLES})
-        conv.report.add(f"{key}.records_path", "exact", f"datasets[{i}].path")
-        if method == "kto":
-            conv.report.add(f"{key}.records_path", "not carried over", f"datasets[{i}].type",
-                            "turbo-alignment's KTO rows (context, answer, is_desirable) match no tunedeck "
-                            "preference dataset type yet: set datasets[].type after converting the rows")
+        elif method == "kto":
+            entry.update(type="chat_template.default", field_messages="context", field_completion="answer",
+                         field_label="is_desirable", roles={ROLES[r]: [r] for r in ROLES})
+        conv.report.add(f"{key}.records_path", "exact", f"datasets[{i}].path", ROW_FIELDS.get(method or "", ""))
         rate, count = src.get("sample_rate"), src.get("num_samples")
         if count is None and (rate is None or rate == 1):
             conv.report.add(f"{key}.sample_rate", "exact", "(tunedeck's default)", "every record is used")
