@@ -20,11 +20,9 @@ class AdapterKnobs(BaseModel, defer_build=True):
         what="Empty: full fine-tuning, every weight is trained. lora: the base stays frozen and small "
         "low-rank matrices are trained beside chosen layers; the result is a small adapter you can merge "
         "later. qlora: the same, with the frozen base loaded in 4-bit (needs load_in_4bit: true). "
-        "prompt_tuning, p_tuning and prefix_tuning are peft's prompt-learning adapters (tunedeck's own values: "
-        "Axolotl accepts only lora and qlora here): the base stays frozen and num_virtual_tokens learned vectors "
-        "lead every row, as input embeddings (prompt_tuning; p_tuning computes them with a small MLP) or as "
-        "keys and values in every layer (prefix_tuning). They cannot be merged into the base, and do not work "
-        "with sample_packing or a quantized base.",
+        "prompt_tuning, p_tuning, prefix_tuning: peft's prompt-learning adapters, tunedeck's own values "
+        "(Axolotl takes lora/qlora only); learned virtual tokens lead every row (see num_virtual_tokens), and "
+        "they cannot be merged into the base.",
         cost="Full fine-tuning needs memory for weights, gradients and optimizer state of every parameter "
         "(~16 bytes/parameter with AdamW). LoRA needs the frozen weights plus a tiny trainable part; qlora "
         "shrinks the frozen weights ~4× further at some speed cost. Prompt-learning adapters train the fewest "
