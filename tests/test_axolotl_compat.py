@@ -197,6 +197,9 @@ LAUNCH_KNOBS = {"gpus_per_node", "num_nodes", "machine_rank", "main_process_ip",
 ESTIMATE_KNOBS = {"target_gpu"}
 # Dataset types of tunedeck's own, for configs imported from other tools: Axolotl has none of them.
 TUNEDECK_DATASET_TYPES = {"prompt_answer"}
+# peft's prompt-learning adapters (turbo-alignment trains them; Axolotl only LoRA) and the knobs only they read.
+TUNEDECK_ADAPTERS = {"prompt_tuning", "p_tuning", "prefix_tuning"}
+PROMPT_LEARNING_KNOBS = {"num_virtual_tokens", "prompt_tuning_init_text", "encoder_hidden_size"}
 # Keys of tunedeck's own on Axolotl's dataset types, for behaviours of other tools Axolotl lacks (turbo-alignment's
 # only_answer_loss and keep_end): Axolotl ignores them.
 TUNEDECK_DATASET_KEYS = {"train_last_turn_only", "keep_dialogue_end"}
@@ -208,8 +211,9 @@ def test_every_knob_is_an_axolotl_key_or_a_launch_knob() -> None:
     """The registry's Axolotl knobs (and their aliases) are Axolotl's keys; the rest are launch knobs only."""
     # The Generation & evaluation section is tunedeck's own too: how chat, generate and samples answer.
     ours = {k.key for k in top_level_knobs() if not k.axolotl and k.section is not Section.GENERATION}
-    assert ours == LAUNCH_KNOBS | DERIVED_BATCH_KNOBS | ESTIMATE_KNOBS, \
-        "a tunedeck-only knob other than the launch, derived-batch and estimate knobs would not be Axolotl YAML"
+    assert ours == LAUNCH_KNOBS | DERIVED_BATCH_KNOBS | ESTIMATE_KNOBS | PROMPT_LEARNING_KNOBS, \
+        "a tunedeck-only knob other than the launch, derived-batch, estimate and prompt-learning knobs would not be " \
+        "Axolotl YAML"
     for k in top_level_knobs():
         names = {k.key, *k.aliases}
         if k.axolotl:
@@ -276,6 +280,8 @@ def test_every_named_value_tunedeck_offers_is_accepted_by_axolotl() -> None:
         values = _literals(k.annotation)
         if path == "datasets.type":  # tunedeck's own types say so in their teaching text; Axolotl has none
             values -= TUNEDECK_DATASET_TYPES
+        if path == "adapter":  # likewise tunedeck's own adapters
+            values -= TUNEDECK_ADAPTERS
         if not values or not k.axolotl:  # Axolotl ignores tunedeck's own knobs
             continue
         assert path in axolotl, f"{path} offers {sorted(map(str, values))}: add Axolotl's value set here"
