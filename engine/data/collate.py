@@ -18,9 +18,16 @@ from typing import Any
 from .tokenized import IGNORE
 
 
+def make_collator(cfg: Any, tokenizer: Any) -> DataCollator:
+    """The collator training uses: inputs padded with ``input_pad_id`` (missing_pad_token_strategy), labels -100."""
+    from .tokenizer import input_pad_id
+
+    return DataCollator(input_pad_id(tokenizer, cfg), pad_to=cfg.sequence_len if cfg.pad_to_sequence_len else None)
+
+
 class DataCollator:
     def __init__(self, pad_token_id: int, pad_to: int | None = None, pad_to_multiple_of: int | None = None):
-        self.pad_token_id = pad_token_id
+        self.pad_token_id = pad_token_id  # what input_ids are padded with
         self.pad_to = pad_to
         self.pad_to_multiple_of = pad_to_multiple_of
 

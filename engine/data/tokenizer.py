@@ -46,8 +46,26 @@ def apply_tokens(tokenizer: Any, cfg: Any) -> None:
     if cfg.tokens:
         tokenizer.add_tokens(list(cfg.tokens))
     if tokenizer.pad_token is None:
-        # Padding is masked out (labels -100, attention off), so reusing EOS adds no new embedding row.
-        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+        # Padding is masked out (labels -100, attention off), so reusing a token adds no new embedding row.
+        strategy = cfg.missing_pad_token_strategy
+        name = "eos" if strategy == "eos-repurpose" else "bos" if strategy == "bos-repurpose" else "unk"
+        token = getattr(tokenizer, f"{name}_token")
+        if token is None and strategy == "eos-repurpose":
+            token = tokenizer.unk_token  # the long-standing fallback for EOS-less tokenizers
+        if token is None:
+            raise DataError(f"missing_pad_token_strategy is {strategy}, but the tokenizer has no pad token and no "
+                            f"{name.upper()} token to use instead. Choose another strategy, or set "
+                            "special_tokens.pad_token.", key="missing_pad_token_strategy")
+        tokenizer.pad_token = token
+
+
+def input_pad_id(tokenizer: Any, cfg: Any) -> int:
+    """The id the collator fills input-side padding with: the pad id, except unk-convert-to-eos pads the inputs
+    with EOS while the tokenizer's pad token stays UNK (SiloGen's trick: the model sees EOS after the text)."""
+    converts = cfg.missing_pad_token_strategy == "unk-convert-to-eos" and tokenizer.eos_token_id is not None
+    if converts and tokenizer.pad_token_id == tokenizer.unk_token_id:
+        return int(tokenizer.eos_token_id)
+    return int(tokenizer.pad_token_id)
 
 
 def tokenizer_fingerprint(tokenizer: Any) -> str:
@@ -68,4 +86,4 @@ def tokenizer_fingerprint(tokenizer: Any) -> str:
     return h.hexdigest()
 
 
-__all__ = ["TEMPLATES", "apply_tokens", "prepare_tokenizer", "tokenizer_fingerprint"]
+__all__ = ["TEMPLATES", "apply_tokens", "input_pad_id", "prepare_tokenizer", "tokenizer_fingerprint"]

@@ -53,6 +53,15 @@ def convert(source: SourceConfig) -> Conversion:
     return conv
 
 
+def _pad_token(conv: Conversion, d: str) -> None:
+    """SiloGen's strategy names are tunedeck's; an unset one is SiloGen's default, bos-repurpose, written out."""
+    key = f"{d}.missing_pad_token_strategy"
+    if conv.has(key):
+        conv.exact(key, "missing_pad_token_strategy")
+    elif conv.set("missing_pad_token_strategy", "bos-repurpose", key):
+        conv.report.add(key, "exact", "missing_pad_token_strategy", "unset: SiloGen's default, bos-repurpose")
+
+
 def _data(conv: Conversion, method: str) -> None:
     d = "data_conf"
     name = conv.get(f"{d}.chat_template_name", "mistral-with-system")
@@ -65,6 +74,7 @@ def _data(conv: Conversion, method: str) -> None:
                   "set chat_template (or chat_template_jinja) to the same markers")
     if conv.get(f"{d}.padding_side", "right") == "right":
         conv.same(f"{d}.padding_side", "right padding")
+    _pad_token(conv, d)
     training = conv.section(f"{d}.training_data", required=True)
     entries = training.get("datasets")
     if not isinstance(entries, list) or not entries:
@@ -79,8 +89,10 @@ def _data(conv: Conversion, method: str) -> None:
         conv.report.add(f"{d}.training_data.type", "exact", "datasets", "every source's rows, concatenated")
     else:
         conv.report.add(f"{d}.training_data.datasets[].sampling_weight", "not carried over", "",
-                        f"weights {sorted(weights)}: mixing sources by weight is not a tunedeck knob yet, so "
-                        "each source's rows are used once")
+                        f"weights {sorted(weights)}: SiloGen interleaves the sources by weight until every row "
+                        "of every source has been drawn, so a lightly weighted source makes the others repeat; "
+                        "tunedeck's datasets[].sample_rate / num_samples only take a subset (never repeat "
+                        "rows), so each source's rows are used once")
     datasets = []
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):

@@ -12,6 +12,7 @@ from .environment import EnvironmentKnobs
 from .evaluation import EvaluationKnobs
 from .generation import GenerationKnobs
 from .model import ModelKnobs
+from .pad_token import PadTokenKnobs
 from .preference import PreferenceKnobs
 from .prompt_learning import PromptLearningKnobs
 from .schedule import ScheduleKnobs
@@ -20,6 +21,7 @@ from .tracking import TrackingKnobs
 
 class Config(
     ModelKnobs,
+    PadTokenKnobs,
     DatasetKnobs,
     BatchingKnobs,
     BatchTargetKnobs,

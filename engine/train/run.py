@@ -96,7 +96,7 @@ def prepare_data(cfg: Config, tokenizer: Any, preset_path: Path, world: int) -> 
     from contextlib import nullcontext
 
     from engine.data import prepare_datasets
-    from engine.data.collate import DataCollator
+    from engine.data.collate import make_collator
 
     from .data_log import log_data_summary
 
@@ -115,7 +115,7 @@ def prepare_data(cfg: Config, tokenizer: Any, preset_path: Path, world: int) -> 
         raise knob_error("datasets", "No training rows are left after preparing the data (all empty, dropped or "
                          "used for validation): check datasets, sequence_len and val_set_size.")
     # Pads labels with -100 and keeps them otherwise untouched; packed rows keep their position_ids.
-    collator = DataCollator(tokenizer.pad_token_id, pad_to=cfg.sequence_len if cfg.pad_to_sequence_len else None)
+    collator = make_collator(cfg, tokenizer)
     return train, evaluation, collator, dict(prepared.stats or {})
 
 
@@ -129,6 +129,7 @@ def data_facts(cfg: Config, stats: dict[str, Any]) -> dict[str, int]:
 
 
 def train(run_dir: Path, stop: Any) -> Outcome:
+    from engine.data.tokenizer import input_pad_id
     from engine.derive import resolved
 
     from .args import build_sft_config, plan
@@ -165,7 +166,7 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     # first: a checkpoint is whole before it is announced
     inference_files = InferenceFilesCallback(cfg, tokenizer, model)
     stop_cb = StopCallback(stop)
-    counter = TokenCounter(tokenizer.pad_token_id)
+    counter = TokenCounter(input_pad_id(tokenizer, cfg))  # what the collator pads the inputs with
     events_cb = EventsCallback(run_dir, p, command_line(run_dir), enabled=me.machine_main, progress=me.main,
                                counter=counter, data=data_facts(cfg, data_stats))
     if cfg.rl:
