@@ -269,13 +269,16 @@ def test_sbatch_script_runs_one_tunedeck_per_node_with_rank_and_address_from_slu
     assert out.stdout.startswith("#!/bin/bash\n")
     assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
     assert "#SBATCH --nodes=2" in out.stdout and "#SBATCH --ntasks-per-node=1" in out.stdout
-    assert 'scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1' in out.stdout
+    assert 'scontrol show hostnames "$SLURM_JOB_NODELIST"' in out.stdout
 
     # Run it as SLURM would, with stand-ins for scontrol and srun (one task per node, SLURM_NODEID set), and a
     # TUNEDECK that dry-runs the real tunedeck: each node must launch as its own machine, meeting at node-a.
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "scontrol").write_text('#!/bin/bash\n[ "$1 $2" = "show hostnames" ] && printf "node-a\\nnode-b\\n"\n')
+    # A big allocation's host list (more than a pipe holds): under pipefail, a reader that stops at the first
+    # line (`| head -n1`) would kill scontrol with SIGPIPE and the whole script with it.
+    (bin_dir / "scontrol").write_text(
+        '#!/bin/bash\n[ "$1 $2" = "show hostnames" ] && printf "node-a\\nnode-b\\n" && seq -f "node-%g" 200000\n')
     (bin_dir / "srun").write_text(
         '#!/bin/bash\nwhile [[ "$1" == --* ]]; do shift; done\n'
         'for i in 0 1; do SLURM_NODEID=$i SLURM_PROCID=$i "$@" > "$NODE_OUTPUT/node-$i.txt" 2>&1 || exit $?; done\n')

@@ -81,7 +81,8 @@ def sbatch_script(cfg: Config, preset_path: str | os.PathLike[str], overrides: S
 
 set -euo pipefail
 
-TUNEDECK_MAIN_IP="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)"
+# awk reads the whole list: `head -n1` would close the pipe early and, under pipefail, SIGPIPE would end the job.
+TUNEDECK_MAIN_IP="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | awk 'NR == 1')"
 export TUNEDECK_MAIN_IP
 # The same tunedeck on every node (a shared disk); set TUNEDECK to use another.
 TUNEDECK_HERE={shlex.quote(tunedeck_program())}
