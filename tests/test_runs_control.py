@@ -127,7 +127,9 @@ def test_stop_escalates_to_sigkill_when_the_trainer_ignores_it(tmp_path, monkeyp
     assert wait_for(lambda: _has_event(handle.run_dir, "step"), 180)
     pids = _rank_pids(handle.run_dir)
     t0 = time.monotonic()
-    assert stop_run(handle.run_dir, timeout=4, grace=1) == "stopped"
+    # grace == timeout: the trainer ignores the stop file for the whole timeout, then SIGTERM and at once SIGKILL.
+    # A gap between them would race accelerate's own launcher, which SIGKILLs its child 5 s after a SIGTERM.
+    assert stop_run(handle.run_dir, timeout=4, grace=4) == "stopped"
     assert time.monotonic() - t0 < 30
     assert not any(pid_alive(p) for p in pids) and run_pids(folder.read_state(handle.run_dir)) == []
     state = folder.read_state(handle.run_dir)
