@@ -188,10 +188,7 @@ def _training(conv: Conversion) -> None:
         conv.same(f"{t}.save_checkpoint", "the final model is saved")
     elif save is not None:
         conv.drop(f"{t}.save_checkpoint", f"{save!r}: tunedeck always saves the final model")
-    if conv.get(f"{t}.evaluate_before_training"):
-        conv.drop(f"{t}.evaluate_before_training", "an evaluation before the first step is not a tunedeck knob yet")
-    else:
-        conv.same(f"{t}.evaluate_before_training", "off")
+    conv.exact(f"{t}.evaluate_before_training", "eval_on_start")
     conv.exact(f"{t}.neftune_noise_alpha", "neftune_noise_alpha")
     conv.drop(f"{t}.drop_last_batch", "tunedeck keeps the last, smaller batch")
     conv.drop(f"{t}.differential_learning_rate", "only used with differential_learning_rate_layers")

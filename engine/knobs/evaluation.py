@@ -73,6 +73,16 @@ class EvaluationKnobs(BaseModel, defer_build=True):
         typical="1–4.",
         interacts=("eval_steps", "eval_strategy", "val_set_size", "saves_per_epoch"),
     )
+    eval_on_start: bool | None = knob(
+        None, section=S,
+        summary="Evaluate once before the first training step, as a baseline for the validation curve.",
+        what="Runs one evaluation on the validation rows before any weight changes, so the curve starts at "
+        "the untouched model's loss and the first real evaluation shows what training changed "
+        "(H2O LLM Studio's evaluate_before_training). Needs validation data (val_set_size or test_datasets).",
+        cost="One extra pass over the validation set before training starts.",
+        typical="Empty (off); on when you want to see the starting point, e.g. to compare with the base model.",
+        interacts=("val_set_size", "test_datasets", "eval_steps", "evals_per_epoch"),
+    )
     output_dir: str = knob(
         "./model-out", section=S, basic=True,
         summary="Folder for checkpoints, the final model or adapter, and tunedeck's run folders.",

@@ -50,11 +50,12 @@ def _every(steps: float | None, per_epoch_count: int | None, p: Plan) -> tuple[s
 
 
 def eval_schedule(cfg: Config, p: Plan, has_eval: bool) -> dict[str, Any]:
+    start = {"eval_on_start": True} if has_eval and cfg.eval_on_start else {}
     if not has_eval or cfg.eval_strategy == "no" or cfg.evals_per_epoch == 0:  # 0: Axolotl's "no evaluation"
-        return {"eval_strategy": "no"}
+        return {"eval_strategy": "no", **start}
     strategy, steps = _every(cfg.eval_steps, cfg.evals_per_epoch, p)
     strategy = cfg.eval_strategy or strategy or "epoch"
-    out: dict[str, Any] = {"eval_strategy": strategy}
+    out: dict[str, Any] = {"eval_strategy": strategy, **start}
     if strategy == "steps":
         out["eval_steps"] = steps or max(1, p.steps_per_epoch)
     return out
