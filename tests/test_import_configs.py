@@ -294,3 +294,18 @@ def test_turbo_alignment_prompt_learning_peft_settings_import_exactly(tmp_path, 
     assert got["model_settings.peft_settings.task_type"][0] == "exact"
     assert (imported.preset["adapter"], imported.preset["num_virtual_tokens"]) == (adapter, 32)
     assert Preset(imported.text, tmp_path / "out.yaml").errors == []
+
+
+@pytest.mark.parametrize(("sampling", "status", "carried"), [
+    ({"sample_rate": 0.5}, ("approximated", "datasets[0].sample_rate"), {"sample_rate": 0.5}),
+    ({"num_samples": 7}, ("exact", "datasets[0].num_samples"), {"num_samples": 7}),
+    ({"sample_rate": 1}, ("exact", "(tunedeck's default)"), {}),
+])
+def test_turbo_alignment_source_sampling_is_carried_over(tmp_path, sampling, status, carried):
+    data = turbo_sft("data/chat.jsonl")
+    data["train_dataset_settings"]["sources"][0] = {"name": "talk", "records_path": "data/chat.jsonl", **sampling}
+    imported = import_config(write_json(tmp_path / "sft.json", data))
+    key = next(iter(sampling))
+    assert statuses(imported.report)[f"train_dataset_settings.sources.0.{key}"] == status
+    entry = imported.preset["datasets"][0]
+    assert {k: entry[k] for k in ("sample_rate", "num_samples") if k in entry} == carried

@@ -51,6 +51,8 @@ def summary_line(s: dict) -> str:
               f"({s['min_sample_len']} tokens), {s['dropped']} longer than sequence_len, "
               f"{s['no_trained_tokens']} with nothing to learn"),
              f"{s['truncated']} truncated"]
+    if s.get("sampled_out"):
+        parts.insert(1, f"{s['sampled_out']} left out by sample_rate / num_samples")
     if s["cut_documents"]:
         parts.append(f"{s['cut_documents']} completion documents cut at 64 × sequence_len ({s['cut_tokens']} "
                      "tokens past the cut not used)")

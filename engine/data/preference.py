@@ -23,6 +23,7 @@ from typing import Any
 from . import arrow, cache
 from .errors import DataError
 from .preference_formats import PreferenceRow, render
+from .sampling import sample_rows
 from .sources import resolve_source
 
 FORMAT = 1  # bump when rendering or tokenizing preference rows changes
@@ -67,8 +68,10 @@ def prepare_preference(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[
         if not rows.rows:
             raise DataError(f"dataset {index} ('{ref.label}') has no rows. Check the file (and split/data_files).",
                             file=ref.label if ref.files else None, key=f"datasets.{index}.path")
-        counts = {"path": ds.path, "type": ds.type, "source_rows": len(rows.rows), "rows": 0, "dropped": 0,
-                  "truncated": 0, "prompt_truncated": 0}
+        source_rows = len(rows.rows)
+        rows = sample_rows(rows, ds, cfg.seed, index)
+        counts = {"path": ds.path, "type": ds.type, "source_rows": source_rows, "rows": 0, "dropped": 0,
+                  "sampled_out": source_rows - len(rows.rows), "truncated": 0, "prompt_truncated": 0}
         for row, loc in zip(rows.rows, rows.locs, strict=False):
             try:
                 rendered = render(row, loc, ds, is_kto(cfg), template, tokenizer)
@@ -176,7 +179,7 @@ def _stats(per_dataset: list[dict], columns: dict[str, list], cfg: Any, train_ro
 
     stats: dict[str, Any] = {
         "preference": cfg.rl, "source_rows": sum(d["source_rows"] for d in per_dataset), "rows": len(columns["prompt"]),
-        **{k: sum(d[k] for d in per_dataset) for k in ("dropped", "truncated", "prompt_truncated")},
+        **{k: sum(d[k] for d in per_dataset) for k in ("sampled_out", "dropped", "truncated", "prompt_truncated")},
         "prompt_tokens": total("prompt_ids"), "sequence_len": cfg.sequence_len, "max_prompt_len": cfg.max_prompt_len,
         "train_rows": train_rows, "eval_rows": eval_rows, "datasets": per_dataset, "warnings": [],
     }

@@ -8,6 +8,7 @@ from typing import Any
 
 from . import arrow, cache
 from .errors import DataError
+from .sampling import sample_rows
 from .sources import resolve_source
 from .test_entries import for_entry
 from .tokenized import Tokenized, count_trained
@@ -115,12 +116,15 @@ def _read_entry(ds: Any, ref: Any, cfg: Any, tokenizer: Any, index: int,
     if not rows.rows:
         raise DataError(f"dataset {index} ('{ref.label}') has no rows. Check the file (and split/data_files).",
                         file=ref.label if ref.files else None, key=f"datasets.{index}.path")
+    source_rows = len(rows.rows)
+    rows = sample_rows(rows, ds, cfg.seed, index)
     try:
         tok = tokenize_entry(rows, ds, cfg, tokenizer, index, num_proc)
     except DataError as err:
         raise _scoped(err, index) from None
     ids, labels, counts = fit_lengths(tok, cfg)
-    counts = {"path": ds.path, "type": ds.type, "source_rows": len(rows.rows), **counts}
+    counts = {"path": ds.path, "type": ds.type, "source_rows": source_rows,
+              "sampled_out": source_rows - len(rows.rows), **counts}
     if not ids:
         raise _nothing_left(index, ref.label, counts, cfg)
     return ids, labels, counts
@@ -152,7 +156,8 @@ def _scoped(err: DataError, index: int) -> DataError:
 
 
 # Counts of rows dropped (or cut) on the way, in the order they happen; summed over datasets in the stats.
-ROW_COUNTS = ("empty_text", "cut_documents", "cut_tokens", "too_short", "dropped", "truncated", "no_trained_tokens")
+ROW_COUNTS = ("sampled_out", "empty_text", "cut_documents", "cut_tokens", "too_short", "dropped", "truncated",
+              "no_trained_tokens")
 
 
 def fit_lengths(tok: Tokenized, cfg: Any) -> tuple[list[list[int]], list[list[int]], dict[str, int]]:
@@ -188,7 +193,7 @@ def fit_lengths(tok: Tokenized, cfg: Any) -> tuple[list[list[int]], list[list[in
 
 
 def _nothing_left(index: int, label: str, counts: dict[str, int], cfg: Any) -> DataError:
-    if counts["empty_text"] == counts["source_rows"]:
+    if counts["empty_text"] == counts["source_rows"] - counts["sampled_out"]:
         return DataError(
             f"every row of dataset {index} ('{label}') has empty text ({counts['empty_text']} rows), so there is "
             "nothing to train on. Check that field: names the column holding the text.",

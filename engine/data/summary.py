@@ -16,6 +16,7 @@ def dropped_by_reason(stats: dict[str, Any]) -> list[tuple[str, int]]:
     """(reason, rows) for every reason that dropped rows, in the order the pipeline drops them."""
     min_len, seq_len = stats.get("min_sample_len"), stats.get("sequence_len")
     reasons = [
+        ("sampled_out", "left out by sample_rate / num_samples"),
         ("empty_text", "empty text"),
         ("too_short", f"shorter than min_sample_len ({min_len} tokens)" if min_len else "too short"),
         ("dropped", f"too long (over sequence_len {seq_len})" if seq_len else "too long"),

@@ -192,14 +192,28 @@ def _sources(conv: Conversion, part: str, method: str | None) -> list[dict[str, 
             entry.update(type="chat_template.default", field_messages="context", field_completion="answer",
                          field_label="is_desirable", roles={ROLES[r]: [r] for r in ROLES})
         conv.report.add(f"{key}.records_path", "exact", f"datasets[{i}].path", ROW_FIELDS.get(method or "", ""))
-        rate, count = src.get("sample_rate"), src.get("num_samples")
-        if count is None and (rate is None or rate == 1):
-            conv.report.add(f"{key}.sample_rate", "exact", "(tunedeck's default)", "every record is used")
-        else:
-            conv.report.add(f"{key}.{'num_samples' if count is not None else 'sample_rate'}", "not carried over",
-                            "", "tunedeck uses every row of a source; sampling a share is not a tunedeck knob yet")
+        _sampling(conv, key, src, entry, i)
         out.append(entry)
     return out
+
+
+def _sampling(conv: Conversion, key: str, src: dict[str, Any], entry: dict[str, Any], i: int) -> None:
+    """turbo-alignment reads sample_rate first (each record kept with that probability), else num_samples."""
+    rate, count = src.get("sample_rate"), src.get("num_samples")
+    if rate is not None and count is not None:
+        conv.report.add(f"{key}.num_samples", "not carried over", "",
+                        "turbo-alignment ignores num_samples when sample_rate is set")
+    if isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate >= 1:
+        conv.report.add(f"{key}.sample_rate", "exact", "(tunedeck's default)", "every record is used")
+    elif rate is not None:
+        entry["sample_rate"] = rate
+        conv.report.add(f"{key}.sample_rate", "approximated", f"datasets[{i}].sample_rate",
+                        "tunedeck keeps round(sample_rate × rows) rows picked with seed; turbo-alignment keeps "
+                        "each record with that probability, so its count varies around the same number")
+    elif count is not None:
+        entry["num_samples"] = count
+        conv.report.add(f"{key}.num_samples", "exact", f"datasets[{i}].num_samples",
+                        "that many records picked at random (all of them if the source has fewer)")
 
 
 def prompt_template_jinja(template: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from .base import Section, knob
 from .preference import PreferenceDatasetType
@@ -249,6 +249,37 @@ class _CommonDatasetKnobs(BaseModel):
         typical="Empty (follow train_on_eos).",
         interacts=("eot_tokens", "datasets.train_on_eos"),
     )
+
+    sample_rate: float | None = knob(
+        None, section=S, axolotl=False, shapes_data=True, gt=0, le=1,
+        summary="Use a random share of this source's rows, e.g. 0.25 for a quarter (tunedeck's own).",
+        what="Before tokenizing, round(sample_rate × rows) rows of this source are picked at random (seeded by "
+        "seed, kept in file order); the rest are left out of training and validation. Preview and preprocess "
+        "count them as sampled_out. This is turbo-alignment's per-source sample_rate (which keeps each record with "
+        "that probability); Axolotl has no such key (its shards take a contiguous slice), so Axolotl ignores it.",
+        cost="Fewer rows: fewer optimizer steps per epoch and a shorter run; a small source's share of the mix "
+        "shrinks with it. Rows are never repeated: a value above 1 is refused.",
+        typical="Empty (every row); 0.1 to 0.5 to down-weight a large source or try a run on less data.",
+        interacts=("datasets.num_samples", "seed", "val_set_size"),
+    )
+    num_samples: int | None = knob(
+        None, section=S, axolotl=False, shapes_data=True, ge=1,
+        summary="Use this many random rows of this source (all of them if it has fewer) (tunedeck's own).",
+        what="Before tokenizing, num_samples rows of this source are picked at random (seeded by seed, kept in "
+        "file order), or every row when the source has no more. Counted as sampled_out in preview and "
+        "preprocess. This is turbo-alignment's per-source num_samples; Axolotl has no such key, so it ignores it. "
+        "Give sample_rate or num_samples, not both.",
+        cost="Fewer rows: fewer optimizer steps per epoch and a shorter run.",
+        typical="Empty (every row); a count such as 5000 to cap a large source.",
+        interacts=("datasets.sample_rate", "seed", "val_set_size"),
+    )
+
+    @field_validator("num_samples")
+    @classmethod
+    def _one_sampling(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and info.data.get("sample_rate") is not None:
+            raise ValueError("give sample_rate (a share of the rows) or num_samples (a row count), not both")
+        return value
 
     @field_validator("path")
     @classmethod
