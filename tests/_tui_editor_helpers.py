@@ -82,20 +82,22 @@ async def show_section(pilot, index: int) -> None:
     screen = pilot.app.screen
     screen.query_one("#section-nav").highlighted = index
     sid = section_id(list(Section)[index])
-    for _ in range(200):
-        await pilot.pause()
-        if screen.query(f"#{sid}") and screen.query_one("#sections").current == sid:
-            return
-    raise AssertionError(f"section {sid} was not shown")
+    await wait_until(pilot, lambda: screen.query(f"#{sid}") and screen.query_one("#sections").current == sid)
 
 
-async def wait_until(pilot, predicate, tries: int = 200) -> None:
-    """Let the app process messages until ``predicate()`` holds (async handlers chain several messages)."""
-    for _ in range(tries):
+async def wait_until(pilot, predicate, timeout: float = 60.0) -> None:
+    """Let the app run until ``predicate()`` holds (async handlers chain several messages; workers take real
+    time). Bounded by the clock, not a count of pauses: on a busy machine a pause returns before a worker ends."""
+    import time
+
+    end = time.monotonic() + timeout
+    while True:
         await pilot.pause()
         try:
             if predicate():
                 return
         except Exception:  # a widget not mounted yet
             pass
-    raise AssertionError("condition not reached")
+        if time.monotonic() > end:
+            raise AssertionError(f"condition not reached in {timeout:.0f} s")
+        await pilot.pause(0.02)

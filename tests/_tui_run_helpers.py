@@ -24,7 +24,7 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
-from textual.widgets import Label
+from textual.widgets import DataTable, Label
 
 from engine.runs import folder
 
@@ -158,6 +158,16 @@ async def wait_until(pilot: Any, predicate: Callable[[], bool], timeout: float =
             return True
         await pilot.pause(0.05)
     return bool(predicate())
+
+
+def columns_sized(table: DataTable[Any]) -> bool:
+    """Every column is as wide as its widest cell. DataTable measures added rows later, when idle: until then a
+    table that already has its rows still shows squeezed columns."""
+    return all(
+        column.content_width >= max([cell_len(str(column.label)),
+                                     *(cell_len(str(table.get_cell(row, column.key))) for row in table.rows)])
+        for column in table.ordered_columns
+    )
 
 
 async def loaded(pilot: Any, app: App[Any]) -> None:

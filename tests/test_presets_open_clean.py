@@ -38,7 +38,7 @@ async def test_shipped_preset_opens_with_no_unexplained_warning(path: Path) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         state = app.screen.state
-        await wait_until(pilot, lambda: not state.counts.counting, tries=600)
+        await wait_until(pilot, lambda: not state.counts.counting, timeout=120)
         shown = [p for p in state.problems if p.severity == "warning"] + state.live().warnings
     text = path.read_text()
     for note in shown:

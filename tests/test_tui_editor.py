@@ -287,7 +287,8 @@ async def test_datasets_add_and_remove(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: app.screen.query("#knob-datasets-1-path"))
         assert len(state.datasets()) == 2
         await wait_until(pilot, lambda: app.screen.query_one("#knob-datasets-1-path", KnobField).has_class("-error"))
-        assert app.screen.focused is app.screen.query_one("#knob-datasets-1-path", KnobField).control
+        await wait_until(pilot, lambda: app.screen.focused is app.screen.query_one("#knob-datasets-1-path",
+                                                                                KnobField).control)
         await pilot.press("ctrl+s")  # an empty path is an error: refused
         await pilot.pause()
         assert "datasets:" in path.read_text() and path.read_text().count("- path") == 1
@@ -344,10 +345,7 @@ async def test_dataset_preview_shows_trained_and_masked(tmp_path: Path) -> None:
         await show_section(pilot, 1)
         app.screen.query_one("#preview-0").press()
         view = app.screen.query_one("#preview-view-0")
-        for _ in range(240):
-            await pilot.pause(0.5)
-            if "example 1" in str(view.render()) or "Cannot" in str(view.render()):
-                break
+        await wait_until(pilot, lambda: "example 1" in str(view.render()) or "Cannot" in str(view.render()), 120)
         text = str(view.render())
         assert "example 1:" in text and " trained" in text and " masked tokens" in text  # counted in tokens
         assert "The capital of" in text  # a real row of chat.jsonl, rendered through the template
@@ -356,7 +354,7 @@ async def test_dataset_preview_shows_trained_and_masked(tmp_path: Path) -> None:
         assert "The capital of" in trained and "What is the capital" not in trained
         # the shown preview follows the knobs: train the user turns too
         await type_into(pilot, "#knob-datasets-0-roles-to-train", "user, assistant")
-        await wait_until(pilot, lambda: "What is the capital" in preview_spans(view, trained=True), tries=2000)
+        await wait_until(pilot, lambda: "What is the capital" in preview_spans(view, trained=True), timeout=120)
 
 
 @pytest.mark.slow

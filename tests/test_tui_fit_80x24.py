@@ -11,6 +11,7 @@ from _tui_editor_helpers import CHAT_PRESET, sync, write_preset
 from _tui_run_helpers import (
     FIXED_START,
     HostApp,
+    columns_sized,
     finished_run,
     loaded,
     make_run_dir,
@@ -102,13 +103,11 @@ async def test_a_long_log_line_wraps_on_demand(tmp_path: Path) -> None:
         await loaded(pilot, app)
         assert await wait_until(pilot, lambda: "warning: xxx" in screen_text(app))
         assert tail not in screen_text(app)
-        assert "w Wrap" in screen_text(app)  # the footer says how
+        assert await wait_until(pilot, lambda: "w Wrap" in screen_text(app))  # the footer says how
         await pilot.press("w")
-        await pilot.pause(0.3)
-        assert tail in joined(app)  # on the rows under the line's start
+        assert await wait_until(pilot, lambda: tail in joined(app))  # on the rows under the line's start
         await pilot.press("w")  # and back: one line per row again
-        await pilot.pause(0.3)
-        assert tail not in joined(app)
+        assert await wait_until(pilot, lambda: tail not in joined(app))
 
 
 @sync
@@ -139,10 +138,10 @@ async def test_the_runs_lists_last_column_comes_into_view_column_by_column(
     register_run(run_dir)
     app = HostApp(lambda: RunsScreen())
     async with app.run_test(size=SIZE) as pilot:
-        assert await wait_until(pilot, lambda: app.screen.query_one(DataTable).row_count == 1)
-        await pilot.pause(0.3)
+        table = app.screen.query_one(DataTable)
+        assert await wait_until(pilot, lambda: table.row_count == 1 and columns_sized(table))
+        await pilot.pause()
         assert preset not in screen_text(app)
         await pilot.press(*["right"] * 5)  # one press per column after the first
-        await pilot.pause(0.5)
-        assert preset in screen_text(app)
+        assert await wait_until(pilot, lambda: preset in screen_text(app))
         assert "2026-01-01 10:00" in screen_text(app)  # the columns before it are still there

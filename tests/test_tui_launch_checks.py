@@ -75,5 +75,5 @@ async def test_launch_anyway_launches(tmp_path: Path, monkeypatch: pytest.Monkey
     async with app.run_test(size=(120, 40)) as pilot:
         await f5_until_confirm(app, pilot)
         await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen), tries=4000)
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen), timeout=120)
         assert app.screen.run_dir.parent == tmp_path / "out" / "runs"

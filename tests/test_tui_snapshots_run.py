@@ -58,10 +58,11 @@ def test_runs_list(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.Monkey
     register_run(broken)
 
     async def listed(pilot: Any) -> None:
-        from _tui_run_helpers import wait_until
+        from _tui_run_helpers import columns_sized, wait_until
         from textual.widgets import DataTable
 
-        assert await wait_until(pilot, lambda: pilot.app.screen.query_one(DataTable).row_count == 2)
-        await pilot.pause(0.2)
+        table = pilot.app.screen.query_one(DataTable)
+        assert await wait_until(pilot, lambda: table.row_count == 2 and columns_sized(table), timeout=60)
+        await pilot.pause()
 
     assert snap_compare(HostApp(lambda: RunsScreen()), terminal_size=(80, 24), run_before=listed)
