@@ -18,11 +18,12 @@ from typing import Any
 from .tokenized import IGNORE
 
 
-def make_collator(cfg: Any, tokenizer: Any) -> DataCollator:
-    """The collator training uses: inputs padded with ``input_pad_id`` (missing_pad_token_strategy), labels -100."""
+def make_collator(cfg: Any, tokenizer: Any, pad_to: int | None = None) -> DataCollator:
+    """The collator training uses: inputs padded with ``input_pad_id`` (missing_pad_token_strategy), labels -100,
+    every batch to ``pad_to`` tokens when given (the trainer's pad_to_sequence_len: batches, not the data)."""
     from .tokenizer import input_pad_id
 
-    return DataCollator(input_pad_id(tokenizer, cfg), pad_to=cfg.sequence_len if cfg.pad_to_sequence_len else None)
+    return DataCollator(input_pad_id(tokenizer, cfg), pad_to=pad_to)
 
 
 class DataCollator:

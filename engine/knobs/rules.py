@@ -157,10 +157,13 @@ def _eval_needs_data(cfg: Config) -> Iterator[Problem]:
     if has_validation(cfg):
         return
     fix = "set val_set_size (e.g. 0.05 for 5% of the rows) to hold out data, or test_datasets, or remove"
-    for key in ("eval_steps", "evals_per_epoch", "eval_on_start"):  # a warning: Axolotl's examples ship this way
+    for key in ("eval_steps", "evals_per_epoch"):  # a warning: Axolotl's examples ship this way
         if getattr(cfg, key) not in (None, 0):  # evals_per_epoch 0 already says "no evaluation"
             yield _warning(key, f"{key} is ignored: val_set_size is 0, so there is nothing to evaluate on and no "
                            f"evaluation runs: {fix} {key}.")
+    if cfg.eval_on_start:
+        yield _warning("eval_on_start", "eval_on_start is ignored: val_set_size is 0, so there is nothing to "
+                       f"evaluate on before the first step: {fix} eval_on_start.")
     if cfg.eval_strategy in ("steps", "epoch"):
         yield _error("eval_strategy", f"eval_strategy is {cfg.eval_strategy} but val_set_size is 0, so there is "
                      f"nothing to evaluate on: {fix} eval_strategy.")

@@ -115,7 +115,7 @@ def prepare_data(cfg: Config, tokenizer: Any, preset_path: Path, world: int) -> 
         raise knob_error("datasets", "No training rows are left after preparing the data (all empty, dropped or "
                          "used for validation): check datasets, sequence_len and val_set_size.")
     # Pads labels with -100 and keeps them otherwise untouched; packed rows keep their position_ids.
-    collator = make_collator(cfg, tokenizer)
+    collator = make_collator(cfg, tokenizer, pad_to=cfg.sequence_len if cfg.pad_to_sequence_len else None)
     return train, evaluation, collator, dict(prepared.stats or {})
 
 
