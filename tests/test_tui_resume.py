@@ -42,6 +42,8 @@ async def _f5_until_asked(pilot: Pilot[int], app: TunedeckApp) -> None:
     if asked and type(app.screen).__name__ == "ConfirmLaunch":
         await pilot.press("l")
     assert await wait_until(pilot, lambda: isinstance(app.screen, LaunchChoice), timeout=30)
+    # The dialog is the screen before it has drawn its text (seen on a loaded CI machine): wait for its buttons.
+    assert await wait_until(pilot, lambda: "Cancel (esc)" in screen_text(app), timeout=30)
 
 
 async def test_f5_asks_then_cancel_launches_nothing_and_resume_resumes(stopped: StoppedRun) -> None:
@@ -56,8 +58,9 @@ async def test_f5_asks_then_cancel_launches_nothing_and_resume_resumes(stopped: 
             assert f"checkpoint-{stopped.step} of this preset" in text and f"from step {stopped.step}" in text
             assert "Resume (r)" in text and "Start fresh (f)" in text and "Cancel (esc)" in text
             await pilot.press("escape")
-            await pilot.pause(1.0)
-            assert not isinstance(app.screen, LaunchChoice) and run_folders(stopped.output_dir) == before
+            assert await wait_until(pilot, lambda: not isinstance(app.screen, LaunchChoice), timeout=30)
+            await pilot.pause(1.0)  # nothing may start afterwards either
+            assert run_folders(stopped.output_dir) == before
 
             await _f5_until_asked(pilot, app)
             await pilot.press("r")
