@@ -55,7 +55,7 @@ async def test_f5_asks_then_cancel_launches_nothing_and_resume_resumes(stopped: 
             await pilot.pause()
             await _f5_until_asked(pilot, app)
             text = " ".join(screen_text(app).split())
-            assert f"checkpoint-{stopped.step} of this preset" in text and f"from step {stopped.step}" in text
+            assert f"checkpoint-{stopped.step} of this preset" in text and f"from step {stopped.step}" in text, text
             assert "Resume (r)" in text and "Start fresh (f)" in text and "Cancel (esc)" in text
             await pilot.press("escape")
             assert await wait_until(pilot, lambda: not isinstance(app.screen, LaunchChoice), timeout=30)
