@@ -23,7 +23,7 @@ from typing import Any
 from . import arrow, cache
 from .errors import DataError
 from .preference_formats import PreferenceRow, render
-from .sampling import sample_rows
+from .sampling import load_sampled
 from .sources import resolve_source
 
 FORMAT = 1  # bump when rendering or tokenizing preference rows changes
@@ -64,12 +64,7 @@ def prepare_preference(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[
     columns: dict[str, list] = {}
     per_dataset = []
     for index, (ds, ref, template) in enumerate(zip(cfg.datasets, refs, templates, strict=False)):
-        rows = ref.load()
-        if not rows.rows:
-            raise DataError(f"dataset {index} ('{ref.label}') has no rows. Check the file (and split/data_files).",
-                            file=ref.label if ref.files else None, key=f"datasets.{index}.path")
-        source_rows = len(rows.rows)
-        rows = sample_rows(rows, ds, cfg.seed, index)
+        rows, source_rows = load_sampled(ref, ds, cfg.seed, index)
         counts = {"path": ds.path, "type": ds.type, "source_rows": source_rows, "rows": 0, "dropped": 0,
                   "sampled_out": source_rows - len(rows.rows), "truncated": 0, "prompt_truncated": 0}
         for row, loc in zip(rows.rows, rows.locs, strict=False):

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import arrow, cache
 from .errors import DataError
-from .sampling import sample_rows
+from .sampling import load_sampled
 from .sources import resolve_source
 from .test_entries import for_entry
 from .tokenized import Tokenized, count_trained
@@ -112,12 +112,7 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
 
 def _read_entry(ds: Any, ref: Any, cfg: Any, tokenizer: Any, index: int,
                 num_proc: int | None) -> tuple[list[list[int]], list[list[int]], dict[str, Any]]:
-    rows = ref.load()
-    if not rows.rows:
-        raise DataError(f"dataset {index} ('{ref.label}') has no rows. Check the file (and split/data_files).",
-                        file=ref.label if ref.files else None, key=f"datasets.{index}.path")
-    source_rows = len(rows.rows)
-    rows = sample_rows(rows, ds, cfg.seed, index)
+    rows, source_rows = load_sampled(ref, ds, cfg.seed, index)
     try:
         tok = tokenize_entry(rows, ds, cfg, tokenizer, index, num_proc)
     except DataError as err:

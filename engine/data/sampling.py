@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from .errors import DataError
 from .sources import Rows
 
 
@@ -21,3 +22,13 @@ def sample_rows(rows: Rows, ds: Any, seed: int, index: int) -> Rows:
         return rows
     picked = sorted(random.Random(f"{seed}:{index}").sample(range(total), keep))
     return Rows(rows=[rows.rows[i] for i in picked], locs=[rows.locs[i] for i in picked])
+
+
+def load_sampled(ref: Any, ds: Any, seed: int, index: int) -> tuple[Rows, int]:
+    """Dataset ``index``'s rows, sampled (sample_rate / num_samples), and how many the source held; a source with
+    no rows is an error naming it."""
+    rows = ref.load()
+    if not rows.rows:
+        raise DataError(f"dataset {index} ('{ref.label}') has no rows. Check the file (and split/data_files).",
+                        file=ref.label if ref.files else None, key=f"datasets.{index}.path")
+    return sample_rows(rows, ds, seed, index), len(rows.rows)
