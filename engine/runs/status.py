@@ -18,7 +18,7 @@ from engine.runs import folder
 from engine.runs.folder import FINAL_EVENTS, FINAL_STATUSES, UNREADABLE
 from engine.runs.processes import run_alive
 from engine.runs.rendezvous import run_failure_message
-from engine.runs.view import RunView, fold
+from engine.runs.view import RunView, fold, number
 
 STARTING_GRACE = 30.0  # seconds a fresh run may have no pid yet before it counts as failed
 HEAD_BYTES = 16 * 1024
@@ -138,6 +138,15 @@ def _status_from(run_dir: Path, state: dict[str, Any], events: Events) -> tuple[
                 return "failed", "no state.json: not a run folder or it was never started", events
             return "failed", run_failure_message(run_dir) or DIED, events
     return FINAL_EVENTS[final["event"]], final.get("message"), events
+
+
+def wall_seconds(state: dict[str, Any], view: RunView) -> float | None:
+    """How long a run took, launch to end: state.json's ``started_at`` and ``ended_at``. The events begin and end
+    inside training (after the processes start and load the model and data), so their span is shorter, often by
+    most of a short run; they stand in only for a stamp that is missing (an older folder, a run still going)."""
+    start = number(state.get("started_at")) or view.started_time
+    end = number(state.get("ended_at")) or view.last_time
+    return None if start is None or end is None else max(0.0, end - start)
 
 
 def record_outcome(run_dir: str | os.PathLike[str]) -> RunInfo:

@@ -24,9 +24,9 @@ from textual.widgets import ContentSwitcher, Footer, Static
 
 from engine.runs import folder
 from engine.runs.control import stop_run
-from engine.runs.folder import ACTIVE_STATUSES, FINAL_STATUSES
+from engine.runs.folder import ACTIVE_STATUSES, FINAL_STATUSES, UNREADABLE
 from engine.runs.log_tail import tail_lines
-from engine.runs.status import record_outcome, run_info
+from engine.runs.status import record_outcome, run_info, wall_seconds
 from engine.runs.view import RunView, fold
 from tui.formatting import format_duration, format_number
 from tui.widgets.log_pane import LogPane
@@ -85,7 +85,11 @@ class RunScreen(Screen[None]):
     AUTO_FOCUS = "#log"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "stop", "Stop (save checkpoint)"),
+        # Leaving the screen: "Detach" while the run lives (it goes on training), "Back" once it has ended.
         Binding("d", "detach", "Detach"),
+        Binding("escape", "detach", "Detach", show=False),
+        Binding("escape", "back", "Back"),
+        Binding("d", "back", "Back", show=False),
         Binding("r", "runs", "Runs"),
         Binding("k", "open_knob", "Open preset at knob"),
         Binding("c", "chat", "Chat"),
@@ -265,7 +269,8 @@ class RunScreen(Screen[None]):
         if view.started and not self._estimating:
             self._estimating = True
             self._make_estimate(view.steps_per_epoch, dict(view.data))
-        self.query_one(ProgressLine).show(view, self.status, estimated_time(self.estimate))
+        took = wall_seconds(folder.read_state(self.run_dir), view) if self.ended else None
+        self.query_one(ProgressLine).show(view, self.status, estimated_time(self.estimate), took)
         self.query_one("#loss", MetricChart).show(view.losses.values, view.loss)
         self.query_one("#lr", MetricChart).show(view.learning_rates.values, view.learning_rate)
         self._show_preference_metrics()
@@ -353,6 +358,8 @@ class RunScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
             return self.status in ACTIVE_STATUSES
+        if action in ("detach", "back"):
+            return (action == "back") == self.ended
         if action == "toggle_samples":
             return bool(self.view.samples)
         if action == "open_knob":
@@ -382,6 +389,14 @@ class RunScreen(Screen[None]):
         self.stopping = False
         self.notify(message, title="Could not stop the run", severity="error")
         self.refresh_status()
+
+    @property
+    def ended(self) -> bool:
+        """The run is over (or its folder unreadable): leaving the screen leaves nothing running behind."""
+        return self.status in FINAL_STATUSES or self.status == UNREADABLE
+
+    def action_back(self) -> None:
+        self.action_detach()
 
     def action_detach(self) -> None:
         """Leave the run going: back to the previous screen, or quit when there is nothing under this one."""

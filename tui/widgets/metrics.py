@@ -24,9 +24,9 @@ PREFERENCE_CHARTS = (
 )
 
 
-def progress_text(view: RunView, status: str, width: int, estimate: str = "") -> Text:
-    """Two lines: a bar with step/total and percent, then epoch, ETA (or elapsed), ``estimate`` (the pre-launch
-    time estimate, shown beside them), tokens/s."""
+def progress_text(view: RunView, status: str, width: int, estimate: str = "", took: float | None = None) -> Text:
+    """Two lines: a bar with step/total and percent, then epoch, ETA (or ``took``: an ended run's wall time),
+    ``estimate`` (the pre-launch time estimate, shown beside them), tokens/s."""
     fraction = view.fraction
     total = view.total_steps
     counts = f" {view.step}/{total}" if total else f" step {view.step}"
@@ -44,8 +44,8 @@ def progress_text(view: RunView, status: str, width: int, estimate: str = "") ->
         parts.append(f"epoch {view.epoch:.2f}{epochs}")
     if status in ("running", "starting", "stopping…"):
         parts.append(f"ETA {format_duration(view.eta_seconds)}")
-    elif view.started_time is not None and view.last_time is not None:
-        parts.append(f"took {format_duration(view.last_time - view.started_time)}")
+    elif took is not None:
+        parts.append(f"took {format_duration(took)}")
     if parts and estimate:
         parts.append(estimate)
     if view.tokens_per_second is not None:
@@ -64,13 +64,14 @@ class ProgressLine(Widget):
         self._view = RunView()
         self._status = "starting"
         self._estimate = ""
+        self._took: float | None = None
 
-    def show(self, view: RunView, status: str, estimate: str = "") -> None:
-        self._view, self._status, self._estimate = view, status, estimate
+    def show(self, view: RunView, status: str, estimate: str = "", took: float | None = None) -> None:
+        self._view, self._status, self._estimate, self._took = view, status, estimate, took
         self.refresh()
 
     def render(self) -> Text:
-        return progress_text(self._view, self._status, self.size.width or 40, self._estimate)
+        return progress_text(self._view, self._status, self.size.width or 40, self._estimate, self._took)
 
 
 class MetricChart(Widget):
