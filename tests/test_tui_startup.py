@@ -131,3 +131,25 @@ async def test_only_the_shown_section_is_built_on_open(tmp_path) -> None:
         await show_section(pilot, 0)
         assert [f.id for f in forms if f.display] == ["section-model"]
         assert screen.query_one("#knob-base-model").control.value == "presets/tiny/model"
+
+
+@sync
+async def test_opening_a_preset_parses_its_file_once(tmp_path, monkeypatch) -> None:
+    """The check for another tool's config reads the preset already loaded: parsing the YAML twice cost the
+    first frame ~15 ms. Another tool's config still opens as an import (tests/test_tui_import_open.py)."""
+    from ruamel.yaml.main import YAML
+
+    loads: list[str] = []
+    real_load = YAML.load
+
+    def counted(self, stream):
+        loads.append(str(stream)[:40])
+        return real_load(self, stream)
+
+    monkeypatch.setattr(YAML, "load", counted)
+    app = editor_app(tmp_path, "learning_rate: 0.001\n")
+    async with app.run_test(headless=True, size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "EditorScreen"
+        assert app.screen.query_one("#knob-base-model").control.value == "presets/tiny/model"
+    assert len(loads) == 1, loads

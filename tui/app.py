@@ -28,6 +28,8 @@ from .screens.editor import EditorScreen
 from .screens.open import Choice, OpenScreen
 
 if TYPE_CHECKING:
+    from engine.importers import Imported
+    from engine.preset import Preset
     from engine.runs.output_dir import LaunchQuestion, StartRequest
 from .state import EditorState, new_preset
 
@@ -72,16 +74,11 @@ class TunedeckApp(App[int]):
         return editors[-1] if editors else None
 
     def open_path(self, path: Path | None) -> bool:
-        from engine.importers import import_if_foreign
-        from engine.preset import Preset, load_preset
-
         imported = None
         try:
-            imported = import_if_foreign(path) if path is not None else None
+            preset, imported = _read_preset(path) if path is not None else (new_preset(), None)
             if imported is not None:  # another tool's config: a new, unsaved preset with the report on top
-                preset, path = Preset(imported.text, None), None
-            else:
-                preset = load_preset(path) if path is not None else new_preset()
+                path = None
             preset.require_mapping()  # a list or a text has no knobs to edit: the open screen says why
         except TunedeckError as err:
             self.notify(str(err), title="Cannot open", severity="error", timeout=10)
@@ -310,6 +307,25 @@ class TunedeckApp(App[int]):
 
     async def action_quit(self) -> None:
         self._unless_unsaved("quitting", lambda: self.exit(0))
+
+
+def _read_preset(path: Path) -> tuple[Preset, Imported | None]:
+    """The preset at ``path``, or a new one made from it when it is another tool's config (with its import).
+    A preset is read and parsed once; a file YAML cannot read may still be a config to import (JSON)."""
+    from engine.importers import import_if_foreign
+    from engine.preset import Preset, load_preset
+
+    try:
+        preset = load_preset(path)
+    except TunedeckError:
+        imported = import_if_foreign(path)
+        if imported is None:
+            raise
+    else:
+        imported = import_if_foreign(path, preset.doc)
+        if imported is None:
+            return preset, None
+    return Preset(imported.text, None), imported
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .conversion import Conversion
-from .detect import detect
+from .detect import detect, is_foreign
 from .report import Report
 from .source import read_source
 
@@ -44,11 +44,16 @@ def render(conv: Conversion) -> str:
     return conv.report.comment_block() + "\n" + stream.getvalue()
 
 
-def import_if_foreign(path: str | Path) -> Imported | None:
+def import_if_foreign(path: str | Path, data: Any = None) -> Imported | None:
     """The import of ``path`` when it is another tool's config (the editor opens it as a new, unsaved preset);
-    None for a preset or anything that is not such a config (it then opens, or fails, as a preset)."""
+    None for a preset or anything that is not such a config (it then opens, or fails, as a preset).
+
+    ``data``: the file's top level when the caller has read it already (the editor loads it as a preset first):
+    a preset then costs no second read and parse."""
     from engine.errors import TunedeckError
 
+    if data is not None and not (isinstance(data, dict) and is_foreign(data)):
+        return None
     try:
         source = read_source(path)
     except TunedeckError:
