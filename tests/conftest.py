@@ -44,3 +44,11 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     texts += [json.loads(line)["text"] for line in (PRESETS / "tiny" / "facts.jsonl").read_text().splitlines()]
     texts += ["human gpt system user assistant Hello, how are you? I am fine. The quick brown fox."]
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"), texts, vocab_size=400, hidden_size=64)
+
+
+@pytest.fixture(scope="session")
+def tiny_moe_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer Qwen3-MoE (4 experts stored as fused 3-D parameters) with the tiny model's tokenizer."""
+    from _moe_helpers import build_tiny_moe
+
+    return build_tiny_moe(tmp_path_factory.mktemp("tiny-moe"), tiny_model_dir)

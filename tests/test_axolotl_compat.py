@@ -367,6 +367,7 @@ class _AxolotlMini(BaseModel):
     lora_alpha: int | None = None
     lora_dropout: float | None = 0.0
     lora_target_modules: str | list[str] | None = None
+    lora_target_parameters: str | list[str] | None = None
     lora_target_linear: bool | None = None
     val_set_size: float | None = 0.0
     eval_strategy: str | None = None
@@ -727,15 +728,3 @@ def test_unsupported_training_kinds_are_refused_by_name(name: str, feature: str)
     assert set(errors) == {"reward_model" if "reward" in name else "rl", "datasets.0.type"}
     for message in errors.values():
         assert feature in message and "not support" in message and "expected one of" not in message
-
-
-def test_lora_on_raw_parameters_is_refused_by_name(tmp_path: Path) -> None:
-    """Axolotl's MoE examples (DeepSeek V4, MiniMax M2) adapt fused expert tensors with lora_target_parameters;
-    tunedeck only adapts layers, and says so instead of 'no layers are chosen'."""
-    path = tmp_path / "moe.yml"
-    path.write_text("base_model: some/moe\nadapter: lora\nlora_target_parameters:\n  - mlp.experts.gate_up_proj\n"
-                    "datasets:\n  - path: data.jsonl\n    type: completion\n")
-    errors = {p.key: p.message for p in load_preset(path).errors}
-    assert "lora_target_parameters" in errors
-    assert "not supported" in errors["lora_target_parameters"]
-    assert "mixture-of-experts" in errors["lora_target_parameters"]

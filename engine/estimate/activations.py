@@ -10,7 +10,9 @@ Counted from what each op of a transformers decoder layer saves (e = bytes of th
 * A linear layer keeps its input only when its weight trains (autograd saves what a required gradient needs): the
   normed input of q/k/v and of gate/up, o's input, down's input. Each LoRA module adds its A output (e·r); with
   fp32 LoRA weights over a 16-bit base (plain LoRA) peft casts the input up and autocast back down, a fresh copy
-  (e·in) per module; lora_dropout > 0 also makes a copy plus a one-byte mask.
+  (e·in) per module; lora_dropout > 0 also makes a copy plus a one-byte mask. A weight adapted through
+  lora_target_parameters keeps its layer's input too, but no A output: peft builds W + B·A once per forward
+  instead, a weight-sized tensor per layer that this per-token count leaves out (an approximation).
 * Gradient checkpointing keeps only each layer's input (e·h) and recomputes one layer at a time in the backward.
 * The LM head's logits: transformers' loss upcasts them to fp32 and log-softmax keeps an fp32 copy; at the start
   of the backward the saved log-probabilities, their gradient and the logits' gradient are alive together, all
@@ -52,7 +54,7 @@ def layer_bytes_per_token(setup: Setup) -> float:
         total += e * (2 * q + 2 * kv) + 4 * s.heads
     total += 3 * e * i
 
-    lora = {lin.name for lin in setup.lora_targets_in_layer()}
+    lora = {lin.name for lin in setup.lora_targets_in_layer() + setup.lora_parameters_in_layer()}
     trained = {lin.name for lin in s.linears()} if full else lora
     if trained & {"q_proj", "k_proj", "v_proj", "qkv_proj"}:
         total += e * h

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from engine import derive
 from engine.attention import attention_plan, kernels_installed
+from engine.knobs.adapter import target_parameter_names
 from engine.knobs.prompt_learning import PROMPT_LEARNING_ADAPTERS
 from engine.paths import resolve_path
 
@@ -85,12 +86,16 @@ def setup_from_config(cfg: Any, preset_path: str | os.PathLike[str] | None = Non
     setup = Setup(
         shape=shape, micro_batch=derive.batch_split(cfg).micro_batch_size, sequence_len=int(cfg.sequence_len),
         adapter=cfg.adapter, quant_bits=quant if cfg.adapter else None, lora_r=int(cfg.lora_r), lora_targets=targets,
+        lora_parameters=tuple(target_parameter_names(cfg.lora_target_parameters)),
         lora_dropout=float(cfg.lora_dropout), weights=weights, mixed=mixed, optimizer=str(cfg.optimizer),
         gradient_checkpointing=bool(cfg.gradient_checkpointing), attn=gpu_attention(cfg),
         processes=derive.num_processes(cfg), sharding=sharding(cfg, preset_path),
     )
     if setup.adapter and not setup.lora_modules():
-        raise ShapeError(f"lora_target_modules {cfg.lora_target_modules or '(peft default)'} matches no layer of "
-                         f"{shape.source} (its layers: {', '.join(lin.name for lin in shape.linears())}); name some "
-                         "of them or set lora_target_linear: true.")
+        chosen = f"lora_target_modules {cfg.lora_target_modules or '(peft default)'}"
+        if setup.lora_parameters:
+            chosen = f"lora_target_parameters {', '.join(setup.lora_parameters)}"
+        raise ShapeError(f"{chosen} matches no layer of {shape.source} (its layers: "
+                         f"{', '.join(lin.name for lin in shape.linears())}); name some of them or set "
+                         "lora_target_linear: true.")
     return setup

@@ -39,6 +39,7 @@ class Setup:
     quant_bits: Literal[4, 8] | None = None
     lora_r: int = 8
     lora_targets: tuple[str, ...] | str | None = None  # names, a regex, "all-linear", None = peft's default
+    lora_parameters: tuple[str, ...] = ()  # lora_target_parameters: tensors by name or dotted ending
     lora_dropout: float = 0.0
     weights: Dtype = "bf16"  # the dtype the base loads in (engine.train.hardware.Precision.dtype_name)
     mixed: Dtype = "bf16"  # autocast compute dtype ("fp32" when no mixed precision)
@@ -84,6 +85,8 @@ class Setup:
             return []
         linears = self.shape.linears()
         targets = self.lora_targets
+        if targets is None and self.lora_parameters:
+            return []  # engine.train.model passes no layers then, so peft adds no default ones
         if targets is None:
             targets = PEFT_DEFAULT_TARGETS.get(self.shape.model_type, PEFT_DEFAULT)
         if targets == "all-linear":
@@ -93,6 +96,19 @@ class Setup:
             return [lin for lin in linears if pattern.fullmatch(f"model.layers.{layer}.{lin.path}")]
         return [lin for lin in linears if any(f".{lin.path}".endswith(f".{t}") for t in targets)]
 
+    def lora_parameters_in_layer(self, layer: int = 0) -> list[Linear]:
+        """The linear layers of decoder layer ``layer`` whose weight lora_target_parameters names, matched as peft
+        matches (the full name, model.layers.N.self_attn.q_proj.weight, or its dotted ending). A 2-D weight gets
+        an A (r × in) and a B (out × r), as a LoRA on the layer would. Tensors outside the decoder layers' linears
+        are not counted (MoE expert stacks never reach here: their shapes are not described)."""
+        if self.adapter is None:
+            return []
+        return [lin for lin in self.shape.linears()
+                if any(f"model.layers.{layer}.{lin.path}.weight" == t
+                       or f"model.layers.{layer}.{lin.path}.weight".endswith(f".{t}") for t in self.lora_parameters)]
+
     def lora_modules(self) -> list[Linear]:
-        """Every adapted linear layer of the model, layer by layer."""
-        return [lin for n in range(self.shape.layers) for lin in self.lora_targets_in_layer(n)]
+        """Every adapted linear layer of the model, layer by layer (by lora_target_modules or by its weight's name
+        in lora_target_parameters)."""
+        return [lin for n in range(self.shape.layers)
+                for lin in self.lora_targets_in_layer(n) + self.lora_parameters_in_layer(n)]

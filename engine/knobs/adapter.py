@@ -10,6 +10,7 @@ from pydantic import BaseModel, field_validator
 from .base import Section, knob
 
 S = Section.ADAPTER
+_REGEX_CHARS = "*+?[](){}|^$\\"
 
 
 class AdapterKnobs(BaseModel, defer_build=True):
@@ -79,8 +80,8 @@ class AdapterKnobs(BaseModel, defer_build=True):
         what="Randomly zeroes this fraction of the adapter's input during training, a regulariser against "
         "overfitting small datasets.",
         cost="Negligible compute. Too high slows learning.",
-        typical="0.0–0.1; 0.05 is common.",
-        interacts=("lora_r", "adapter"),
+        typical="0.0–0.1; 0.05 is common (0 with lora_target_parameters, which peft requires).",
+        interacts=("lora_r", "adapter", "lora_target_parameters"),
     )
     lora_target_modules: list[str] | str | None = knob(
         None, section=S,
@@ -92,7 +93,7 @@ class AdapterKnobs(BaseModel, defer_build=True):
         cost="More targeted layers = more trainable parameters and memory, usually better quality; "
         "attention-only (q_proj, v_proj) is the lightest.",
         typical="All seven projection layers as a list, or just use lora_target_linear: true.",
-        interacts=("lora_target_linear", "lora_r", "adapter"),
+        interacts=("lora_target_linear", "lora_target_parameters", "lora_r", "adapter"),
     )
     lora_target_linear: bool = knob(
         False, section=S, basic=True,
@@ -102,8 +103,47 @@ class AdapterKnobs(BaseModel, defer_build=True):
         cost="The most trainable parameters for a given r, and usually the best adapter quality; a little more "
         "memory and time than attention-only targets.",
         typical="true for qlora and most lora runs.",
-        interacts=("lora_target_modules", "lora_r", "adapter"),
+        interacts=("lora_target_modules", "lora_target_parameters", "lora_r", "adapter"),
     )
+    lora_target_parameters: list[str] | str | None = knob(
+        None, section=S,
+        summary="Parameter tensors that get LoRA by name, such as a mixture-of-experts model's fused expert "
+        "weights.",
+        what="In transformers 5 the experts of MoE models (Qwen3-MoE, Mixtral, Gemma 4, GPT-OSS and kin) are "
+        "single 3-D tensors, not linear layers, so lora_target_modules cannot reach them: list them here, e.g. "
+        "experts.gate_up_proj. Each name matches a parameter's full name or its dotted ending (never a regex), "
+        "and peft (0.17 or newer) trains one low-rank update per expert beside the tensor. It goes alone or "
+        "with lora_target_modules / lora_target_linear for the linear layers; tunedeck merge folds it into the "
+        "base like any LoRA.",
+        cost="Each tensor adds r × experts × (in + out) trainable parameters, far more than attention-only "
+        "LoRA on a large MoE, and every forward builds the updated tensor once, a weight-sized temporary. peft "
+        "refuses lora_dropout above 0 here and a quantized tensor; under load_in_4bit the expert tensors stay "
+        "16-bit (bitsandbytes quantizes linear layers only). tunedeck estimate counts it for dense 2-D weights "
+        "and does not estimate MoE models.",
+        typical="Empty for dense models; [experts.gate_up_proj, experts.down_proj] (mlp.experts.… on some "
+        "models) for MoE models, with lora_dropout: 0 and the attention layers in lora_target_modules.",
+        interacts=("lora_target_modules", "lora_target_linear", "lora_dropout", "lora_r", "adapter",
+                   "load_in_4bit"),
+    )
+
+    @field_validator("lora_target_parameters")
+    @classmethod
+    def _parameter_names(cls, value: list[str] | str | None) -> list[str] | str | None:
+        if value is None:
+            return value
+        names = target_parameter_names(value)
+        if not names:
+            raise ValueError("lora_target_parameters is an empty list: name parameter tensors such as "
+                             "experts.gate_up_proj, or remove it")
+        for name in names:
+            if not name.strip():
+                raise ValueError("lora_target_parameters holds an empty name: remove it or write a parameter "
+                                 "name like experts.down_proj")
+            if set(name) & set(_REGEX_CHARS):
+                raise ValueError(f"lora_target_parameters '{name}' looks like a regex, but peft matches these "
+                                 "names exactly or by their dotted ending: write the parameter's name, such as "
+                                 "experts.gate_up_proj (the layer index is not needed)")
+        return value
 
     @field_validator("lora_target_modules")
     @classmethod
@@ -138,3 +178,10 @@ def _check_regex(pattern: str, key: str) -> None:
             f"{key} '{pattern}' is not a valid regular expression ({err}): fix the pattern, or write plain "
             "layer names as a list such as [q_proj, v_proj]"
         ) from None
+
+
+def target_parameter_names(value: list[str] | str | None) -> list[str]:
+    """lora_target_parameters as the list peft takes (a single string is one name, as Axolotl reads it)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)

@@ -21,7 +21,8 @@ TEMPLATE_ROLES = ("user", "assistant", "system", "tool")
 _CHAT = ("chat_template",)
 CHAT_ONLY_KEYS = tuple(k.key for k in dataset_knobs() if k.dataset_types == _CHAT)
 _CHAT_ONLY_TOP_LEVEL = tuple(k.key for k in top_level_knobs() if k.dataset_types == _CHAT)
-LORA_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "lora_target_linear")
+LORA_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "lora_target_linear",
+             "lora_target_parameters")
 
 
 def check_rules(cfg: Config) -> list[Problem]:
@@ -126,10 +127,12 @@ def _quantization(cfg: Config) -> Iterator[Problem]:
 
 @rule
 def _lora_targets(cfg: Config) -> Iterator[Problem]:
-    if cfg.adapter in ("lora", "qlora") and not cfg.lora_target_modules and not cfg.lora_target_linear:
+    chosen = cfg.lora_target_modules or cfg.lora_target_linear or cfg.lora_target_parameters
+    if cfg.adapter in ("lora", "qlora") and not chosen:
         yield _error("adapter", f"adapter is {cfg.adapter} but no layers are chosen for it: set "
-                     "lora_target_linear: true to adapt every linear layer, or list layers in lora_target_modules "
-                     "(e.g. [q_proj, k_proj, v_proj, o_proj]).")
+                     "lora_target_linear: true to adapt every linear layer, list layers in lora_target_modules "
+                     "(e.g. [q_proj, k_proj, v_proj, o_proj]), or name parameter tensors in "
+                     "lora_target_parameters.")
 
 
 @rule
@@ -455,6 +458,7 @@ def _roles(at: str, ds: DatasetConfig) -> Iterator[Problem]:
 
 from . import (  # noqa: E402  (last: their rules run after these)
     batch_rules,  # noqa: F401  (registers the derived-batch rules)
+    lora_parameter_rules,  # noqa: F401  (registers the lora_target_parameters rules)
     preference_rules,  # noqa: F401  (registers the preference-tuning rules)
     prompt_answer_rules,  # noqa: F401  (registers the prompt_answer rules)
     prompt_learning_rules,  # noqa: F401  (registers the prompt-learning adapter rules)

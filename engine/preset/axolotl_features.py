@@ -44,11 +44,6 @@ def document_features(doc: dict[str, Any]) -> Iterator[tuple[str, str, Severity]
                          ("process_reward_model", "process reward-model training")):
         if doc.get(key) is True:
             yield key, f"{key}: true asks for {feature}, which tunedeck does not support: {_NOT_HERE}.", "error"
-    if doc.get("lora_target_parameters"):
-        yield ("lora_target_parameters", ("lora_target_parameters (LoRA on raw parameter tensors, such as the "
-               "fused expert weights of a mixture-of-experts model) is not supported by tunedeck yet: adapt "
-               "layers instead with lora_target_modules or lora_target_linear: true, or train this config with "
-               "Axolotl itself."), "error")
     tokens = doc.get("tokens")
     if isinstance(tokens, dict):
         yield ("tokens", ("tokens is a mapping of special tokens, the spelling of older Axolotl configs: tunedeck "

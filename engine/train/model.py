@@ -6,11 +6,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.knobs.adapter import target_parameter_names
 from engine.knobs.prompt_learning import PROMPT_LEARNING_ADAPTERS
 from engine.paths import resolve_path
 
 from .failures import knob_error
 from .hardware import Precision
+from .lora_parameters import check_target_parameters
 from .prompt_learning import add_prompt_learning
 
 if TYPE_CHECKING:
@@ -120,17 +122,20 @@ def resize_embeddings(model: Any, rows: int) -> list[int]:
 def lora_config(cfg: Config, new_token_ids: list[int] | None = None) -> Any:
     from peft import LoraConfig
 
+    parameters = target_parameter_names(cfg.lora_target_parameters)
     if cfg.lora_target_modules:
         # A list names layers by suffix; a single string is a regex over full module names (PEFT reads both).
         targets: Any = cfg.lora_target_modules if isinstance(cfg.lora_target_modules, str) \
             else list(cfg.lora_target_modules)
     elif cfg.lora_target_linear:
         targets = "all-linear"
+    elif parameters:
+        targets = []  # the named tensors only (None would add peft's default layers to them)
     else:
         targets = None  # peft's per-architecture default (q_proj, v_proj for Llama)
     return LoraConfig(
         r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, target_modules=targets,
-        bias="none", task_type="CAUSAL_LM",
+        target_parameters=parameters or None, bias="none", task_type="CAUSAL_LM",
         # Rows of tokens the preset added start untrained: let the adapter learn just those rows.
         trainable_token_indices={"embed_tokens": new_token_ids} if new_token_ids else None,
     )
@@ -148,9 +153,16 @@ def add_lora(cfg: Config, model: Any, *, quantized: bool, new_token_ids: list[in
         from peft import PeftModel
 
         return PeftModel.from_pretrained(model, model_source(cfg, None, cfg.lora_model_dir), is_trainable=True)
+    parameters = target_parameter_names(cfg.lora_target_parameters)
+    if parameters:
+        check_target_parameters(model, parameters)
     try:
         return get_peft_model(model, lora_config(cfg, new_token_ids))
     except ValueError as err:
+        if parameters and "nn.Parameter" in str(err):  # e.g. the tensor of a layer lora_target_modules adapts
+            raise knob_error("lora_target_parameters", f"peft cannot adapt lora_target_parameters "
+                             f"{', '.join(parameters)} as set: {err} Remove the tensor from one of the two "
+                             "lists.") from err
         if "target modules" in str(err).lower() or "target_modules" in str(err):
             names = sorted({n.rsplit(".", 1)[-1] for n, _ in model.named_modules() if "proj" in n or "fc" in n})
             raise knob_error(
