@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from . import arrow, cache
+from . import arrow, cache, mixing
 from .errors import DataError
 from .preference_formats import PreferenceRow, render
 from .sampling import load_sampled
@@ -88,10 +88,12 @@ def prepare_preference(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[
 
     rows_ds = arrow.dataset(columns)
     train_idx, eval_idx = split_indices(len(rows_ds), cfg.val_set_size, cfg.seed)
+    train_idx = mixing.training_rows(train_idx, columns["dataset"], cfg)
     trainer_columns = [c for c in rows_ds.column_names if c.endswith("_ids") or c == "label"]
     train = rows_ds.select(train_idx).select_columns(trainer_columns)
     evals = rows_ds.select(eval_idx).select_columns(trainer_columns) if eval_idx is not None else None
     stats = _stats(per_dataset, columns, cfg, len(train_idx), len(eval_idx or []))
+    stats["mixed_rows"] = mixing.drawn_per_dataset(train_idx, columns["dataset"], cfg)
     entry = cache.save_entry(root, key, {"rows": rows_ds, "train": train, "eval": evals}, stats) if use_cache else None
     return PreparedData(train=train, eval=evals, stats=stats, rows=rows_ds, cache_dir=str(entry) if entry else None)
 

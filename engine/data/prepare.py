@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import arrow, cache
+from . import arrow, cache, mixing
 from .errors import DataError
 from .sampling import load_sampled
 from .sources import resolve_source
@@ -98,10 +98,12 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
 
     rows_ds = arrow.dataset({"input_ids": all_ids, "labels": all_labels, "dataset": which})
     train_idx, eval_idx = _train_eval_indices(which, cfg)
+    train_idx = mixing.training_rows(train_idx, which, cfg)
     train = _build(rows_ds, all_ids, all_labels, train_idx, cfg, cfg.seed)
     evals = _build(rows_ds, all_ids, all_labels, eval_idx, cfg, cfg.seed + 1) if eval_idx is not None else None
     stats = _stats(per_dataset, all_ids, all_labels, train, evals, cfg)
     stats["train_rows"], stats["eval_rows"] = len(train_idx), len(eval_idx or [])
+    stats["mixed_rows"] = mixing.drawn_per_dataset(train_idx, which, cfg)
     stats["warnings"] = warnings
     entry = None
     if use_cache:

@@ -36,6 +36,15 @@ def cut_rows(stats: dict[str, Any]) -> list[str]:
     return notes
 
 
+def mix_note(stats: dict[str, Any]) -> str | None:
+    """dataset_mixing: weighted — the epoch's rows and how many each training dataset gave (rows repeat)."""
+    drawn = stats.get("mixed_rows")
+    if not isinstance(drawn, list):
+        return None
+    per_source = ", ".join(f"dataset {i}: {n:,}" for i, n in enumerate(drawn))
+    return f"weighted mix: {_count(stats, 'train_rows'):,} training rows per epoch ({per_source})"
+
+
 def data_warnings(stats: dict[str, Any]) -> list[str]:
     """The pipeline's warnings (e.g. a chat template that never writes the EOS or end-of-turn token)."""
     return [str(w) for w in stats.get("warnings") or []]
@@ -51,5 +60,6 @@ def summary_lines(stats: dict[str, Any]) -> list[str]:
     dropped = dropped_by_reason(stats)
     lines = [kept, "data: dropped " + (", ".join(f"{n:,} {words}" for words, n in dropped) if dropped else "none")]
     lines += [f"data: {note}" for note in cut_rows(stats)]
+    lines += [f"data: {note}" for note in [mix_note(stats)] if note]
     lines += [f"data warning: {warning}" for warning in data_warnings(stats)]
     return lines

@@ -11,6 +11,7 @@ from .datasets import DatasetKnobs
 from .environment import EnvironmentKnobs
 from .evaluation import EvaluationKnobs
 from .generation import GenerationKnobs
+from .mixing import MixingKnobs
 from .model import ModelKnobs
 from .pad_token import PadTokenKnobs
 from .preference import PreferenceKnobs
@@ -23,6 +24,7 @@ class Config(
     ModelKnobs,
     PadTokenKnobs,
     DatasetKnobs,
+    MixingKnobs,
     BatchingKnobs,
     BatchTargetKnobs,
     ScheduleKnobs,

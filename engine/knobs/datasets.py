@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from .base import Section, knob
+from .mixing import SamplingWeightKnob
 from .preference import PreferenceDatasetType
 from .preference_fields import PreferenceFieldKnobs
 from .prompt_answer import PromptAnswerKnobs
@@ -308,7 +309,7 @@ class _CommonDatasetKnobs(BaseModel):
         return _jinja_text(value)
 
 
-class DatasetConfig(PreferenceFieldKnobs, PromptAnswerKnobs, _CommonDatasetKnobs):
+class DatasetConfig(SamplingWeightKnob, PreferenceFieldKnobs, PromptAnswerKnobs, _CommonDatasetKnobs):
     """One entry of ``datasets:``: the common keys, then each type's own (the mixins come after them in the editor)."""
 
 

@@ -34,7 +34,8 @@ def planned_steps(cfg: Any, preset_path: str | os.PathLike[str]) -> tuple[int | 
         return None, f"unknown: the data could not be prepared ({err})"
     rows = int(prepared.stats["train_rows"])
     per_epoch = derive.steps_per_epoch(cfg, num_rows=rows)
-    return derive.total_steps(cfg, num_rows=rows), f"{rows} training rows, {per_epoch} steps per epoch"
+    mixed = " (the weighted mix of datasets, by sampling_weight)" if prepared.stats.get("mixed_rows") else ""
+    return derive.total_steps(cfg, num_rows=rows), f"{rows} training rows{mixed}, {per_epoch} steps per epoch"
 
 
 def dry_run_lines(cfg: Any, preset_path: str | os.PathLike[str], plan: StartPlan) -> Sequence[str]:

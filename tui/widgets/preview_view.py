@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from engine.commands.preference_export import preference_summary
 from engine.data.pair_text import pair_body, pair_heading, pair_legend
-from engine.data.summary import cut_rows, data_warnings, dropped_by_reason
+from engine.data.summary import cut_rows, data_warnings, dropped_by_reason, mix_note
 
 from ..preview_runner import PreviewResult
 
@@ -51,6 +51,9 @@ def render_preview(result: PreviewResult) -> Text:
         out.append(" · ".join(f"{n:,} {words}" for words, n in dropped) + "\n", "yellow")
     for note in cut_rows(stats):
         out.append(f"{note}\n", "yellow")
+    mixed = mix_note(stats)
+    if mixed:
+        out.append(f"{mixed}\n")
     for warning in data_warnings(stats):
         out.append(f"⚠ {warning}\n", "yellow")
     if not result.examples:
