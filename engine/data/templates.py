@@ -1,10 +1,12 @@
 """Named chat templates (Jinja strings) and choosing the one a dataset uses.
 
 The names follow Axolotl's (chatml, llama3, mistral, gemma, phi3, qwen...). Each is a compact version of the
-model family's template: role headers, content, end-of-turn token. ``tokenizer_default`` means the tokenizer's
-own template; ``jinja`` means the preset's own template from ``chat_template_jinja`` (text, or the path of a
-file, read from the working directory as Axolotl does); any other string containing Jinja tags is used as a
-template as is (the registry's rules refuse that spelling, which Axolotl does not accept).
+model family's template: role headers, content, end-of-turn token. SiloGen finetuning's templates keep its
+names (mistral-with-system, poro, simplified-llama31) and bring the special tokens SiloGen adds with them.
+``tokenizer_default`` means the tokenizer's own template; ``jinja`` means the preset's own template from
+``chat_template_jinja`` (text, or the path of a file, read from the working directory as Axolotl does); any other
+string containing Jinja tags is used as a template as is (the registry's rules refuse that spelling, which Axolotl
+does not accept).
 """
 
 from __future__ import annotations
@@ -53,6 +55,50 @@ TEMPLATES: dict[str, str] = {
         "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% else %}{{ eos_token }}{% endif %}"
     ),
 }
+
+
+# SiloGen finetuning's templates (src/finetuning/data/chat_templates.py), under its names, rendering the same text.
+SILOGEN_TEMPLATES: dict[str, str] = {
+    # Llama-2-style system block as its own segment, [INST] user turns, answers closed by EOS and a space.
+    "mistral-with-system": (
+        "{% for message in messages %}"
+        "{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}"
+        "{% elif message['role'] == 'system' %}{{ '<<SYS>>\\n' + message['content'] + '\\n<</SYS>>\\n' }}"
+        "{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token + ' ' }}"
+        "{% endif %}{% endfor %}"
+    ),
+    # Poro's early tags: a role tag and a newline before each message, EOS after each.
+    "poro": (
+        "{% for message in messages %}"
+        "{% if message['role'] == 'user' %}{{ '<|user|>\\n' + message['content'] + eos_token }}"
+        "{% elif message['role'] == 'system' %}{{ '<|system|>\\n' + message['content'] + eos_token }}"
+        "{% elif message['role'] == 'assistant' %}{{ '<|assistant|>\\n' + message['content'] + eos_token }}"
+        "{% endif %}"
+        "{% if loop.last and add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}"
+        "{% endfor %}"
+    ),
+    # Llama 3.1's headers without its date and tool preamble.
+    "simplified-llama31": (
+        "{{- bos_token }}{%- for message in messages %}"
+        "{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim"
+        " + '<|eot_id|>' }}{%- endfor %}"
+        "{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}"
+    ),
+}
+TEMPLATES.update(SILOGEN_TEMPLATES)
+
+# Markers a template's own tool adds to the tokenizer as special tokens when the template is chosen (SiloGen adds
+# them to the vocabulary, so each is one token the model learns; poro's <|system|> is not among them).
+TEMPLATE_SPECIAL_TOKENS: dict[str, tuple[str, ...]] = {
+    "poro": ("<|user|>", "<|assistant|>"),
+    "simplified-llama31": ("<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"),
+}
+
+
+def template_special_tokens(cfg: Any) -> list[str]:
+    """The special tokens the chat templates a preset names (top level, then each dataset) bring with them."""
+    names = [cfg.chat_template, *(ds.chat_template for ds in cfg.datasets)]
+    return list(dict.fromkeys(t for name in names for t in TEMPLATE_SPECIAL_TOKENS.get(name or "", ())))
 
 
 def is_jinja(value: str) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 from engine.paths import looks_local, resolve_path
 
 from .errors import DataError
-from .templates import TEMPLATES, resolve_template
+from .templates import TEMPLATES, resolve_template, template_special_tokens
 
 
 def prepare_tokenizer(cfg: Any, preset_path: str | os.PathLike[str] | None = None) -> Any:
@@ -40,11 +40,15 @@ def prepare_tokenizer(cfg: Any, preset_path: str | os.PathLike[str] | None = Non
 
 
 def apply_tokens(tokenizer: Any, cfg: Any) -> None:
-    """special_tokens (named: bos/eos/pad/...), tokens (plain new tokens), and a pad token when there is none."""
+    """special_tokens (named: bos/eos/pad/...), tokens (plain new tokens), the special tokens the chat templates
+    bring (TEMPLATE_SPECIAL_TOKENS), and a pad token when there is none."""
     if cfg.special_tokens:
         tokenizer.add_special_tokens(dict(cfg.special_tokens))
     if cfg.tokens:
         tokenizer.add_tokens(list(cfg.tokens))
+    brought = template_special_tokens(cfg)
+    if brought:  # e.g. poro's <|user|>: one special token each, as SiloGen adds them (kept beside the others)
+        tokenizer.add_special_tokens({"additional_special_tokens": brought}, replace_extra_special_tokens=False)
     if tokenizer.pad_token is None:
         # Padding is masked out (labels -100, attention off), so reusing a token adds no new embedding row.
         strategy = cfg.missing_pad_token_strategy

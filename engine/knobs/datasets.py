@@ -330,7 +330,9 @@ class DatasetKnobs(BaseModel, defer_build=True):
         summary="Chat template for chat datasets: a name (chatml, llama3, ...), tokenizer_default or jinja.",
         what="How a list of messages becomes one text with role markers. tokenizer_default uses the template "
         "saved with the tokenizer (right for instruct models); a name such as chatml or llama3 picks a known "
-        "template; jinja uses your own template, written in chat_template_jinja (as in Axolotl).",
+        "template; jinja uses your own template, written in chat_template_jinja (as in Axolotl). SiloGen "
+        "finetuning's mistral-with-system, poro and simplified-llama31 render as there (tunedeck's own names; poro "
+        "adds <|user|> and <|assistant|>, simplified-llama31 its header and <|eot_id|> markers as special tokens).",
         cost="The model answers best in the format it was trained in: use the same template at inference. "
         "A template unlike the model's pretraining format needs more data to learn.",
         typical="tokenizer_default for instruct models; llama3 or chatml when training a base model to chat.",

@@ -458,8 +458,8 @@ def _roles(at: str, ds: DatasetConfig) -> Iterator[Problem]:
 
 from . import (  # noqa: E402  (last: their rules run after these)
     batch_rules,  # noqa: F401  (registers the derived-batch rules)
-    mixing_rules,  # noqa: F401  (registers the dataset-mixing rules)
     lora_parameter_rules,  # noqa: F401  (registers the lora_target_parameters rules)
+    mixing_rules,  # noqa: F401  (registers the dataset-mixing rules)
     preference_rules,  # noqa: F401  (registers the preference-tuning rules)
     prompt_answer_rules,  # noqa: F401  (registers the prompt_answer rules)
     prompt_learning_rules,  # noqa: F401  (registers the prompt-learning adapter rules)
