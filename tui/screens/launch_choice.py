@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 from textual.widgets.button import ButtonVariant
 
 from engine.runs.output_dir import LaunchQuestion
+from tui.screens.facts_dialog import FACTS, FactsDialog
 
 
 def question_text(question: LaunchQuestion) -> str:
@@ -61,18 +60,17 @@ LABELS: dict[str, tuple[str, ButtonVariant]] = {
     "fresh": ("Start fresh (f)", "default"), "cancel": ("Cancel (esc)", "default")}
 
 
-class LaunchChoice(ModalScreen[str]):
+class LaunchChoice(FactsDialog[str]):
     """Dismisses with "resume", "overwrite", "fresh" or "cancel"."""
 
-    # The facts name folders, whose paths can be long: they scroll inside the dialog, which never grows past the
-    # screen (a dialog taller than the terminal lost its first lines, where the checkpoint is named).
+    FRAME_LINES = 10  # border, padding, the buttons and their margin
     DEFAULT_CSS = """
     LaunchChoice { align: center middle; }
     #launch-choice-dialog {
         width: 76; max-width: 100%; height: auto; max-height: 100%; padding: 1 2;
         border: thick $warning 80%; background: $surface;
     }
-    #launch-choice-scroll { height: auto; max-height: 12; }
+    #launch-choice-scroll { height: auto; }
     #launch-choice-question { width: 1fr; }
     #launch-choice-buttons { height: 3; margin-top: 1; }
     #launch-choice-buttons Button { width: 1fr; margin: 0 1; }
@@ -92,16 +90,12 @@ class LaunchChoice(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="launch-choice-dialog"):
-            with VerticalScroll(id="launch-choice-scroll"):
+            with VerticalScroll(id="launch-choice-scroll", classes=FACTS):
                 yield Label(question_text(self.question), id="launch-choice-question", markup=False)
             with Horizontal(id="launch-choice-buttons"):
                 for choice in self.offered:
                     label, variant = LABELS[choice]
                     yield Button(label, variant=variant, id=choice)
-
-    def on_resize(self, event: events.Resize) -> None:
-        # Border, padding and the buttons take 10 lines; the facts get the rest of the screen, and scroll past it.
-        self.query_one("#launch-choice-scroll").styles.max_height = max(3, event.size.height - 10)
 
     def on_mount(self) -> None:
         self.query_one(f"#{self.offered[0]}", Button).focus()

@@ -1,0 +1,85 @@
+"""Every dialog at 80×24 with long content (long paths, many warnings): it starts on screen, its
+buttons stay in view, and what does not fit scrolls inside it (its last line can be reached with the keyboard)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from _tui_run_helpers import HostApp, screen_text, wait_until
+from rich.text import Text
+from textual.geometry import Region
+from textual.screen import Screen
+from textual.widgets import Button
+
+from engine.knobs.problems import Problem
+from engine.knobs.registry import get_knob
+from tui.screens.confirm import ConfirmUnsaved
+from tui.screens.confirm_launch import ConfirmLaunch
+from tui.screens.estimate_help import EstimateHelpScreen
+from tui.screens.help import HelpScreen
+from tui.screens.remote_code import RemoteCodeConsent
+from tui.screens.save_as import SaveAsScreen
+
+pytestmark = pytest.mark.anyio
+SIZE = (80, 24)
+DEEP = "/home/someone/" + "".join(f"projects-{i}/" for i in range(12))  # a path longer than two screen lines
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@dataclass
+class Dialog:
+    make: Callable[[], Screen[Any]]
+    first: str  # the start of its first line
+    last: str  # the start of its last line, reached by scrolling
+    keys: tuple[str, ...] = field(default=("end",))  # what a user presses to see the end
+
+
+def warnings() -> list[Problem]:
+    return [Problem(f"datasets.{i}.path", f"{DEEP}data-{i}.jsonl is large: counting its rows takes a while; "
+                    "consider a smaller sample while you try settings.", "warning") for i in range(12)]
+
+
+def long_help() -> HelpScreen:
+    return HelpScreen(get_knob("gradient_accumulation_steps"), "gradient_accumulation_steps", 4)
+
+
+DIALOGS = {
+    "confirm-unsaved": Dialog(lambda: ConfirmUnsaved("opening the run's preset"), "The preset has unsaved",
+                              "The preset has unsaved"),
+    "remote-code": Dialog(lambda: RemoteCodeConsent(("some-organisation/" + "a-very-long-model-name-" * 3,
+                                                     "another-organisation/tokenizer-" + "x" * 40),
+                                                    DEEP + "preset.yaml"),
+                          "Run code from", "Allow it only if you trust"),
+    "launch-warnings": Dialog(lambda: ConfirmLaunch(warnings()), "12 warnings still stand", "datasets.11.path:"),
+    "save-as": Dialog(lambda: SaveAsScreen(DEEP + "my-preset.yaml"), "Save the preset as", "Save the preset as"),
+    "knob-help": Dialog(long_help, "gradient_accumulation_steps", "tunedeck editor — keys"),
+    "estimate-help": Dialog(lambda: EstimateHelpScreen(Text("\n".join(f"part {i}: {'words ' * 20}"
+                                                                       for i in range(40)))), "part 0:", "part 39:"),
+}
+
+
+def on_screen(region: Region) -> bool:
+    return region.area > 0 and Region(0, 0, *SIZE).contains_region(region)
+
+
+@pytest.mark.parametrize("name", list(DIALOGS))
+async def test_a_dialog_fits_80x24_and_scrolls_inside_itself(name: str) -> None:
+    dialog = DIALOGS[name]
+    app = HostApp(dialog.make)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: app.screen.is_modal and app.screen.is_mounted)
+        assert await wait_until(pilot, lambda: dialog.first in screen_text(app)), screen_text(app)
+        for button in app.screen.query(Button):
+            assert on_screen(button.region), f"{button.label} at {button.region}"
+            assert str(button.label) in screen_text(app)
+        await pilot.press(*dialog.keys)
+        assert await wait_until(pilot, lambda: dialog.last in screen_text(app)), screen_text(app)
+        for button in app.screen.query(Button):
+            assert on_screen(button.region), f"{button.label} at {button.region} after scrolling"
