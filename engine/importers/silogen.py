@@ -7,14 +7,11 @@ from typing import Any
 
 from .conversion import Conversion
 from .hf_args import convert_training_args
+from .silogen_data import convert_data
 from .source import SourceConfig
 
 REQUIRED = ("data_conf", "training_args", "batchsize_conf", "run_conf")
-TEMPLATES = {"chat-ml": "chatml"}  # SiloGen chat_template_name → tunedeck's template of the same markers
 DPO_ONLY_ARGS = ("beta", "max_prompt_length", "loss_type", "label_smoothing")
-# SiloGen's DPO rows: message lists for the prompt and for each answer.
-PREFERENCE_ROWS = {"type": "chat_template.default", "field_messages": "prompt_messages",
-                   "field_chosen": "chosen_messages", "field_rejected": "rejected_messages"}
 
 
 def looks_like(data: dict[str, Any]) -> bool:
@@ -41,7 +38,7 @@ def convert(source: SourceConfig) -> Conversion:
         conv.exact("training_args.max_prompt_length", "max_prompt_len")
         conv.exact("training_args.max_length", "sequence_len")
     conv.exact("sft_args.max_seq_length", "sequence_len")
-    _data(conv, method)
+    convert_data(conv, method)
     _batch(conv)
     convert_training_args(conv, "training_args")
     _peft(conv)
@@ -51,74 +48,6 @@ def convert(source: SourceConfig) -> Conversion:
     conv.drop("tracking", "tunedeck tracks with Weights & Biases (wandb_project), not MLflow")
     conv.finish()
     return conv
-
-
-def _pad_token(conv: Conversion, d: str) -> None:
-    """SiloGen's strategy names are tunedeck's; an unset one is SiloGen's default, bos-repurpose, written out."""
-    key = f"{d}.missing_pad_token_strategy"
-    if conv.has(key):
-        conv.exact(key, "missing_pad_token_strategy")
-    elif conv.set("missing_pad_token_strategy", "bos-repurpose", key):
-        conv.report.add(key, "exact", "missing_pad_token_strategy", "unset: SiloGen's default, bos-repurpose")
-
-
-def _data(conv: Conversion, method: str) -> None:
-    d = "data_conf"
-    name = conv.get(f"{d}.chat_template_name", "mistral-with-system")
-    if name in TEMPLATES:
-        conv.exact(f"{d}.chat_template_name", "chat_template", TEMPLATES[name])
-    elif name == "keep-original":
-        conv.exact(f"{d}.chat_template_name", "chat_template", "tokenizer_default")
-    else:
-        conv.drop(f"{d}.chat_template_name", f"SiloGen's '{name}' template is not among tunedeck's templates yet: "
-                  "set chat_template (or chat_template_jinja) to the same markers")
-    if conv.get(f"{d}.padding_side", "right") == "right":
-        conv.same(f"{d}.padding_side", "right padding")
-    _pad_token(conv, d)
-    training = conv.section(f"{d}.training_data", required=True)
-    entries = training.get("datasets")
-    if not isinstance(entries, list) or not entries:
-        if training:
-            conv.problems.append(f"{conv.source.where(d + '.training_data')}: {d}.training_data.datasets: "
-                                 "expected a list of datasets with path.")
-        return
-    conv.handled(f"{d}.training_data")
-    weights = {e.get("sampling_weight", 1.0) for e in entries if isinstance(e, dict)}
-    kind = training.get("type", "CONCATENATION")
-    if kind == "CONCATENATION" or len(weights) == 1:
-        conv.report.add(f"{d}.training_data.type", "exact", "datasets", "every source's rows, concatenated")
-    else:
-        conv.report.add(f"{d}.training_data.datasets[].sampling_weight", "not carried over", "",
-                        f"weights {sorted(weights)}: SiloGen interleaves the sources by weight until every row "
-                        "of every source has been drawn, so a lightly weighted source makes the others repeat; "
-                        "tunedeck's datasets[].sample_rate / num_samples only take a subset (never repeat "
-                        "rows), so each source's rows are used once")
-    datasets = []
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
-            conv.problems.append(f"{conv.source.where(d + '.training_data.datasets')}: "
-                                 f"{d}.training_data.datasets.{i}: a dataset needs a path.")
-            continue
-        if method == "dpo":
-            datasets.append({"path": entry["path"], **PREFERENCE_ROWS, "ds_type": "json"})
-            conv.report.add(f"{d}.training_data.datasets.{i}.path", "exact", f"datasets[{i}].path",
-                            "preference rows through chat_template.default: field_messages prompt_messages, "
-                            "field_chosen chosen_messages, field_rejected rejected_messages (each answer is the "
-                            "last message of its list)")
-        else:
-            datasets.append({"path": entry["path"], "type": "chat_template", "ds_type": "json"})
-            conv.report.add(f"{d}.training_data.datasets.{i}.path", "exact", f"datasets[{i}].path",
-                            "messages rows through the chat template")
-    conv.preset["datasets"] = datasets
-    val = conv.section(f"{d}.validation_data")
-    vtype = val.get("type")
-    if vtype == "AUTO_SPLIT":
-        conv.exact(f"{d}.validation_data.ratio", "val_set_size", val.get("ratio", 0.2))
-        conv.handled(f"{d}.validation_data")
-    elif vtype in ("NONE", None):
-        conv.same(f"{d}.validation_data", "no validation")
-    else:
-        conv.separate_validation(f"{d}.validation_data")
 
 
 def _batch(conv: Conversion) -> None:
