@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from _tui_wait import wait_until  # the one wait; the tests import it from here too
+
 REPO = Path(__file__).resolve().parent.parent
 TINY = REPO / "presets" / "tiny"
 
@@ -83,21 +85,3 @@ async def show_section(pilot, index: int) -> None:
     screen.query_one("#section-nav").highlighted = index
     sid = section_id(list(Section)[index])
     await wait_until(pilot, lambda: screen.query(f"#{sid}") and screen.query_one("#sections").current == sid)
-
-
-async def wait_until(pilot, predicate, timeout: float = 60.0) -> None:
-    """Let the app run until ``predicate()`` holds (async handlers chain several messages; workers take real
-    time). Bounded by the clock, not a count of pauses: on a busy machine a pause returns before a worker ends."""
-    import time
-
-    end = time.monotonic() + timeout
-    while True:
-        await pilot.pause()
-        try:
-            if predicate():
-                return
-        except Exception:  # a widget not mounted yet
-            pass
-        if time.monotonic() > end:
-            raise AssertionError(f"condition not reached in {timeout:.0f} s")
-        await pilot.pause(0.02)

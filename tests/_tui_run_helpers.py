@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _tui_wait import wait_until  # the one wait; the tests import it from here too
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.message import Message
@@ -149,15 +150,6 @@ def screen_text(app: App[Any]) -> str:
             if cell_len(char) == 2 and column - 1 < width:
                 rows[int(line)][column - 1] = ""  # the right half of a wide character
     return "\n".join("".join(row) for row in rows)
-
-
-async def wait_until(pilot: Any, predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        await pilot.pause(0.05)
-    return bool(predicate())
 
 
 def columns_sized(table: DataTable[Any]) -> bool:
