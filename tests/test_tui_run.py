@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _runs_helpers import wait_for
 from _tui_run_helpers import (
     HostApp,
     failed_run,
@@ -57,7 +58,7 @@ async def test_live_run_shows_log_progress_loss_and_finish(tmp_path: Path) -> No
                         learning_rate=1e-4, tokens_per_second=321.0, eta_seconds=10.0 * (4 - step))
             if step == 2:
                 go_on.wait(10)
-            time.sleep(0.05)
+            time.sleep(0.05)  # a step takes time: the screen sees the run mid-way
         write_log(run_dir, "\nall done\n")
         write_event(run_dir, "finished", time.time(), step=4, output_dir="out", adapter_dir="out/adapter")
 
@@ -69,16 +70,15 @@ async def test_live_run_shows_log_progress_loss_and_finish(tmp_path: Path) -> No
         thread.start()
         assert "accelerate launch --num_processes 1 -m engine.train RUN" in screen_text(app)
         # Mid-run: step 2 of 4, the bar line still being rewritten.
-        assert await wait_until(pilot, lambda: screen.view.step == 2)
-        await pilot.pause(0.3)
-        assert screen.status == "running"
+        assert await wait_until(pilot, lambda: screen.view.step == 2 and screen.status == "running"
+                                and log_pane(app).lines[-1] == " 50%|##  | 2/4" and "50%" in screen_text(app))
         text = screen_text(app)
         assert "2/4" in text and "50%" in text
         assert log_pane(app).lines[-1] == " 50%|##  | 2/4"  # partial line: only its latest state
         assert "loss 2" in str(screen.query_one("#loss", MetricChart).query_one(Label).render())
         go_on.set()
-        assert await wait_until(pilot, lambda: screen.status == "finished")
-        await pilot.pause(0.3)
+        assert await wait_until(pilot, lambda: screen.status == "finished" and log_pane(app).lines[-1] == "all done"
+                                and "saved to out/adapter" in screen_text(app))
         thread.join(5)
         lines = log_pane(app).lines
         assert "100%|####| 4/4" in lines and " 25%|#   | 1/4" not in lines  # tqdm collapsed
@@ -152,12 +152,11 @@ async def test_stop_stops_a_real_trainer_gracefully(tmp_path: Path) -> None:
             screen = app.screen
             assert await wait_until(pilot, lambda: screen.view.step >= 2 and screen.status == "running")
             await pilot.press("s")
-            await pilot.pause(0.05)
-            assert screen.status in ("stopping…", "stopped")
+            assert await wait_until(pilot, lambda: screen.status in ("stopping…", "stopped"))
             assert await wait_until(pilot, lambda: screen.status == "stopped", timeout=30)
             assert (run_dir / folder.STOP_FILE).exists()
-            await pilot.pause(0.3)
-            assert any(line.startswith("stop requested: saved checkpoint-") for line in log_pane(app).lines)
+            assert await wait_until(pilot, lambda: any(line.startswith("stop requested: saved checkpoint-")
+                                                       for line in log_pane(app).lines))
             assert "checkpoint" in screen_text(app)
         assert proc.wait(timeout=20) == 0
         assert folder.read_events(run_dir)[-1]["event"] == "stopped"
@@ -178,9 +177,8 @@ async def test_detach_and_quit_leave_the_trainer_running(tmp_path: Path) -> None
             assert app.screen.query_one("#home")  # back on the screen it came from
         # The app has quit: training goes on and keeps writing its folder.
         step = folder.read_events(run_dir)[-1].get("step", 0)
-        time.sleep(0.5)
+        assert wait_for(lambda: folder.read_events(run_dir)[-1].get("step", 0) > step)
         assert pid_alive(proc.pid)
-        assert folder.read_events(run_dir)[-1].get("step", 0) > step
         assert not (run_dir / folder.STOP_FILE).exists()
     finally:
         kill_group(proc)
