@@ -59,8 +59,9 @@ async def test_peak_memory_and_time_are_shown_beside_the_estimate(tmp_path: Path
     app = HostApp(lambda: RunScreen(run_dir))
     async with app.run_test(size=(140, 40)) as pilot:
         await loaded(pilot, app)
-        assert await wait_until(pilot, lambda: "estimated" in screen_text(app))
-        await pilot.pause(0.1)
+        # the peak memory's estimate and the time's, both drawn
+        drawn = ("), estimated", "· estimated")
+        assert await wait_until(pilot, lambda: all(part in screen_text(app) for part in drawn))
         text = screen_text(app)
         assert f"peak GPU memory 21.5 GiB (reserved 23.5), estimated {expected:.3g}" in text
         took = re.search(r"took 5m01s · estimated (\S+)–(\S+)", text)

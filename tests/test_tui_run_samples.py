@@ -55,8 +55,8 @@ async def test_samples_show_each_answer_per_evaluation_beside_the_reference(tmp_
         assert await wait_until(pilot, lambda: "a Samples/log" in screen_text(app))  # the footer offers the key
 
         await pilot.press("a")
-        assert await wait_until(pilot, lambda: pane.display and app.focused is pane)
-        await pilot.pause(0.1)
+        assert await wait_until(pilot, lambda: pane.display and app.focused is pane
+                                and "What grows on hill 1?" in screen_text(app))
         text = screen_text(app)
         assert "What grows on hill 1?" in text and "reference: Blue moss grows on hill 1." in text
         first = text.index("reference: Blue moss grows on hill 1.")
@@ -64,8 +64,7 @@ async def test_samples_show_each_answer_per_evaluation_beside_the_reference(tmp_
         # Four prompts do not fit 24 rows: the keyboard scrolls to the last one.
         assert "hill 4" not in text
         await pilot.press("end")
-        await pilot.pause(0.1)
-        assert "step 20: Moss grows. (4)" in screen_text(app)
+        assert await wait_until(pilot, lambda: "step 20: Moss grows. (4)" in screen_text(app))
 
         await pilot.press("a")  # back to the log
         assert await wait_until(pilot, lambda: not pane.display and app.focused is app.screen.query_one("#log"))
@@ -78,7 +77,7 @@ async def test_a_run_without_samples_offers_no_samples_key(tmp_path: Path) -> No
         assert "Samples" not in screen_text(app)
         assert not app.screen.query_one("#eval-charts").display
         await pilot.press("a")
-        await pilot.pause(0.1)
+        await pilot.pause()  # a key with no binding: nothing to wait for but its handling
         assert not app.screen.query_one(SamplesPane).display
 
 
@@ -97,9 +96,8 @@ async def test_a_real_run_with_sample_answers_shows_them(tmp_path: Path) -> None
         assert f"chrF {format_number(samples[-1]['chrf'])}" in chart_label(app, "chrf")
         await pilot.press("a")
         pane = app.screen.query_one(SamplesPane)
-        assert await wait_until(pilot, lambda: pane.display)
-        await pilot.pause(0.1)
-        text = screen_text(app)
         first = samples[0]["samples"][0]
+        assert await wait_until(pilot, lambda: pane.display and "reference: " in screen_text(app))
+        text = screen_text(app)
         assert f"reference: {first['reference'].splitlines()[0][:40]}" in text
         assert f"step 10: {(first['answer'].splitlines() or [''])[0][:40]}".rstrip() in text
