@@ -49,9 +49,7 @@ def joined(app: object) -> str:
 
 
 async def editor_at_80x24(pilot, app: TunedeckApp) -> EditorScreen:
-    assert await wait_until(pilot, lambda: isinstance(app.screen, EditorScreen) and app.screen.is_mounted)
-    await pilot.pause(0.3)
-    assert app.screen.has_class("-narrow")
+    assert await wait_until(pilot, lambda: isinstance(app.screen, EditorScreen) and app.screen.has_class("-narrow"))
     return app.screen
 
 
@@ -64,12 +62,12 @@ async def test_the_live_panels_last_warning_scrolls_into_view(tmp_path: Path) ->
         assert any(n.severity == "warning" for n in notes)
         last_words = " ".join(notes[-1].message.split()[-4:])
         await pilot.press("ctrl+t")
-        await pilot.pause(0.3)
         panel = editor.query_one("#live-panel")
+        assert await wait_until(pilot, lambda: panel.region.area > 0 and shown_in(app, panel).strip())
         assert last_words not in shown_in(app, panel)  # taller than its box
         for _ in range(panel.virtual_size.height):  # arrow down as a reader would, until it shows
             await pilot.press("down")
-            await pilot.pause(0.05)
+            await pilot.pause()
             if last_words in shown_in(app, panel):
                 break
         assert last_words in shown_in(app, panel)
@@ -81,16 +79,15 @@ async def test_the_help_texts_last_line_scrolls_into_view(tmp_path: Path) -> Non
     async with app.run_test(size=SIZE) as pilot:
         editor = await editor_at_80x24(pilot, app)
         assert await editor.focus_knob("learning_rate")
-        await pilot.pause(0.3)
         knob = editor.query_one("#help-panel")
+        assert await wait_until(pilot, lambda: "learning_rate" in str(knob.body.render()))
         last_line = str(knob.body.render()).strip().splitlines()[-1]
         await pilot.press("ctrl+t")  # the side panel: live numbers focused, help above them
-        await pilot.pause(0.3)
+        assert await wait_until(pilot, lambda: knob.region.area > 0 and shown_in(app, knob).strip())
         last_words = last_line.split()[-1]  # its last word: the line wraps in the narrow box
         assert last_words not in shown_in(app, knob)
         await pilot.press("shift+tab", "end")
-        await pilot.pause(0.3)
-        assert last_words in shown_in(app, knob)
+        assert await wait_until(pilot, lambda: last_words in shown_in(app, knob))
 
 
 @sync
