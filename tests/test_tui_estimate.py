@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from _tui_editor_helpers import CHAT_PRESET, plain, show_section, sync, type_into, write_preset
+from _tui_editor_helpers import CHAT_PRESET, plain, show_section, sync, type_into, wait_until, write_preset
 
 from engine.knobs.base import Section
 from tui.app import TunedeckApp
@@ -47,7 +47,7 @@ async def test_estimate_block_verdict_suggestions_gpu_and_f1(tmp_path: Path) -> 
 
         await show_section(pilot, list(Section).index(Section.ENVIRONMENT))
         await type_into(pilot, "#knob-target-gpu", "H200-141GB")
-        await pilot.pause(0.3)
+        assert await wait_until(pilot, lambda: "fits H200-141GB" in block_text(app))
         text = block_text(app)
         assert "fits H200-141GB" in text and "does not fit" not in text
 
@@ -90,10 +90,8 @@ async def test_counted_short_rows_lower_the_expected_figure_and_name_the_length(
         await pilot.pause()
         assert "Rows of sequence_len: 2048 tokens" in block_text(app)  # not counted yet
         at_sequence_len = shown_expected_gib(app)
-        for _ in range(240):  # the count runs in a subprocess
-            await pilot.pause(0.5)
-            if not app.screen.state.counts.counting:
-                break
+        # the count runs in a subprocess
+        assert await wait_until(pilot, lambda: not app.screen.state.counts.counting, timeout=120)
         assert app.screen.state.counts.error is None
         longest = int(re.search(r"Rows padded to the longest: (\d+) tokens", block_text(app)).group(1))
         assert 10 < longest < 2048 / 4

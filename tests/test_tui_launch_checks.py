@@ -42,7 +42,7 @@ async def test_a_standing_warning_is_shown_and_cancel_launches_nothing(tmp_path:
         assert "tokenizer_use_fast" not in shown  # kept Axolotl keys are no warning to confirm
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, EditorScreen))
-        await pilot.pause(0.5)
+        await pilot.pause(0.5)  # time itself: a launch, had one started, would have made its folder by now
         assert isinstance(app.screen, EditorScreen)
     assert not (tmp_path / "out").exists(), "cancel must not launch"
 
