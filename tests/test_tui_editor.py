@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from _tui_editor_helpers import REPO, live_text, plain, show_section, sync, type_into, wait_until, write_preset
 from _tui_run_helpers import Notices
+from textual.command import CommandList
 from textual.widgets import Input, OptionList, Select
 
 from tui.app import TunedeckApp
@@ -244,8 +245,8 @@ async def test_widgets_follow_types(tmp_path: Path) -> None:
         await type_into(pilot, "#knob-lora-target-modules", "q_proj, v_proj")
         assert screen.state.raw("lora_target_modules") == ["q_proj", "v_proj"]
         await type_into(pilot, "#knob-lora-target-modules", "")
-        await pilot.pause(0.8)  # an emptied field is unset once it settles
-        assert "lora_target_modules" not in screen.state.preset.to_yaml()  # empty = unset
+        # an emptied field is unset once it settles: empty = unset
+        assert await wait_until(pilot, lambda: "lora_target_modules" not in screen.state.preset.to_yaml())
 
 
 @sync
@@ -324,10 +325,7 @@ async def test_live_panel_counts_rows_in_background(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert "counting…" in live_text(app)
-        for _ in range(240):
-            await pilot.pause(0.5)
-            if app.screen.state.counts.rows is not None:
-                break
+        assert await wait_until(pilot, lambda: app.screen.state.counts.rows is not None, timeout=120)
         rows = sum(1 for line in (REPO / "presets/tiny/chat.jsonl").read_text().splitlines() if line.strip())
         assert f"{rows:,} rows" in live_text(app)
         # 120 rows / (micro 2 × 1 process) = 60 batches / accumulation 2 = 30 steps
@@ -372,10 +370,8 @@ async def test_dataset_preview_shows_bad_file_error(tmp_path: Path) -> None:
         await show_section(pilot, 1)
         app.screen.query_one("#preview-0").press()
         view = app.screen.query_one("#preview-view-0")
-        for _ in range(240):
-            await pilot.pause(0.5)
-            if "example 1" in str(view.render()) or "Cannot" in str(view.render()):
-                break
+        assert await wait_until(pilot, lambda: "example 1" in str(view.render()) or "Cannot" in str(view.render()),
+                                timeout=120)
         text = str(view.render())
         assert "Cannot read this dataset" in text
         assert "bad.jsonl" in text and ":2" in text  # file and line of the broken row
@@ -410,10 +406,9 @@ async def test_command_palette_runs_editor_actions(tmp_path: Path) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"show yaml")
-        await pilot.pause(0.5)
+        assert await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert isinstance(app.screen, YamlScreen)
+        assert await wait_until(pilot, lambda: isinstance(app.screen, YamlScreen))
 
 
 @sync
@@ -448,11 +443,7 @@ async def test_launch_saves_first_then_shows_the_run(tmp_path: Path, monkeypatch
         await show_section(pilot, 3)
         await type_into(pilot, "#knob-learning-rate", "0.0003")
         await pilot.press("f5")
-        for _ in range(240):
-            await pilot.pause(0.25)
-            if isinstance(app.screen, RunScreen):
-                break
-        assert isinstance(app.screen, RunScreen)
+        assert await wait_until(pilot, lambda: isinstance(app.screen, RunScreen), timeout=120)
         assert "learning_rate: 0.0003" in path.read_text()  # saved before launching
         run_dir = app.screen.run_dir
         assert run_dir.parent == tmp_path / "out" / "runs"
