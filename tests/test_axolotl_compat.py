@@ -40,8 +40,6 @@ EXPECTED_ERRORS: dict[str, dict[str, str]] = {
     # Streaming pretraining (pretraining_dataset) is not implemented, and refused by name: nothing to train on.
     "llama3-diffusion-pretrain-1b.yaml": {"datasets": "nothing to train on",
                                           "pretraining_dataset": "streaming pretraining datasets"},
-    # Activation offloading for checkpointing ('offload') is not implemented: tunedeck says so and names true.
-    "qwen3-32b-qlora.yaml": {"gradient_checkpointing": "offloading (gradient_checkpointing: offload"},
 }
 
 
@@ -133,8 +131,7 @@ def test_values_read_as_axolotl_means_them() -> None:
 
     qwen3 = load_preset(FIXTURES / "qwen3-32b-qlora.yaml")
     assert qwen3.get("optimizer") == "adamw_torch_4bit"
-    [offload] = [p.message for p in qwen3.errors]
-    assert "not supported by tunedeck yet" in offload and "gradient_checkpointing: true" in offload
+    assert qwen3.errors == [] and qwen3.config.activation_offloading is True  # gradient_checkpointing: offload
 
     bigstral = load_preset(FIXTURES / "bigstral-ds-zero3.yaml")
     assert bigstral.get("deepspeed") == "deepspeed_configs/zero3_bf16_cpuoffload_params.json"
@@ -257,6 +254,7 @@ def _axolotl_value_sets() -> dict[str, set[str]]:
         "wandb_log_model": {"false", "checkpoint", "end"},
         "adapter": {"lora", "qlora", "llama-adapter"},  # peft.py
         "bf16": {"auto", True, False},
+        "activation_offloading": {"legacy", "disk", True, False},  # config.py
         # Axolotl prompt strategies; alpaca:STYLE is AlpacaPrompter's PromptStyle (prompters.py, utils/data/sft.py).
         "datasets.type": {"completion", "input_output", "alpaca", "chat_template", "alpaca:instruct", "alpaca:chat",
                           "alpaca:chatml", "alpaca:phi",
@@ -349,6 +347,7 @@ class _AxolotlMini(BaseModel):
     gradient_accumulation_steps: int | None = 1
     eval_batch_size: int | None = None
     gradient_checkpointing: Literal["offload", "offload_disk"] | bool | None = False
+    activation_offloading: Literal["legacy", "disk"] | bool | None = False
     num_epochs: float = 1.0
     max_steps: int | None = None
     learning_rate: str | float

@@ -155,13 +155,6 @@ def test_metric_for_best_model_is_one_tunedeck_reports(metric, ok):
         assert metric in msg and "eval_loss" in msg and "eval_mean_token_accuracy" in msg
 
 
-@pytest.mark.parametrize("value", ["offload", "offload_disk"])
-def test_gradient_checkpointing_offload_says_what_to_do(value):
-    msg = _error(Config, gradient_checkpointing=value)
-    assert "activation offloading" in msg and "not supported by tunedeck yet" in msg
-    assert "gradient_checkpointing: true" in msg
-
-
 def test_chat_template_jinja_may_not_be_blank():
     assert "chat_template_jinja is empty" in _error(Config, chat_template_jinja=" ")
     assert "chat_template_jinja is empty" in _error(DatasetConfig, path="d.jsonl", chat_template_jinja="")

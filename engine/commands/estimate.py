@@ -89,6 +89,8 @@ def _print_table(report: Any, data_note: str) -> None:
     table.add_row("[bold]expected[/]", f"[bold]{m.expected:.1f}[/]")
     table.add_row("band (low–high)", f"{m.low:.1f}–{m.high:.1f}")
     console.print(table)
+    for line in offloaded_lines(m.offloaded):
+        console.print(line)
     console.print(_length_line(report.setup))
     if report.gpu is None:
         console.print("GPU: none named (target_gpu, --gpu-memory) or found here: no verdict.")
@@ -104,6 +106,13 @@ def _print_table(report: Any, data_note: str) -> None:
                       f"{report.gpu.name} ({t.tokens:,} tokens)")
     else:
         console.print(f"Time: no estimate ({report.time_note or data_note}).")
+
+
+def offloaded_lines(offloaded: dict[str, float]) -> list[str]:
+    """What activation offloading keeps off the GPU, and where (not in the GPU figure above)."""
+    where = {"cpu": "CPU memory (host RAM, pinned)", "disk": "files in the run folder's offload/ (disk)"}
+    return [f"Offloaded: {gib:.2f} GiB of checkpointed layer inputs wait in {where[to]} per process, not on the "
+            "GPU (activation_offloading)." for to, gib in offloaded.items()]
 
 
 def _length_line(setup: Any) -> str:

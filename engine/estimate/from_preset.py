@@ -13,6 +13,7 @@ from typing import Any, Literal
 from engine import derive
 from engine.attention import attention_plan, kernels_installed
 from engine.knobs.adapter import target_parameter_names
+from engine.knobs.batching import offload_target
 from engine.knobs.prompt_learning import PROMPT_LEARNING_ADAPTERS
 from engine.paths import resolve_path
 
@@ -88,7 +89,8 @@ def setup_from_config(cfg: Any, preset_path: str | os.PathLike[str] | None = Non
         adapter=cfg.adapter, quant_bits=quant if cfg.adapter else None, lora_r=int(cfg.lora_r), lora_targets=targets,
         lora_parameters=tuple(target_parameter_names(cfg.lora_target_parameters)),
         lora_dropout=float(cfg.lora_dropout), weights=weights, mixed=mixed, optimizer=str(cfg.optimizer),
-        gradient_checkpointing=bool(cfg.gradient_checkpointing), attn=gpu_attention(cfg),
+        gradient_checkpointing=bool(cfg.gradient_checkpointing), activation_offload=offload_target(cfg),
+        attn=gpu_attention(cfg),
         processes=derive.num_processes(cfg), sharding=sharding(cfg, preset_path),
     )
     if setup.adapter and not setup.lora_modules():

@@ -8,8 +8,9 @@ counted by ``torch.cuda.max_memory_allocated`` but by nvidia-smi). Weights and o
 
 With ZeRO/FSDP the optimizer states (stage ≥ 1), gradients (≥ 2) and weights (3) are divided over the processes;
 stage 3 gathers the full weights of the layer being computed (two layers' worth in flight, as prefetching does).
-Offloaded optimizer states or parameters live in CPU memory. In preference tuning a full fine-tune keeps a frozen
-reference copy of the weights; with an adapter the reference is the base with the adapter switched off.
+Offloaded optimizer states or parameters live in CPU memory, and so do offloaded activations (the checkpointed
+layer inputs, reported apart as ``offloaded``: CPU memory or disk). In preference tuning a full fine-tune keeps a
+frozen reference copy of the weights; with an adapter the reference is the base with the adapter switched off.
 
 Without packing a batch is padded to its longest row: once the data is counted, the expected activations and logits
 follow the longest row (``Setup.batch_len``); the high end keeps sequence_len, the length a batch can reach.
@@ -17,7 +18,7 @@ follow the longest row (``Setup.batch_len``); the high end keeps sequence_len, t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .activations import activations
 from .setup import BYTES, Setup
@@ -41,6 +42,8 @@ class MemoryEstimate:
     high: float
     trainable_params: int
     total_params: int
+    # GiB kept off the GPU by activation offloading, by where: "cpu" (host RAM, pinned) or "disk". Not in the band.
+    offloaded: dict[str, float] = field(default_factory=dict)
 
     @property
     def allocated(self) -> float:
@@ -69,6 +72,9 @@ def estimate_memory(setup: Setup) -> MemoryEstimate:
 
     checkpointed = act.layers if setup.gradient_checkpointing else 0.0
     saved = 0.0 if setup.gradient_checkpointing else act.layers
+    # Offloading keeps the checkpointed inputs in CPU memory or on disk: off the GPU, the same bytes elsewhere.
+    offloaded = checkpointed if setup.gradient_checkpointing and setup.activation_offload else 0.0
+    checkpointed -= offloaded
     raw = {
         "weights": weights, "reference_model": reference, "gradients": gradients, "optimizer": optimizer,
         "checkpointed_inputs": checkpointed, "activations": saved, "recomputed_layer": act.recompute,
@@ -79,11 +85,13 @@ def estimate_memory(setup: Setup) -> MemoryEstimate:
     parts["cuda_context"] = ctx
     activ = sum(parts.get(k, 0.0) for k in ACTIVATION_PARTS)
     static = sum(parts.values()) - activ - ctx
-    worst_activ = (worst.layers + worst.recompute + worst.logits) / GIB  # every row as long as sequence_len
+    worst_layers = 0.0 if offloaded else worst.layers
+    worst_activ = (worst_layers + worst.recompute + worst.logits) / GIB  # every row as long as sequence_len
     return MemoryEstimate(
         parts=parts,
         low=static + activ * ACTIVATION_BAND[0] + low_ctx,
         expected=static + activ + ctx,
         high=static + worst_activ * ACTIVATION_BAND[1] + high_ctx,
         trainable_params=st.trainable_params, total_params=st.total_params,
+        offloaded={setup.activation_offload: offloaded / GIB} if offloaded and setup.activation_offload else {},
     )

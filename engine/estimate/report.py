@@ -34,6 +34,7 @@ class Report:
             "model": self.setup.shape.source,
             "per_gpu": {"low_gib": round(m.low, 3), "expected_gib": round(m.expected, 3), "high_gib": round(m.high, 3),
                         "parts": {k: round(v, 3) for k, v in m.parts.items()}},
+            "offloaded_gib": {k: round(v, 3) for k, v in m.offloaded.items()},
             "trainable_params": m.trainable_params, "total_params": m.total_params,
             "processes": self.setup.processes,
             "activation_length": {"tokens": self.setup.batch_len, "from": batch_len_source(self.setup)},

@@ -45,6 +45,7 @@ class Setup:
     mixed: Dtype = "bf16"  # autocast compute dtype ("fp32" when no mixed precision)
     optimizer: str = "adamw_torch"
     gradient_checkpointing: bool = False
+    activation_offload: Literal["cpu", "disk"] | None = None  # where checkpointed inputs wait (None: GPU)
     attn: str = "sdpa"
     processes: int = 1
     sharding: Sharding = field(default_factory=Sharding)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, field_validator, model_validator
 
 from .base import Section, knob
 
@@ -110,11 +110,26 @@ class BatchingKnobs(BaseModel, defer_build=True):
         False, section=S, basic=True,
         summary="Recompute activations in the backward pass instead of storing them: less memory, ~30% slower.",
         what="Keeps only some layer outputs during the forward pass and recomputes the rest when gradients "
-        "are needed, trading compute for memory.",
+        "are needed, trading compute for memory. offload and offload_disk are Axolotl's older spellings of true "
+        "with activation_offloading: true or disk, and are read that way.",
         cost="Saves most of the activation memory (what grows with micro_batch_size × sequence_len) at roughly "
         "20–35% more time per step. Nothing changes in the result.",
         typical="true for 7B+ models or long sequence_len on one GPU; false for small models that fit.",
-        interacts=("micro_batch_size", "sequence_len"),
+        interacts=("micro_batch_size", "sequence_len", "activation_offloading"),
+    )
+    activation_offloading: Literal["legacy", "disk"] | bool = knob(
+        False, section=S,
+        summary="Keep each layer's checkpointed input in CPU memory (or on disk) until the backward pass needs it.",
+        what="With gradient_checkpointing, each layer still keeps its input on the GPU for the backward pass; "
+        "this moves those inputs to CPU memory (pinned) as the forward pass saves them and brings each back when "
+        "its layer is recomputed. disk writes them to files in the run folder's offload/ folder instead, each "
+        "deleted once the backward pass has read it. legacy (Axolotl's older synchronous copy) is read as true.",
+        cost="Frees the checkpointed inputs' GPU memory (layers × micro_batch_size × sequence_len × hidden size "
+        "× 2 bytes) for the same result, but copies them over PCIe twice per step (slower) and needs that much "
+        "host RAM; disk needs that much free disk and is slower still. On a CPU it only copies.",
+        typical="false; true for very long sequence_len on one GPU once gradient_checkpointing alone does not "
+        "fit; disk only when host RAM is short.",
+        interacts=("gradient_checkpointing", "sequence_len", "micro_batch_size"),
     )
 
     @field_validator("min_sample_len", mode="before")
@@ -126,13 +141,25 @@ class BatchingKnobs(BaseModel, defer_build=True):
                              f"rows{axolotl}")
         return value
 
-    @field_validator("gradient_checkpointing", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _no_offloading(cls, value: object) -> object:
-        if isinstance(value, str) and value.strip().lower() in ("offload", "offload_disk"):
-            raise ValueError(
-                f"activation offloading (gradient_checkpointing: {value}, which in Axolotl moves checkpointed "
-                "activations to CPU memory or disk) is not supported by tunedeck yet: use gradient_checkpointing: "
-                "true, which recomputes them instead of storing them"
-            )
-        return value
+    def _offload_spellings(cls, data: Any) -> Any:
+        """Axolotl reads gradient_checkpointing: offload / offload_disk as true plus activation_offloading: true /
+        disk; so does tunedeck, so the engine only ever sees a bool here."""
+        if isinstance(data, dict):
+            spelling = data.get("gradient_checkpointing")
+            if isinstance(spelling, str) and spelling in OFFLOAD_SPELLINGS:
+                data = {**data, "gradient_checkpointing": True,
+                        "activation_offloading": data.get("activation_offloading") or OFFLOAD_SPELLINGS[spelling]}
+        return data
+
+
+# gradient_checkpointing's old Axolotl values → the activation_offloading they mean.
+OFFLOAD_SPELLINGS: dict[str, bool | str] = {"offload": True, "offload_disk": "disk"}
+
+
+def offload_target(cfg: BatchingKnobs) -> Literal["cpu", "disk"] | None:
+    """Where checkpointed activations go: CPU memory, disk, or nowhere (they stay on the GPU)."""
+    if not cfg.activation_offloading or not cfg.gradient_checkpointing:
+        return None
+    return "disk" if cfg.activation_offloading == "disk" else "cpu"

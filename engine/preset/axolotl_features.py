@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from engine.knobs.batching import OFFLOAD_SPELLINGS
 from engine.knobs.preference import (
     KTO_TYPES,
     PAIR_TYPES,
@@ -44,6 +45,12 @@ def document_features(doc: dict[str, Any]) -> Iterator[tuple[str, str, Severity]
                          ("process_reward_model", "process reward-model training")):
         if doc.get(key) is True:
             yield key, f"{key}: true asks for {feature}, which tunedeck does not support: {_NOT_HERE}.", "error"
+    spelling = doc.get("gradient_checkpointing")
+    if isinstance(spelling, str) and spelling in OFFLOAD_SPELLINGS:
+        meant = "disk" if OFFLOAD_SPELLINGS[spelling] == "disk" else "true"
+        yield ("gradient_checkpointing", (f"gradient_checkpointing: {spelling} is Axolotl's older spelling of "
+               f"gradient_checkpointing: true with activation_offloading: {meant}, and is read so; write those two "
+               "keys instead (Axolotl too calls the old spelling deprecated)."), "warning")
     tokens = doc.get("tokens")
     if isinstance(tokens, dict):
         yield ("tokens", ("tokens is a mapping of special tokens, the spelling of older Axolotl configs: tunedeck "

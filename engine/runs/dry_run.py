@@ -54,7 +54,31 @@ def dry_run_lines(cfg: Any, preset_path: str | os.PathLike[str], plan: StartPlan
     elif plan.resume_from is None:
         lines.insert(2, f"resume from {cfg.resume_from_checkpoint} (the preset's resume_from_checkpoint)")
     lines.append(f"effective batch {derive.batch_derivation(cfg)}")
+    offload = offload_line(cfg, preset_path)
+    if offload:
+        lines.append(offload)
     rate = derive.rate_derivation(cfg)
     if rate is not None:
         lines.append(f"learning rate {rate}")
     return lines
+
+
+def offload_line(cfg: Any, preset_path: str | os.PathLike[str]) -> str | None:
+    """Where activation offloading keeps the checkpointed layer inputs, and how much per process when the model's
+    shape is known without downloading (None when offloading is off)."""
+    from engine.knobs.batching import offload_target
+
+    target = offload_target(cfg)
+    if target is None:
+        return None
+    where = "CPU memory (pinned on a GPU)" if target == "cpu" else "files under the run folder's offload/ (deleted " \
+        "as the backward pass reads them)"
+    line = f"activation offloading {target}: each layer's checkpointed input waits in {where}, not on the GPU"
+    try:
+        from engine.estimate.from_preset import setup_from_config
+        from engine.estimate.memory import estimate_memory
+
+        moved = estimate_memory(setup_from_config(cfg, preset_path)).offloaded.get(target)
+    except TunedeckError:
+        return line
+    return f"{line}: about {moved:.2f} GiB per process at sequence_len" if moved else line

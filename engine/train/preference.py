@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .args import Plan, sft_kwargs
 from .callbacks import TokenCounter
 from .hardware import Precision
+from .offload import OffloadingStep
 
 if TYPE_CHECKING:
     from engine.knobs.config import Config
@@ -92,7 +93,7 @@ def trainer_class(cfg: Config) -> type:
 def _reading_our_ids(base: type) -> type:
     """DPOTrainer / KTOTrainer take prompt_ids + answer ids; their own text preparation is skipped."""
 
-    class Trainer(base):
+    class Trainer(OffloadingStep, base):
         def __init__(self, *args: Any, token_counter: TokenCounter, **kwargs: Any) -> None:
             self.token_counter = token_counter
             super().__init__(*args, **kwargs)
@@ -117,7 +118,7 @@ def _reading_our_ids(base: type) -> type:
 def _from_our_ids(base: type) -> type:
     """CPOTrainer / ORPOTrainer tokenize each row in __init__: hand them our ids instead of re-tokenizing."""
 
-    class Trainer(base):
+    class Trainer(OffloadingStep, base):
         def __init__(self, *args: Any, token_counter: TokenCounter, **kwargs: Any) -> None:
             self.token_counter = token_counter
             super().__init__(*args, **kwargs)

@@ -160,7 +160,10 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     else:
         args = build_sft_config(cfg, precision, p, has_eval=eval_ds is not None, preset_path=preset_path)
 
+    from engine.knobs.batching import offload_target
+
     from .inference_files import InferenceFilesCallback
+    from .offload import offload_for
     from .trainer import TunedeckTrainer
 
     # first: a checkpoint is whole before it is announced
@@ -188,6 +191,7 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     if samples is not None:
         trainer.add_callback(samples)
     _keep_adapter_fp32(trainer, precision)
+    trainer.activation_offload = offload_for(offload_target(cfg), trainer.model, run_dir)
     stop.check()
     trainer.train(resume_from_checkpoint=resume)
     step = trainer.state.global_step

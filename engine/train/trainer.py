@@ -1,4 +1,5 @@
-"""tunedeck's trainer: trl's SFTTrainer, counting each training step's real tokens for tokens/s."""
+"""tunedeck's trainer: trl's SFTTrainer, counting each training step's real tokens for tokens/s (and offloading
+activations when the preset asks: engine.train.offload)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 from trl import SFTTrainer
 
 from .callbacks import TokenCounter
+from .offload import OffloadingStep
 
 
-class TunedeckTrainer(SFTTrainer):
+class TunedeckTrainer(OffloadingStep, SFTTrainer):
     def __init__(self, *args: Any, token_counter: TokenCounter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.token_counter = token_counter
