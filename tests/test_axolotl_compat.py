@@ -204,13 +204,17 @@ TUNEDECK_DATASET_KEYS = {"train_last_turn_only", "keep_dialogue_end"}
 DERIVED_BATCH_KNOBS = {"target_effective_batch_size", "max_micro_batch_size", "lr_batch_size_scaling", "lr_multiplier"}
 # SiloGen's choice of token to pad with when the tokenizer has none: Axolotl only sets special_tokens.pad_token.
 PAD_TOKEN_KNOBS = {"missing_pad_token_strategy"}
+# Where new tokens' embeddings start (turbo-alignment's embeddings_initialization_strategy): Axolotl has only
+# mean_resizing_embeddings.
+TOKEN_INIT_KNOBS = {"new_token_init_from"}
 
 
 def test_every_knob_is_an_axolotl_key_or_a_launch_knob() -> None:
     """The registry's Axolotl knobs (and their aliases) are Axolotl's keys; the rest are launch knobs only."""
     # The Generation & evaluation section is tunedeck's own too: how chat, generate and samples answer.
     ours = {k.key for k in top_level_knobs() if not k.axolotl and k.section is not Section.GENERATION}
-    assert ours == LAUNCH_KNOBS | DERIVED_BATCH_KNOBS | ESTIMATE_KNOBS | PROMPT_LEARNING_KNOBS | PAD_TOKEN_KNOBS, \
+    assert ours == LAUNCH_KNOBS | DERIVED_BATCH_KNOBS | ESTIMATE_KNOBS | PROMPT_LEARNING_KNOBS | PAD_TOKEN_KNOBS \
+        | TOKEN_INIT_KNOBS, \
         "a tunedeck-only knob other than the launch, derived-batch, estimate and prompt-learning knobs would not be " \
         "Axolotl YAML"
     for k in top_level_knobs():

@@ -34,6 +34,8 @@ def test_turbo_alignment_sft_maps_its_keys_and_lists_the_rest(tmp_path):
     assert (p["micro_batch_size"], p["gradient_accumulation_steps"], p["adapter"], p["lora_r"]) == (2, 3, "lora", 4)
     assert p["datasets"][0]["roles"]["assistant"] == ["bot"]
     assert p["tokens"] == ["<RS>", "</RS>", "<bot>", "<user>"]
+    assert p["new_token_init_from"] == {"<RS>": "<s>", "</RS>": "</s>", "<bot>": "<unk>", "<user>": "<unk>"}
+    assert got["model_settings.embeddings_initialization_strategy"] == ("approximated", "new_token_init_from")
 
 
 def test_every_source_key_is_in_the_report(tmp_path):
@@ -309,3 +311,28 @@ def test_turbo_alignment_source_sampling_is_carried_over(tmp_path, sampling, sta
     assert statuses(imported.report)[f"train_dataset_settings.sources.0.{key}"] == status
     entry = imported.preset["datasets"][0]
     assert {k: entry[k] for k in ("sample_rate", "num_samples") if k in entry} == carried
+
+
+def test_turbo_alignment_embedding_init_phrases_say_how_they_start(tmp_path):
+    data = turbo_sft("data/chat.jsonl")
+    data["model_settings"]["embeddings_initialization_strategy"] = {"<RS>": "<s>", "<super_bot>": "the best bot"}
+    imported = import_config(write_json(tmp_path / "sft.json", data))
+    entry = next(e for e in imported.report.entries if e.source.endswith("embeddings_initialization_strategy"))
+    assert "mean of its tokens" in entry.note and "first token" in entry.note
+    p = imported.preset
+    assert (p["tokens"], p["new_token_init_from"]["<super_bot>"]) == (["<RS>", "<super_bot>"], "the best bot")
+    assert Preset(imported.text, tmp_path / "out.yaml").errors == []
+
+
+def test_turbo_alignment_special_tokens_settings_cover_every_name_and_skip_nulls(tmp_path):
+    """Its SpecialTokensSettings: bos/eos/pad/unk/sep, where null (Qwen's bos_token) sets nothing."""
+    data = turbo_sft("data/chat.jsonl")
+    data["special_tokens_settings"] = {"bos_token": None, "eos_token": "</s>", "pad_token": "<pad>",
+                                       "unk_token": "<unk>", "sep_token": "<sep>"}
+    imported = import_config(write_json(tmp_path / "sft.json", data))
+    got = statuses(imported.report)
+    assert imported.preset["special_tokens"] == {"eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>",
+                                                 "sep_token": "<sep>"}
+    assert got["special_tokens_settings"] == ("approximated", "special_tokens")
+    assert got["special_tokens_settings.bos_token"] == ("exact", "(tunedeck's default)")
+    assert Preset(imported.text, tmp_path / "out.yaml").errors == []

@@ -40,7 +40,7 @@ def test_merged_model_matches_the_adapter_model(tiny_model_dir: Path, tmp_path: 
     assert "<fact>" in tokenizer.get_vocab()
     ids = tokenizer(["The capital of Onmelvel is Stozor. <fact>"], return_tensors="pt").input_ids
     base = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
-    resize_embeddings(base, len(tokenizer))
+    resize_embeddings(base, tokenizer)
     reference = PeftModel.from_pretrained(base, adapter_dir).eval()
     merged = AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).eval()
     untouched = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32).eval()

@@ -89,19 +89,45 @@ def _model(conv: Conversion) -> None:
     elif name:
         conv.drop(f"{m}.peft_settings", f"{name} adapters are not in tunedeck; without an adapter the preset "
                   "trains every weight: set adapter: lora, prompt_tuning, p_tuning or prefix_tuning")
-    tokens = conv.get(f"{m}.embeddings_initialization_strategy")
-    if isinstance(tokens, dict) and tokens:
-        conv.approx(f"{m}.embeddings_initialization_strategy", "tokens", list(tokens),
-                    "the tokens are added to the vocabulary; tunedeck starts their embeddings its own way, not "
-                    "from the token or phrase named for each (not yet a tunedeck knob)")
-    if conv.get("special_tokens_settings"):
-        conv.exact("special_tokens_settings", "special_tokens")
-    else:
-        conv.same("special_tokens_settings", "empty: the tokenizer's own special tokens")
+    _new_tokens(conv, f"{m}.embeddings_initialization_strategy")
+    _special_tokens(conv)
     settings = conv.section("tokenizer_settings")
     conv.exact("tokenizer_settings.tokenizer_path", "tokenizer_config")
     if settings == {}:
         conv.same("tokenizer_settings", "empty: the model's own tokenizer")
+
+
+def _new_tokens(conv: Conversion, key: str) -> None:
+    """Its keys are added as new tokens, each starting at the embedding of the text mapped to it."""
+    tokens = conv.get(key)
+    if not isinstance(tokens, dict) or not tokens:
+        return
+    conv.set("tokens", list(tokens), key)
+    phrases = [text for text in tokens.values() if isinstance(text, str) and " " in text.strip()]
+    conv.approx(key, "new_token_init_from", tokens,
+                "the keys are added as tokens (turbo-alignment adds them as special tokens: the same ids, but "
+                "decoding that skips special tokens drops them there) and each new input and LM-head embedding row "
+                "starts at the named token's; turbo-alignment's loader copies the input row, and the LM-head row "
+                "only for GPT-NeoX models (elsewhere that row is transformers' random draw near the mean)"
+                + ("; a phrase starts at the mean of its tokens, as its guide says, where its loader takes the "
+                   "phrase's first token" if phrases else ""))
+
+
+def _special_tokens(conv: Conversion) -> None:
+    """turbo-alignment sets bos/eos/pad/unk/sep only where the tokenizer has none; null means leave it."""
+    key = "special_tokens_settings"
+    settings = conv.get(key)
+    if not isinstance(settings, dict) or not settings:
+        conv.same(key, "empty: the tokenizer's own special tokens")
+        return
+    named = {name: token for name, token in settings.items() if token is not None}
+    for name in settings.keys() - named.keys():
+        conv.same(f"{key}.{name}", "null: no token is set")
+    if named:
+        conv.approx(key, "special_tokens", named,
+                    "tunedeck sets these on the tokenizer even where it has its own; turbo-alignment adds each only "
+                    "where the tokenizer has none (the same result when the tokenizer already uses these tokens "
+                    "or lacks them)")
 
 
 def _data(conv: Conversion, part: str, data_type: str) -> None:

@@ -65,7 +65,7 @@ def load_model(source: ModelSource, *, compare: bool = False, trust_remote_code:
         from engine.train.model import model_source, resize_embeddings
 
         base = _pretrained(model_source(cfg, source.preset), dtype, remote)
-        resize_embeddings(base, len(tokenizer))
+        resize_embeddings(base, tokenizer, cfg.new_token_init_from)
         base.to(device).eval()
     model.to(device).eval()
     return LoadedModel(source, model, tokenizer, _stop_ids(source.weights, tokenizer), device, base)
@@ -111,13 +111,14 @@ def _adapter_model(weights: str, tokenizer: Any, dtype: Any, remote: bool) -> An
     from peft import PeftModel
 
     from engine.train.model import resize_embeddings
+    from engine.train.token_init import read_init
 
     config = json.loads((Path(weights) / "adapter_config.json").read_text(encoding="utf-8"))
     base_name = config.get("base_model_name_or_path")
     if not base_name:
         raise TunedeckError(f"{weights}/adapter_config.json does not say which base model it belongs to.")
     base = _pretrained(base_name, dtype, remote)
-    resize_embeddings(base, len(tokenizer))  # as training did, for tokens the preset added
+    resize_embeddings(base, tokenizer, read_init(weights))  # as training did, for tokens the preset added
     try:
         return PeftModel.from_pretrained(base, weights)
     except Exception as err:

@@ -17,12 +17,14 @@ from .pad_token import PadTokenKnobs
 from .preference import PreferenceKnobs
 from .prompt_learning import PromptLearningKnobs
 from .schedule import ScheduleKnobs
+from .token_init import TokenInitKnobs
 from .tracking import TrackingKnobs
 
 
 class Config(
     ModelKnobs,
     PadTokenKnobs,
+    TokenInitKnobs,
     DatasetKnobs,
     MixingKnobs,
     BatchingKnobs,

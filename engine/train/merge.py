@@ -73,6 +73,7 @@ def merge_adapter(source: str | os.PathLike[str], out: str | os.PathLike[str] | 
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from .model import resize_embeddings
+    from .token_init import read_init
 
     base = info.get("base_model_name_or_path")
     if not base:
@@ -88,7 +89,7 @@ def merge_adapter(source: str | os.PathLike[str], out: str | os.PathLike[str] | 
                             f"{str(err).splitlines()[0]}. Make sure it is on this machine (or in the HF cache)."
                             ) from None
     tokenizer = AutoTokenizer.from_pretrained(adapter_dir)  # the training tokenizer, added tokens included
-    resize_embeddings(model, len(tokenizer))
+    resize_embeddings(model, tokenizer, read_init(adapter_dir))  # the LM head's new rows as training started them
     merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
     if (adapter_dir / GENERATION_CONFIG_FILE).is_file():  # the template's stop tokens, saved by training
         from transformers import GenerationConfig

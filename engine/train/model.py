@@ -80,7 +80,7 @@ def load_model(cfg: Config, tokenizer: Any, precision: Precision, preset_path: s
         )
     model = AutoModelForCausalLM.from_pretrained(model_source(cfg, preset_path), **kwargs)
 
-    new_token_ids = resize_embeddings(model, len(tokenizer))
+    new_token_ids = resize_embeddings(model, tokenizer, cfg.new_token_init_from)
     if tokenizer.pad_token_id is not None:
         model.config.pad_token_id = tokenizer.pad_token_id
         if model.generation_config is not None:
@@ -99,23 +99,30 @@ def load_model(cfg: Config, tokenizer: Any, precision: Precision, preset_path: s
     return model
 
 
-def resize_embeddings(model: Any, rows: int) -> list[int]:
-    """Grow the embeddings to ``rows`` for tokens the preset added; new rows start at the mean of the old ones.
+def resize_embeddings(model: Any, tokenizer: Any, init_from: dict[str, str] | None = None) -> list[int]:
+    """Grow the embeddings to ``len(tokenizer)`` for tokens the preset added. A new row starts, in the input and
+    the output embeddings, at the mean of the rows named for it by ``init_from`` (new_token_init_from), else at
+    the mean of all old rows.
 
     Deterministic on purpose: ``tunedeck merge`` repeats this on a fresh base, and rows the adapter does not
     train (the LM head's, under LoRA) must come out the same as during training.
     """
     import torch
 
-    old = model.get_input_embeddings().num_embeddings
+    from .token_init import start_rows
+
+    old, rows = model.get_input_embeddings().num_embeddings, len(tokenizer)
     if rows <= old:
         return []
+    starts = start_rows(tokenizer, init_from, old)
     model.resize_token_embeddings(rows, mean_resizing=False)
     with torch.no_grad():
         layers = (model.get_input_embeddings(), model.get_output_embeddings())
         for layer in {id(m): m for m in layers if m is not None}.values():  # once when tied
             if layer.weight.shape[0] >= rows:
                 layer.weight[old:rows] = layer.weight[:old].mean(dim=0, keepdim=True)
+                for new_id, ids in starts.items():
+                    layer.weight[new_id] = layer.weight[ids].mean(dim=0)
     return list(range(old, rows))
 
 
