@@ -24,7 +24,7 @@ from .kinds import UNSET
 LIVE_KNOBS = ("micro_batch_size", "gradient_accumulation_steps", "gpus_per_node", "num_nodes", "sequence_len",
               "sample_packing", "num_epochs", "max_steps", "warmup_steps", "warmup_ratio", "val_set_size",
               "target_effective_batch_size", "max_micro_batch_size", "learning_rate", "lr_multiplier",
-              "lr_batch_size_scaling", "rl")
+              "lr_batch_size_scaling", "rl", "pretraining_dataset")
 
 
 def new_preset() -> Any:

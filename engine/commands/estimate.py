@@ -38,18 +38,23 @@ def run(args: argparse.Namespace) -> int:
 
         raise TunedeckError(f"--gpu-memory {args.gpu_memory:g}: give the memory of one GPU in GiB, e.g. 24.")
     cfg = load_config(args.preset, args.overrides)
-    stats, data_note = (None, "") if args.no_data else _data_stats(cfg, args.preset)
+    streamed = bool(cfg.pretraining_dataset)  # nothing to count: max_steps full blocks are the run
+    stats, data_note = (None, "") if args.no_data or streamed else _data_stats(cfg, args.preset)
     report = report_for(cfg, args.preset, gpu_memory_gib=args.gpu_memory, data_stats=stats, download=True)
     if args.json:
         import json
         import sys
 
         out = report.to_json()
+        if streamed:
+            out["steps_from"] = "max_steps"
         if data_note and not out["time_note"]:
             out["time_note"] = data_note
         sys.stdout.write(json.dumps(out) + "\n")
     else:
         _print_table(report, data_note)
+        if streamed:
+            print(f"Steps: {cfg.max_steps} (max_steps; pretraining_dataset is streamed, so there is no epoch count)")
     return 1 if report.fits is False else 0
 
 

@@ -70,10 +70,10 @@ def build_report(setup: Setup, cfg: Any, gpu: Gpu | None, tokens_per_epoch: int 
         note = "no GPU named (target_gpu) or found on this machine"
     elif gpu.tflops is None:
         note = f"the speed of {gpu.name} is unknown: name the GPU in target_gpu (e.g. A100-80GB)"
-    elif tokens_per_epoch is None:
+    elif tokens_per_epoch is None and not (cfg.pretraining_dataset and cfg.max_steps):
         note = "the data's token count is unknown"
-    else:
-        time = estimate_time(setup, gpu, tokens_per_epoch, float(cfg.num_epochs), cfg.max_steps,
+    else:  # a stream (pretraining_dataset) has no count: max_steps full blocks are the run
+        time = estimate_time(setup, gpu, tokens_per_epoch or 0, float(cfg.num_epochs), cfg.max_steps,
                              derive.tokens_per_step(cfg))
     advice = suggestions(setup, cfg, gpu.memory_gib) if gpu else []
     return Report(setup, memory, gpu, time, advice, note)

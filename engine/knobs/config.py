@@ -15,6 +15,7 @@ from .mixing import MixingKnobs
 from .model import ModelKnobs
 from .pad_token import PadTokenKnobs
 from .preference import PreferenceKnobs
+from .pretraining import PretrainingKnobs
 from .prompt_learning import PromptLearningKnobs
 from .schedule import ScheduleKnobs
 from .token_init import TokenInitKnobs
@@ -26,6 +27,7 @@ class Config(
     PadTokenKnobs,
     TokenInitKnobs,
     DatasetKnobs,
+    PretrainingKnobs,
     MixingKnobs,
     BatchingKnobs,
     BatchTargetKnobs,

@@ -54,7 +54,7 @@ def _base_model_required(cfg: Config) -> Iterator[Problem]:
 
 @rule
 def _datasets_required(cfg: Config) -> Iterator[Problem]:
-    if not cfg.datasets:
+    if not cfg.datasets and not cfg.pretraining_dataset:  # a streamed pretraining_dataset is the data instead
         yield _error("datasets", "datasets is empty, so there is nothing to train on: add at least one entry "
                      "with a path and a type, e.g. `- path: data/train.jsonl` and `type: chat_template`.")
 
@@ -462,6 +462,7 @@ from . import (  # noqa: E402  (last: their rules run after these)
     mixing_rules,  # noqa: F401  (registers the dataset-mixing rules)
     offloading_rules,  # noqa: F401  (registers the activation-offloading rule)
     preference_rules,  # noqa: F401  (registers the preference-tuning rules)
+    pretraining_rules,  # noqa: F401  (registers the streamed pretraining_dataset rules)
     prompt_answer_rules,  # noqa: F401  (registers the prompt_answer rules)
     prompt_learning_rules,  # noqa: F401  (registers the prompt-learning adapter rules)
     token_init_rules,  # noqa: F401  (registers the new_token_init_from rule)

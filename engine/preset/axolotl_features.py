@@ -2,7 +2,7 @@
 
 tunedeck trains supervised fine-tuning and preference tuning (``rl:`` dpo, ipo, orpo, kto, simpo). A config that
 asks Axolotl for another kind of training (``rl: grpo`` and the like, refused by the ``rl`` knob itself;
-``reward_model``, ``process_reward_model``, streaming ``pretraining_dataset``) or for a dataset format of one
+``reward_model``, ``process_reward_model``) or for a dataset format of one
 (``ebft_*``, ``bradley_terry.*``, ``stepwise_supervised``) is refused with the feature's name, not as a type error.
 ``tokens`` given as a mapping of special tokens (old Axolotl configs) is read as ``special_tokens``
 (engine.knobs.model) and said so here, as is ``dpo_beta``, the old name of ``rl_beta``.
@@ -37,10 +37,6 @@ def document_features(doc: dict[str, Any]) -> Iterator[tuple[str, str, Severity]
     if doc.get("dpo_beta") is not None:
         yield ("dpo_beta", ("dpo_beta is the old name of rl_beta (as in Axolotl): it is read as rl_beta; rename "
                "it to rl_beta."), "warning")
-    if doc.get("pretraining_dataset"):
-        yield ("pretraining_dataset", ("streaming pretraining datasets (pretraining_dataset) are not supported by "
-               "tunedeck, which reads its data whole: list the data under datasets with type: completion, or "
-               "train this config with Axolotl itself."), "error")
     for key, feature in (("reward_model", "reward-model training"),
                          ("process_reward_model", "process reward-model training")):
         if doc.get(key) is True:

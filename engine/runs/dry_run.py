@@ -20,6 +20,8 @@ from engine.runs.output_dir import StartPlan
 
 def planned_steps(cfg: Any, preset_path: str | os.PathLike[str]) -> tuple[int | None, str]:
     """(total optimizer steps or None, how they were found or why they are unknown)."""
+    if cfg.max_steps and cfg.pretraining_dataset:
+        return int(cfg.max_steps), "max_steps; pretraining_dataset is streamed, so there is no epoch count"
     if cfg.max_steps:
         return int(cfg.max_steps), "max_steps"
     if getattr(cfg, "trust_remote_code", False):

@@ -32,9 +32,13 @@ class Plan:
     effective_batch_size: int
 
 
-def plan(cfg: Config, train_rows: int, processes: int) -> Plan:
+def plan(cfg: Config, train_rows: int | None, processes: int) -> Plan:
+    """``train_rows`` None: a stream of unknown length, whose one "epoch" is the whole run of max_steps."""
     # derive counts processes from gpus_per_node × num_nodes; the launched world size is the truth here.
     real = cfg.model_copy(update={"gpus_per_node": processes, "num_nodes": 1})
+    if train_rows is None:
+        steps = int(cfg.max_steps or 1)
+        return Plan(processes, 0, steps, steps, derive.effective_batch_size(real))
     per_epoch = derive.steps_per_epoch(real, num_rows=train_rows) or 1
     total = derive.total_steps(real, num_rows=train_rows) or 1
     return Plan(processes, train_rows, per_epoch, total, derive.effective_batch_size(real))

@@ -100,6 +100,9 @@ def prepare_data(cfg: Config, tokenizer: Any, preset_path: Path, world: int) -> 
 
     from .data_log import log_data_summary
 
+    if cfg.pretraining_dataset:  # streamed as training reads it: nothing to prepare or count in advance
+        from .streamed import streamed_data
+        return streamed_data(cfg, tokenizer, preset_path)
     first = nullcontext()
     if world > 1:
         from accelerate import PartialState
@@ -151,7 +154,7 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     tokenizer = load_tokenizer(cfg, preset_path)
     train_ds, eval_ds, collator, data_stats = prepare_data(cfg, tokenizer, preset_path, me.world)
     stop.check()
-    p = plan(cfg, len(train_ds), me.world)
+    p = plan(cfg, None if cfg.pretraining_dataset else len(train_ds), me.world)  # a stream has no length
     set_seed(cfg.seed)  # LoRA's initial weights do not depend on how much randomness data preparation used
     model = load_model(cfg, tokenizer, precision, preset_path)
     if cfg.rl:  # preference tuning: trl's trainer for the method (engine.train.preference)
@@ -199,6 +202,9 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     if stop_cb.stopped_at is not None:
         checkpoint = Path(args.output_dir) / f"checkpoint-{step}"
         return Outcome("stopped", step, output_dir, str(checkpoint.resolve()) if checkpoint.is_dir() else None)
+    if cfg.pretraining_dataset:
+        from .streamed import require_all_steps
+        require_all_steps(cfg, step)
 
     trainer.save_model(args.output_dir)  # adapter (or full model) + tokenizer, on the main process
     if trainer.is_world_process_zero():

@@ -57,7 +57,10 @@ def render_live(live: Live, counts: DataCounts) -> Text:
         out.append(f" ({what}: {sequences} sequences per {'row' if v.get('rl') == 'kto' else 'pair'})", "dim")
     out.append("\n")
     out.append("Data: ")
-    if counts.error:
+    streamed = bool(v.get("pretraining_dataset"))
+    if streamed:
+        out.append("streamed from pretraining_dataset as training reads it: not counted\n", "italic")
+    elif counts.error:
         out.append(f"{counts.error}\n", "red")  # what stopped the count, and what to do
     elif counts.counting and counts.rows is None:
         out.append("counting…\n", "italic")
@@ -68,11 +71,16 @@ def render_live(live: Live, counts: DataCounts) -> Text:
         if v.get("sample_packing") and counts.packed_sequences is not None:
             out.append(f", {counts.packed_sequences:,} packed")
         out.append(" (counting…)\n" if counts.counting else "\n", "italic")
-    out.append("Steps per epoch ")
-    out.append(_n(d.steps_per_epoch), "bold")
-    out.append(" · total ")
-    out.append(_n(d.total_steps), "bold")
-    if v.get("max_steps"):
+    if streamed:  # a stream has no length: max_steps is the whole run
+        out.append("Steps ")
+        out.append(_n(d.total_steps), "bold")
+        out.append(" (max_steps; a stream has no epoch count)", "dim")
+    else:
+        out.append("Steps per epoch ")
+        out.append(_n(d.steps_per_epoch), "bold")
+        out.append(" · total ")
+        out.append(_n(d.total_steps), "bold")
+    if v.get("max_steps") and not streamed:
         out.append(" (max_steps)", "dim")
     out.append("\nWarmup steps ")
     out.append(_n(d.warmup_steps), "bold")
