@@ -16,7 +16,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
-from textual.widgets import ContentSwitcher, Footer, Header, Input, OptionList, Static
+from textual.widgets import ContentSwitcher, Header, Input, OptionList, Static
 
 from engine.knobs.base import KnobInfo, Section
 from engine.knobs.registry import get_knob, knobs_by_section
@@ -28,6 +28,7 @@ from ..state import EditorState, split_path
 from ..widgets.dataset_editor import DatasetCard, DatasetEditor
 from ..widgets.estimate_block import EstimateBlock
 from ..widgets.help_panel import HelpPanel
+from ..widgets.key_footer import KeyFooter
 from ..widgets.knob_field import KnobField, field_id
 from ..widgets.live_panel import LivePanel, render_strip
 from ..widgets.preview_view import PreviewView
@@ -99,7 +100,7 @@ class EditorScreen(Screen[None]):
                 yield HelpPanel(id="help-panel")
                 yield LivePanel(id="live-panel")
         yield Static(id="live-strip")
-        yield Footer(compact=True)  # 80 columns hold every shown key
+        yield KeyFooter(compact=True)  # 80 columns hold every shown key
 
     def _section_widgets(self, section: Section) -> list[Widget]:
         """A section's fields. Sections are built when first shown, and in the basic view with only the fields it
