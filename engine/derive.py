@@ -246,9 +246,9 @@ def warmup_steps(cfg: Any, total: int | None) -> int | None:
 
 
 def sequences_per_sample(cfg: Any) -> int:
-    """Sequences the model runs per sample: 1, or 2 under ``rl`` (a pair's chosen and rejected answers, each after
-    the prompt; KTO's completion and the mismatched completion of its KL estimate)."""
-    return 2 if getattr(cfg, "rl", None) else 1
+    """Sequences the model runs per sample: 1, or 2 under ``rl`` and ``reward_model`` (a pair's chosen and rejected
+    answers, each after the prompt; KTO's completion and the mismatched completion of its KL estimate)."""
+    return 2 if getattr(cfg, "rl", None) or getattr(cfg, "reward_model", False) else 1
 
 
 def tokens_per_step(cfg: Any) -> int:

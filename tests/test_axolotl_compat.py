@@ -262,6 +262,7 @@ def _axolotl_value_sets() -> dict[str, set[str]]:
                           # preference strategies: prompt_strategies/dpo/chat_template.py, orpo/chat_template.py
                           # and the functions of dpo/chatml.py, dpo/llama3.py, kto/chatml.py, kto/llama3.py
                           "chat_template.default", "chat_template.argilla_chat", "chat_template.argilla",
+                          "bradley_terry.chat_template",  # reward models: prompt_strategies/bradley_terry/
                           *(f"{m}.{f}" for m in ("chatml", "llama3")
                             for f in ("default", "argilla_chat", "icr", "intel", "prompt_pairs", "ultra",
                                       "argilla"))},
@@ -720,11 +721,19 @@ def test_swanlab_keys_are_kept_and_never_a_misspelt_wandb_key() -> None:
     assert classify("wandb_projct").suggestion == "wandb_project"
 
 
-@pytest.mark.parametrize(("name", "feature"), [("reward-model.yaml", "reward-model training"),
-                                               ("grpo.yaml", "(GRPO)")])
-def test_unsupported_training_kinds_are_refused_by_name(name: str, feature: str) -> None:
+@pytest.mark.parametrize(("name", "key", "feature"),
+                         [("prm.yaml", "process_reward_model", "process reward-model training"),
+                          ("grpo.yaml", "rl", "(GRPO)")])
+def test_unsupported_training_kinds_are_refused_by_name(name: str, key: str, feature: str) -> None:
     preset = load_preset(SHAPES / name)
     errors = {p.key: p.message for p in preset.errors}
-    assert set(errors) == {"reward_model" if "reward" in name else "rl", "datasets.0.type"}
+    assert set(errors) == {key, "datasets.0.type"}
     for message in errors.values():
         assert feature in message and "not support" in message and "expected one of" not in message
+
+
+def test_a_reward_model_config_is_accepted() -> None:
+    """examples/qwen2/reward-model.yaml's shape (gemma2's and qwen3's are the same keys): a Bradley-Terry reward
+    model, trained by tunedeck (engine.train.reward), not refused."""
+    cfg = _shape("reward-model.yaml").config
+    assert cfg.reward_model and cfg.num_labels == 1 and cfg.datasets[0].type == "bradley_terry.chat_template"

@@ -13,6 +13,11 @@ Lengths: a prompt longer than ``max_prompt_len`` keeps its last tokens; a pair w
 
 Columns: pairs ``prompt_ids``, ``chosen_ids``, ``rejected_ids``; KTO ``prompt_ids``, ``completion_ids``,
 ``label``. ``rows`` (for export and preview) adds the rendered strings and the dataset index.
+
+Reward-model pairs (``reward_model``, type ``bradley_terry.chat_template``, rendered by reward_formats) take the
+same path with two differences, as trl's RewardTrainer and Axolotl tokenize whole conversations: no EOS is appended
+(the template closes each turn) and the tokenizer adds no special tokens (the template writes them), so prompt ids
++ an answer's ids are exactly the rendered conversation's ids.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 from . import arrow, cache, mixing
 from .errors import DataError
 from .preference_formats import PreferenceRow, render
+from .reward_formats import render_bradley_terry
 from .sampling import load_sampled
 from .sources import resolve_source
 
@@ -31,6 +37,11 @@ FORMAT = 1  # bump when rendering or tokenizing preference rows changes
 
 def is_kto(cfg: Any) -> bool:
     return cfg.rl == "kto"
+
+
+def kind(cfg: Any) -> str:
+    """What the pairs train: the rl method, or "reward_model"."""
+    return "reward_model" if cfg.reward_model else str(cfg.rl)
 
 
 def prepare_preference(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[str] | None = None, *,
@@ -47,9 +58,9 @@ def prepare_preference(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[
         raise DataError("no datasets are configured. Add at least one entry under datasets: with a path and a "
                         "preference type (e.g. chat_template.default).", key="datasets")
     refs = [resolve_source(ds, preset_path, i) for i, ds in enumerate(cfg.datasets)]
-    templates = [dataset_template(ds, cfg, tokenizer, i) if ds.type.startswith("chat_template") else None
+    templates = [dataset_template(ds, cfg, tokenizer, i) if "chat_template" in ds.type.split(".") else None
                  for i, ds in enumerate(cfg.datasets)]
-    parts = {"preference": FORMAT, "rl": cfg.rl, "tokenizer": tokenizer_fingerprint(tokenizer),
+    parts = {"preference": FORMAT, "rl": kind(cfg), "tokenizer": tokenizer_fingerprint(tokenizer),
              "settings": cache.token_settings(cfg),
              "datasets": [{"cfg": ds.model_dump(), "content": ref.fingerprint(), "template": t}
                           for ds, ref, t in zip(cfg.datasets, refs, templates, strict=False)]}
@@ -69,10 +80,11 @@ def prepare_preference(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[
                   "sampled_out": source_rows - len(rows.rows), "truncated": 0, "prompt_truncated": 0}
         for row, loc in zip(rows.rows, rows.locs, strict=False):
             try:
-                rendered = render(row, loc, ds, is_kto(cfg), template, tokenizer)
+                rendered = render_bradley_terry(row, loc, template or "", tokenizer) if cfg.reward_model \
+                    else render(row, loc, ds, is_kto(cfg), template, tokenizer)
             except DataError as err:
                 raise _scoped(err, index) from None
-            kept = fit(tokenize(rendered, tokenizer), cfg, counts)
+            kept = fit(tokenize(rendered, tokenizer, whole=cfg.reward_model), cfg, counts)
             if kept is not None:
                 for name, value in {**kept, **_strings(rendered), "dataset": index}.items():
                     columns.setdefault(name, []).append(value)
@@ -124,18 +136,23 @@ def _prefix(a: list[int], b: list[int]) -> int:
     return n
 
 
-def tokenize(r: PreferenceRow, tokenizer: Any) -> dict[str, Any]:
-    """Token ids as trl's trainers compute them, EOS appended to the answers (and to the stored strings)."""
-    eos = tokenizer.eos_token
-    prompt_ids = tokenizer(r.prompt)["input_ids"]
+def tokenize(r: PreferenceRow, tokenizer: Any, *, whole: bool = False) -> dict[str, Any]:
+    """Token ids as trl's trainers compute them, EOS appended to the answers (and to the stored strings). ``whole``:
+    rendered conversations (reward models), tokenized as they are."""
+    eos = None if whole else tokenizer.eos_token
+
+    def ids(text: str) -> list[int]:
+        return tokenizer(text, add_special_tokens=not whole)["input_ids"]
+
+    prompt_ids = ids(r.prompt)
     if r.label is not None:
         r.completion = _with_eos(r.completion, eos)
-        full = tokenizer(r.prompt + r.completion)["input_ids"]
+        full = ids(r.prompt + r.completion)
         n = _prefix(prompt_ids, full)
         return {"prompt_ids": prompt_ids[:n], "completion_ids": full[n:], "label": r.label}
     r.chosen, r.rejected = _with_eos(r.chosen, eos), _with_eos(r.rejected, eos)
-    chosen = tokenizer(r.prompt + r.chosen)["input_ids"]
-    rejected = tokenizer(r.prompt + r.rejected)["input_ids"]
+    chosen = ids(r.prompt + r.chosen)
+    rejected = ids(r.prompt + r.rejected)
     n = min(_prefix(prompt_ids, chosen), _prefix(prompt_ids, rejected))
     return {"prompt_ids": prompt_ids[:n], "chosen_ids": chosen[n:], "rejected_ids": rejected[n:]}
 
@@ -175,7 +192,8 @@ def _stats(per_dataset: list[dict], columns: dict[str, list], cfg: Any, train_ro
         return sum(map(len, columns.get(name, [])))
 
     stats: dict[str, Any] = {
-        "preference": cfg.rl, "source_rows": sum(d["source_rows"] for d in per_dataset), "rows": len(columns["prompt"]),
+        "preference": kind(cfg), "source_rows": sum(d["source_rows"] for d in per_dataset),
+        "rows": len(columns["prompt"]),
         **{k: sum(d[k] for d in per_dataset) for k in ("sampled_out", "dropped", "truncated", "prompt_truncated")},
         "prompt_tokens": total("prompt_ids"), "sequence_len": cfg.sequence_len, "max_prompt_len": cfg.max_prompt_len,
         "train_rows": train_rows, "eval_rows": eval_rows, "datasets": per_dataset, "warnings": [],

@@ -60,7 +60,7 @@ def render(row: dict, loc: Loc, ds: Any, kto: bool, template: str | None, tokeni
         out = _render_chat(row, loc, ds, template or "", tokenizer, kto)
     else:
         out = _render_fixed(row, loc, family, name, kto)
-    _check(out, loc, kto)
+    check_answers(out, loc, kto)
     return out
 
 
@@ -117,7 +117,7 @@ def _render_chat(row: dict, loc: Loc, ds: Any, template: str, tokenizer: Any, kt
             prompt_turns.insert(0, {"role": "system", "content": row["system"]})  # ORPO's parser reads it
     if not prompt_turns or not any(t["content"].strip() for t in prompt_turns):
         raise _empty_prompt(loc)
-    prompt = _apply(tokenizer, template, prompt_turns, True, loc)
+    prompt = apply_template(tokenizer, template, prompt_turns, True, loc)
     if kto:  # chat_template.default only (the rules refuse argilla types under kto)
         completion = answer(ds.field_completion, _field(row, loc, ds.field_completion, "the answer to judge",
                                                         "field_completion"))
@@ -130,7 +130,7 @@ def _render_chat(row: dict, loc: Loc, ds: Any, template: str, tokenizer: Any, kt
                          rejected=_answer_text(tokenizer, template, rejected, loc))
 
 
-def _apply(tokenizer: Any, template: str, turns: list[dict], generation_prompt: bool, loc: Loc) -> str:
+def apply_template(tokenizer: Any, template: str, turns: list[dict], generation_prompt: bool, loc: Loc) -> str:
     try:
         return tokenizer.apply_chat_template(turns, chat_template=template, add_generation_prompt=generation_prompt,
                                              tokenize=False)
@@ -141,7 +141,7 @@ def _apply(tokenizer: Any, template: str, turns: list[dict], generation_prompt: 
 
 def _answer_text(tokenizer: Any, template: str, message: dict[str, str], loc: Loc) -> str:
     """Axolotl's way: render after a dummy user turn, keep from the content on, strip trailing whitespace."""
-    text = _apply(tokenizer, template, [_DUMMY_USER, message], False, loc)
+    text = apply_template(tokenizer, template, [_DUMMY_USER, message], False, loc)
     return text[text.find(message["content"]):].rstrip()
 
 
@@ -211,7 +211,7 @@ def _empty_prompt(loc: Loc) -> DataError:
                      "(or drop the row).", key="type")
 
 
-def _check(out: PreferenceRow, loc: Loc, kto: bool) -> None:
+def check_answers(out: PreferenceRow, loc: Loc, kto: bool) -> None:
     if kto:
         return
     if not out.chosen.strip() or not out.rejected.strip():

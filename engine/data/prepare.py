@@ -58,7 +58,7 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
     from .templates import dataset_template
     from .tokenizer import tokenizer_fingerprint
 
-    if cfg.rl:  # preference pairs (or KTO rows): their own rendering, columns and counts
+    if cfg.rl or cfg.reward_model:  # preference or reward pairs (or KTO rows): their own rendering, columns, counts
         from .preference import prepare_preference
         return prepare_preference(cfg, tokenizer, preset_path, use_cache=use_cache)
     datasets.disable_progress_bars()

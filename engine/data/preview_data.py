@@ -76,7 +76,7 @@ def preview(cfg: Any, preset_path: str | os.PathLike[str] | None = None, n: int 
                         f"entries (0 to {len(cfg.datasets) - 1}).", key="datasets")
     tokenizer = tokenizer or prepare_tokenizer(cfg, preset_path)
     prepared = prepare_datasets(cfg, tokenizer, preset_path)
-    if cfg.rl:
+    if cfg.rl or cfg.reward_model:
         from .preview_pairs import pair_examples
         return PreviewResult(stats=prepared.stats, examples=pair_examples(prepared.rows, tokenizer, n, dataset))
     return PreviewResult(stats=prepared.stats, examples=examples_from(prepared, tokenizer, n, dataset))

@@ -17,6 +17,7 @@ from .pad_token import PadTokenKnobs
 from .preference import PreferenceKnobs
 from .pretraining import PretrainingKnobs
 from .prompt_learning import PromptLearningKnobs
+from .reward import RewardKnobs
 from .schedule import ScheduleKnobs
 from .token_init import TokenInitKnobs
 from .tracking import TrackingKnobs
@@ -33,6 +34,7 @@ class Config(
     BatchTargetKnobs,
     ScheduleKnobs,
     PreferenceKnobs,
+    RewardKnobs,
     AdapterKnobs,
     PromptLearningKnobs,
     EvaluationKnobs,

@@ -11,12 +11,14 @@ from .mixing import SamplingWeightKnob
 from .preference import PreferenceDatasetType
 from .preference_fields import PreferenceFieldKnobs
 from .prompt_answer import PromptAnswerKnobs
+from .reward import RewardDatasetType
 
 S = Section.DATASETS
 
 # alpaca:STYLE picks the prompt style of Axolotl's AlpacaPrompter (plain alpaca is alpaca:instruct).
 DatasetType = Literal["completion", "input_output", "alpaca", "alpaca:instruct", "alpaca:chat", "alpaca:chatml",
-                      "alpaca:phi", "chat_template", "prompt_answer", PreferenceDatasetType]
+                      "alpaca:phi", "chat_template", "prompt_answer", PreferenceDatasetType,
+                      RewardDatasetType]
 TrainOnEos = Literal["all", "turn", "last", "none"]
 
 _EOS_OPTIONS = (
@@ -57,7 +59,8 @@ class _CommonDatasetKnobs(BaseModel):
         "instruction datasets in that shape, input_output for custom prompt formats. With rl: "
         "chat_template.default (field_messages, field_chosen, field_rejected), chat_template.argilla_chat "
         "(chosen/rejected conversations), chatml.intel (question, chosen, rejected, system); under rl: kto "
-        "chatml.argilla (instruction, completion, label) or chatml.prompt_pairs (prompt, completion, label).",
+        "chatml.argilla (instruction, completion, label) or chatml.prompt_pairs (prompt, completion, label). "
+        "With reward_model: bradley_terry.chat_template (input, chosen, rejected, optional system).",
         interacts=("datasets.field", "datasets.field_messages", "datasets.roles", "train_on_inputs", "chat_template"),
     )
     split: str = knob(

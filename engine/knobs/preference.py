@@ -147,14 +147,14 @@ class PreferenceKnobs(BaseModel, defer_build=True):
     )
     max_prompt_len: int | None = knob(
         None, section=S, shapes_data=True, ge=1,
-        summary="Preference tuning: keep at most this many prompt tokens (the end of the prompt).",
+        summary="Preference tuning and reward models: keep at most this many prompt tokens (the end of the prompt).",
         what="A prompt longer than this keeps its last max_prompt_len tokens (the most recent turns and the "
         "assistant header), so long contexts leave room for the answers within sequence_len. preview and "
         "preprocess count the prompts cut.",
         cost="A cut prompt loses its beginning (an early system prompt or turn); a larger limit leaves less room "
         "for answers, which excess_length_strategy then drops or cuts.",
         typical="Empty (no cut); about half of sequence_len for long multi-turn prompts.",
-        interacts=("rl", "sequence_len", "excess_length_strategy"),
+        interacts=("rl", "reward_model", "sequence_len", "excess_length_strategy"),
     )
     rl_adapter_ref_model: bool = knob(
         False, section=Section.ADAPTER,

@@ -38,7 +38,7 @@ def _types_fit_method(cfg: Config) -> Iterator[Problem]:
     for i, ds in enumerate(cfg.datasets):
         key = f"datasets.{i}.type"
         if cfg.rl is None:
-            if is_preference_type(ds.type):
+            if is_preference_type(ds.type) and not cfg.reward_model:  # reward_rules names reward_model's type
                 yield Problem(key, f"type is {ds.type}, a preference dataset type, but rl is not set, so this is a "
                               "supervised run that cannot read chosen/rejected pairs: set rl (e.g. rl: dpo) to "
                               "tune on preferences, or choose an SFT type such as chat_template.")
@@ -59,6 +59,8 @@ def _method_knobs(cfg: Config) -> Iterator[Problem]:
                           f"{key}, or set rl: {methods[0]}.", "warning")
     if cfg.rl is None:
         for key in _RL_ONLY:
+            if key == "max_prompt_len" and cfg.reward_model:  # reward-model pairs are cut the same way
+                continue
             if key in cfg.model_fields_set and getattr(cfg, key) not in (None, False):
                 yield Problem(key, f"{key} is ignored: it only matters for preference tuning and rl is not set. "
                               f"Remove {key}, or set rl (e.g. rl: dpo).", "warning")

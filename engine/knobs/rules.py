@@ -231,6 +231,15 @@ def _save_best_needs_eval(cfg: Config) -> Iterator[Problem]:
 
 
 @rule
+def _load_best_needs_save_best(cfg: Config) -> Iterator[Problem]:
+    if cfg.load_best_model_at_end and cfg.save_strategy != "best":
+        yield _error("load_best_model_at_end", "load_best_model_at_end is true but save_strategy is "
+                     f"{cfg.save_strategy or 'unset'}: tunedeck keeps the best model only with save_strategy best "
+                     "(a checkpoint exactly when metric_for_best_model improves). Set save_strategy: best and "
+                     "metric_for_best_model: eval_loss, or remove load_best_model_at_end.")
+
+
+@rule
 def _best_metric(cfg: Config) -> Iterator[Problem]:
     """Axolotl refuses save_strategy best without metric_for_best_model; the direction must fit the metric."""
     metric = cfg.metric_for_best_model
@@ -346,7 +355,7 @@ def _top_level_template(cfg: Config) -> Iterator[Problem]:
 
 @rule
 def _chat_settings_unused(cfg: Config) -> Iterator[Problem]:
-    if not cfg.datasets or any(ds.type.partition(".")[0] == "chat_template" for ds in cfg.datasets):
+    if not cfg.datasets or any("chat_template" in ds.type.split(".") for ds in cfg.datasets):  # + bradley_terry.
         return
     for key in _CHAT_ONLY_TOP_LEVEL:
         if getattr(cfg, key) is not None:
@@ -465,5 +474,6 @@ from . import (  # noqa: E402  (last: their rules run after these)
     pretraining_rules,  # noqa: F401  (registers the streamed pretraining_dataset rules)
     prompt_answer_rules,  # noqa: F401  (registers the prompt_answer rules)
     prompt_learning_rules,  # noqa: F401  (registers the prompt-learning adapter rules)
+    reward_rules,  # noqa: F401  (registers the reward-model rules)
     token_init_rules,  # noqa: F401  (registers the new_token_init_from rule)
 )

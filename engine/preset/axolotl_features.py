@@ -1,9 +1,11 @@
 """Axolotl features found in a preset document and named: ones tunedeck refuses, and an old spelling it reads.
 
-tunedeck trains supervised fine-tuning and preference tuning (``rl:`` dpo, ipo, orpo, kto, simpo). A config that
-asks Axolotl for another kind of training (``rl: grpo`` and the like, refused by the ``rl`` knob itself;
-``reward_model``, ``process_reward_model``) or for a dataset format of one
-(``ebft_*``, ``bradley_terry.*``, ``stepwise_supervised``) is refused with the feature's name, not as a type error.
+tunedeck trains supervised fine-tuning, preference tuning (``rl:`` dpo, ipo, orpo, kto, simpo) and reward models
+(``reward_model: true``, type ``bradley_terry.chat_template``). A config that asks Axolotl for another kind of
+training (``rl: grpo`` and the like, refused by the ``rl`` knob itself; ``process_reward_model``) or for a dataset
+format of one (``ebft_*``, ``stepwise_supervised``, a ``bradley_terry`` variant other than chat_template) is
+refused with the feature's name, not as a type error.
+``process_reward_model`` stays refused because trl 1.x no longer ships a trainer for it (its PRMTrainer is gone).
 ``tokens`` given as a mapping of special tokens (old Axolotl configs) is read as ``special_tokens``
 (engine.knobs.model) and said so here, as is ``dpo_beta``, the old name of ``rl_beta``.
 """
@@ -22,12 +24,12 @@ from engine.knobs.preference import (
 )
 from engine.knobs.problems import Severity
 
-_NOT_HERE = "tunedeck trains supervised fine-tuning and preference tuning only; train this config with Axolotl itself"
+_NOT_HERE = ("tunedeck trains supervised fine-tuning, preference tuning and (Bradley-Terry) reward models only; train "
+             "this config with Axolotl itself")
 
 # Dataset types (by prefix) that feed another kind of training than supervised fine-tuning.
 _DATASET_TYPES = (
     ("ebft_", "energy-based fine-tuning (EBFT)"),
-    ("bradley_terry", "reward-model training (Bradley-Terry pairs)"),
     ("stepwise_supervised", "process reward-model training (stepwise supervision)"),
 )
 
@@ -37,10 +39,11 @@ def document_features(doc: dict[str, Any]) -> Iterator[tuple[str, str, Severity]
     if doc.get("dpo_beta") is not None:
         yield ("dpo_beta", ("dpo_beta is the old name of rl_beta (as in Axolotl): it is read as rl_beta; rename "
                "it to rl_beta."), "warning")
-    for key, feature in (("reward_model", "reward-model training"),
-                         ("process_reward_model", "process reward-model training")):
-        if doc.get(key) is True:
-            yield key, f"{key}: true asks for {feature}, which tunedeck does not support: {_NOT_HERE}.", "error"
+    if doc.get("process_reward_model") is True:
+        yield ("process_reward_model", ("process_reward_model: true asks for process reward-model training "
+               "(a score per reasoning step), which tunedeck does not support: trl 1.x has no trainer for it. "
+               "reward_model: true trains a reward model that scores whole answers; or train this config with "
+               "Axolotl itself."), "error")
     spelling = doc.get("gradient_checkpointing")
     if isinstance(spelling, str) and spelling in OFFLOAD_SPELLINGS:
         meant = "disk" if OFFLOAD_SPELLINGS[spelling] == "disk" else "true"
@@ -59,6 +62,9 @@ def refused_dataset_type(value: Any, doc: dict[str, Any]) -> str | None:
     run (rl) cannot read; None otherwise."""
     if not isinstance(value, str):
         return None
+    if value.startswith("bradley_terry"):
+        return (f"type '{value}' is a reward-model format tunedeck does not read: use bradley_terry.chat_template "
+                "(rows with input, chosen, rejected and an optional system, rendered with chat_template).")
     for prefix, feature in _DATASET_TYPES:
         if value.startswith(prefix):
             return f"type '{value}' is a dataset format for {feature}, which tunedeck does not support: {_NOT_HERE}."

@@ -1,4 +1,5 @@
-"""Loading the tokenizer and model the preset names, with quantization and a LoRA adapter when asked."""
+"""Loading the tokenizer and model the preset names (a causal LM, or for reward_model the same base with a score
+head), with quantization and a LoRA adapter when asked."""
 
 from __future__ import annotations
 
@@ -78,12 +79,17 @@ def load_model(cfg: Config, tokenizer: Any, precision: Precision, preset_path: s
             model_source(cfg, preset_path, cfg.base_model_config), revision=cfg.revision_of_model,
             trust_remote_code=cfg.trust_remote_code,
         )
-    model = AutoModelForCausalLM.from_pretrained(model_source(cfg, preset_path), **kwargs)
+    auto: Any = AutoModelForCausalLM
+    if cfg.reward_model:  # the base with a new score head: one number per sequence, read at its last token
+        from transformers import AutoModelForSequenceClassification
+
+        auto, kwargs["num_labels"] = AutoModelForSequenceClassification, 1
+    model = auto.from_pretrained(model_source(cfg, preset_path), **kwargs)
 
     new_token_ids = resize_embeddings(model, tokenizer, cfg.new_token_init_from)
     if tokenizer.pad_token_id is not None:
         model.config.pad_token_id = tokenizer.pad_token_id
-        if model.generation_config is not None:
+        if getattr(model, "generation_config", None) is not None:  # a reward model's score head generates nothing
             model.generation_config.pad_token_id = tokenizer.pad_token_id
 
     if quant is not None and not cfg.adapter:
@@ -142,7 +148,9 @@ def lora_config(cfg: Config, new_token_ids: list[int] | None = None) -> Any:
         targets = None  # peft's per-architecture default (q_proj, v_proj for Llama)
     return LoraConfig(
         r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, target_modules=targets,
-        target_parameters=parameters or None, bias="none", task_type="CAUSAL_LM",
+        target_parameters=parameters or None, bias="none",
+        # SEQ_CLS (reward models): peft trains and saves the new score head whole beside the adapter.
+        task_type="SEQ_CLS" if cfg.reward_model else "CAUSAL_LM",
         # Rows of tokens the preset added start untrained: let the adapter learn just those rows.
         trainable_token_indices={"embed_tokens": new_token_ids} if new_token_ids else None,
     )

@@ -160,6 +160,9 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     if cfg.rl:  # preference tuning: trl's trainer for the method (engine.train.preference)
         from .preference import config_for
         args = config_for(cfg, precision, p, has_eval=eval_ds is not None, preset_path=preset_path)
+    elif cfg.reward_model:  # a score head trained on pairs (engine.train.reward)
+        from .reward import reward_config
+        args = reward_config(cfg, precision, p, has_eval=eval_ds is not None, preset_path=preset_path)
     else:
         args = build_sft_config(cfg, precision, p, has_eval=eval_ds is not None, preset_path=preset_path)
 
@@ -179,6 +182,10 @@ def train(run_dir: Path, stop: Any) -> Outcome:
         from .preference import build_trainer
         trainer = build_trainer(cfg, model, args, train_ds, eval_ds, tokenizer, [inference_files, events_cb, stop_cb],
                                 counter)
+    elif cfg.reward_model:
+        from .reward import build_reward_trainer
+        trainer = build_reward_trainer(model, args, train_ds, eval_ds, tokenizer,
+                                       [inference_files, events_cb, stop_cb], counter)
     else:
         trainer = TunedeckTrainer(
             model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
