@@ -107,6 +107,10 @@ def test_h2o_experiment_maps_precision_schedule_and_evaluation(tmp_path):
                               "answer_column": "output", "text_prompt_start": "<|prompt|>",
                               "text_answer_separator": "<|answer|>", "add_eos_token_to_answer": True}]
     assert got["training.drop_last_batch"][0] == "not carried over"
+    # save_checkpoint best: H2O leaves the model of the best evaluation (by perplexity, exp(eval loss))
+    assert (p["metric_for_best_model"], p["load_best_model_at_end"]) == ("eval_loss", True)
+    assert got["training.save_checkpoint"] == ("exact", "save_strategy, metric_for_best_model, load_best_model_at_end")
+    assert Preset(imported.text, tmp_path / "out.yaml").errors == []
 
 
 def test_cli_writes_the_preset_with_the_report_on_top(tmp_path, capsys):
@@ -336,3 +340,46 @@ def test_turbo_alignment_special_tokens_settings_cover_every_name_and_skip_nulls
     assert got["special_tokens_settings"] == ("approximated", "special_tokens")
     assert got["special_tokens_settings.bos_token"] == ("exact", "(tunedeck's default)")
     assert Preset(imported.text, tmp_path / "out.yaml").errors == []
+
+
+@pytest.mark.parametrize(("choice", "strategy", "carried", "status"), [
+    (["Train", "Validation"], "automatic", {"datasets": 0.25}, "approximated"),
+    (["Train"], "automatic", {"datasets": 0.25}, "approximated"),
+    (["Validation"], "automatic", {}, "not carried over"),
+    (["Train", "Validation"], "custom", {"datasets": 0.25, "test_datasets": 0.25}, "approximated"),
+    (["Validation"], "custom", {"test_datasets": 0.25}, "approximated"),
+])
+def test_h2o_data_sample_becomes_sample_rate_of_the_frames_it_names(tmp_path, choice, strategy, carried, status):
+    import yaml
+
+    cfg = yaml.safe_load(H2O.format(model="org/model"))
+    cfg["dataset"].update(data_sample=0.25, data_sample_choice=choice, validation_strategy=strategy,
+                          validation_dataframe="data/valid.csv")
+    src = tmp_path / "cfg.yaml"
+    src.write_text(yaml.safe_dump(cfg))
+    imported = import_config(src)
+    p = imported.preset
+    got = {key: p[key][0]["sample_rate"] for key in ("datasets", "test_datasets") if "sample_rate" in
+           (p.get(key) or [{}])[0]}
+    assert got == carried
+    assert statuses(imported.report)["dataset.data_sample"] == (
+        status, ", ".join(f"{key}[0].sample_rate" for key in carried))
+    assert statuses(imported.report)["dataset.data_sample_choice"][0] == ("exact" if carried else status)
+    assert Preset(imported.text, tmp_path / "out.yaml").errors == []
+
+
+def test_h2o_data_sample_trains_on_that_share_of_the_frame(tmp_path, tiny_model_dir):
+    """40 frame rows with data_sample 0.5: 20 rows are prepared (H2O keeps max(10, int(40 × 0.5)) = 20 too)."""
+    import yaml
+
+    frame = tmp_path / "train.csv"
+    frame.write_text("instruction,output\n" + "".join(f"Say {i}.,Said {i}.\n" for i in range(40)))
+    cfg = yaml.safe_load(H2O.format(model=tiny_model_dir))
+    cfg["dataset"].update(train_dataframe=str(frame), validation_size=0.0, data_sample=0.5,
+                          data_sample_choice=["Train"])
+    cfg["training"].update(save_checkpoint="last")
+    src = tmp_path / "cfg.yaml"
+    src.write_text(yaml.safe_dump(cfg))
+    preset = Preset(import_config(src).text, tmp_path / "preset.yaml")
+    prepared = prepare(preset.config, use_cache=False)
+    assert len(prepared.rows) == 20 and prepared.stats["sampled_out"] == 20

@@ -121,16 +121,50 @@ def _dataset(conv: Conversion) -> None:
     else:
         conv.separate_validation(f"{d}.validation_dataframe")
         conv.same(f"{d}.validation_strategy", "see validation_dataframe")
-    sample = conv.get(f"{d}.data_sample", 1.0)
-    if sample != 1.0:
-        conv.drop(f"{d}.data_sample", f"training on a {sample} share of the rows is not a tunedeck knob yet")
-        conv.handled(f"{d}.data_sample_choice")
-    else:
-        conv.same(f"{d}.data_sample_choice", "data_sample is 1.0")
+    _data_sample(conv)
     conv.exact("tokenizer.max_length", "sequence_len")
     kwargs = conv.get("tokenizer.tokenizer_kwargs")
     if isinstance(kwargs, str) and '"use_fast": true' in kwargs:
         conv.same("tokenizer.tokenizer_kwargs", "the fast tokenizer, as tunedeck loads it")
+
+
+def _data_sample(conv: Conversion) -> None:
+    """H2O samples the training and/or validation frame (data_sample_choice) after its validation split; tunedeck
+    samples a source (datasets[].sample_rate) before val_set_size holds rows out."""
+    d = "dataset"
+    sample = conv.get(f"{d}.data_sample", 1.0)
+    if sample == 1.0:
+        conv.same(f"{d}.data_sample_choice", "data_sample is 1.0")
+        return
+    choice = conv.get(f"{d}.data_sample_choice", ["Train", "Validation"])
+    conv.handled(f"{d}.data_sample_choice")
+    conv.handled(f"{d}.data_sample")
+    if not conv.fits("datasets.sample_rate", sample):
+        conv.problems.append(f"{conv.source.where(f'{d}.data_sample')}: {d}.data_sample: {sample!r} cannot become "
+                             "datasets[].sample_rate (a share of the rows, such as 0.1).")
+        return
+    choice = choice if isinstance(choice, list) else [choice]
+    frames = [("Train", "datasets"), ("Validation", "test_datasets")]
+    targets = [f"{key}[0].sample_rate" for name, key in frames if name in choice and conv.preset.get(key)]
+    for name, key in frames:
+        if name in choice and conv.preset.get(key):
+            conv.preset[key][0]["sample_rate"] = sample
+    split = "test_datasets" not in conv.preset and conv.preset.get("val_set_size")
+    if not targets or (split and "Train" not in choice):
+        why = ("tunedeck samples a source before holding out val_set_size, so it cannot shrink only the validation "
+               "rows" if split else "no frame of data_sample_choice to sample")
+        conv.report.add(f"{d}.data_sample", "not carried over", "", why)
+        conv.report.add(f"{d}.data_sample_choice", "not carried over", "", why)
+        return
+    conv.report.add(f"{d}.data_sample_choice", "exact", ", ".join(targets), "the frames that are sampled")
+    how = (f"a {sample} share of the rows, picked at random with tunedeck's seed (H2O draws with its fixed seed "
+           "7331 and keeps at least 10 rows; with parent_id_column it samples whole conversations, tunedeck samples "
+           "rows before chaining them)")
+    if split:
+        how += (", and the val_set_size rows are held out of the sampled rows" + (
+            " (H2O samples after its split; with Validation in data_sample_choice the result has the same shares)"
+            if "Validation" in choice else " (H2O keeps its validation rows whole: here they shrink too)"))
+    conv.report.add(f"{d}.data_sample", "approximated", ", ".join(targets), how)
 
 
 def _training(conv: Conversion) -> None:
@@ -183,7 +217,7 @@ def _training(conv: Conversion) -> None:
                       "as tunedeck's evals_per_epoch")
     save = conv.get(f"{t}.save_checkpoint")
     if save == "best":
-        conv.exact(f"{t}.save_checkpoint", "save_strategy", "best", "the checkpoint with the best eval loss")
+        _save_best(conv)
     elif save == "last":
         conv.same(f"{t}.save_checkpoint", "the final model is saved")
     elif save is not None:
@@ -192,6 +226,21 @@ def _training(conv: Conversion) -> None:
     conv.exact(f"{t}.neftune_noise_alpha", "neftune_noise_alpha")
     conv.drop(f"{t}.drop_last_batch", "tunedeck keeps the last, smaller batch")
     conv.drop(f"{t}.differential_learning_rate", "only used with differential_learning_rate_layers")
+
+
+def _save_best(conv: Conversion) -> None:
+    """H2O saves the model at each evaluation that improves prediction.metric, so the best one is what it leaves:
+    save_strategy best ranks checkpoints the same way and load_best_model_at_end makes the best the final model."""
+    metric = conv.get("prediction.metric", "Perplexity")
+    conv.preset.update(save_strategy="best", metric_for_best_model="eval_loss", load_best_model_at_end=True)
+    targets = "save_strategy, metric_for_best_model, load_best_model_at_end"
+    if metric == "Perplexity":  # exp(eval loss): the same ranking
+        conv.report.add("training.save_checkpoint", "exact", targets, "a checkpoint whenever eval_loss improves "
+                        "(perplexity is exp(eval loss): the same best), and the best one is the final model")
+    else:
+        conv.report.add("training.save_checkpoint", "approximated", targets, f"the best by eval_loss, not by "
+                        f"{metric} (tunedeck's evaluation reports loss), and the best one is the final model")
+    conv.handled("training.save_checkpoint")
 
 
 def _prediction(conv: Conversion) -> None:

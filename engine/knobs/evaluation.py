@@ -125,6 +125,18 @@ class EvaluationKnobs(BaseModel, defer_build=True):
         typical="Empty.",
         interacts=("metric_for_best_model", "save_strategy"),
     )
+    load_best_model_at_end: bool = knob(
+        False, section=S,
+        summary="At the end, load the best checkpoint (by metric_for_best_model) and save that as the final model.",
+        what="Without it the final model is the last step's weights, whatever the evaluations said. With it the "
+        "best checkpoint's weights are loaded back when training ends and become the saved model (what merge, "
+        "chat and generate use). tunedeck reads it with save_strategy best, which saves exactly when "
+        "metric_for_best_model improves (H2O LLM Studio's save_checkpoint: best).",
+        cost="One extra load of a checkpoint at the end; the checkpoints must stay on disk until then "
+        "(save_total_limit never deletes the best one).",
+        typical="false; true when later epochs may overfit and you want the model from the best evaluation.",
+        interacts=("save_strategy", "metric_for_best_model", "val_set_size", "save_total_limit"),
+    )
     save_steps: float | None = knob(
         None, section=S, gt=0,
         summary="Save a checkpoint every N optimizer steps (a value < 1 is a fraction of all steps).",

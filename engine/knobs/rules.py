@@ -231,6 +231,15 @@ def _save_best_needs_eval(cfg: Config) -> Iterator[Problem]:
 
 
 @rule
+def _load_best_needs_save_best(cfg: Config) -> Iterator[Problem]:
+    if cfg.load_best_model_at_end and cfg.save_strategy != "best":
+        yield _error("load_best_model_at_end", "load_best_model_at_end is true but save_strategy is "
+                     f"{cfg.save_strategy or 'unset'}: tunedeck keeps the best model only with save_strategy best "
+                     "(a checkpoint exactly when metric_for_best_model improves). Set save_strategy: best and "
+                     "metric_for_best_model: eval_loss, or remove load_best_model_at_end.")
+
+
+@rule
 def _best_metric(cfg: Config) -> Iterator[Problem]:
     """Axolotl refuses save_strategy best without metric_for_best_model; the direction must fit the metric."""
     metric = cfg.metric_for_best_model

@@ -81,6 +81,7 @@ def save_schedule(cfg: Config, p: Plan, has_eval: bool) -> dict[str, Any]:
         # greater_is_better left empty lets transformers derive it from the name (a loss: lower is better).
         out["metric_for_best_model"] = cfg.metric_for_best_model or "eval_loss"
         out["greater_is_better"] = cfg.greater_is_better
+        out["load_best_model_at_end"] = cfg.load_best_model_at_end
     return out
 
 
