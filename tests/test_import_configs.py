@@ -383,3 +383,20 @@ def test_h2o_data_sample_trains_on_that_share_of_the_frame(tmp_path, tiny_model_
     preset = Preset(import_config(src).text, tmp_path / "preset.yaml")
     prepared = prepare(preset.config, use_cache=False)
     assert len(prepared.rows) == 20 and prepared.stats["sampled_out"] == 20
+
+
+def test_turbo_alignment_validation_sources_become_test_datasets(tmp_path):
+    """val_dataset_settings (supervised): its sources are the evaluation set, read like the training data."""
+    data = turbo_sft("data/chat.jsonl", keep_end=True)
+    data["val_dataset_settings"] = {**data["train_dataset_settings"], "max_tokens_count": 64,
+                                    "sources": [{"name": "v", "records_path": "data/val.jsonl", "num_samples": 5}]}
+    imported = import_config(write_json(tmp_path / "sft.json", data))
+    p, got = imported.preset, statuses(imported.report)
+    train = {k: v for k, v in p["datasets"][0].items() if k != "path"}
+    assert p["test_datasets"] == [{**train, "path": "data/val.jsonl", "num_samples": 5}]
+    assert p["val_set_size"] == 0
+    assert got["val_dataset_settings.sources.0.records_path"] == ("exact", "test_datasets[0].path")
+    assert got["val_dataset_settings.sources.0.num_samples"] == ("exact", "test_datasets[0].num_samples")
+    assert got["val_dataset_settings.keep_end"] == ("exact", "(tunedeck's default)")
+    assert got["val_dataset_settings.max_tokens_count"][0] == "not carried over"  # 64, not training's 96
+    assert Preset(imported.text, tmp_path / "out.yaml").errors == []

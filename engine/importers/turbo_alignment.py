@@ -7,6 +7,7 @@ long dialogue."""
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -44,7 +45,7 @@ def convert(source: SourceConfig) -> Conversion:
         conv.section(name, required=True)
     _model(conv)
     _data(conv, "train_dataset_settings", data_type)
-    _validation(conv)
+    _validation(conv, data_type)
     _trainer(conv)
     _generation(conv)
     _logging(conv)
@@ -189,7 +190,7 @@ def _data(conv: Conversion, part: str, data_type: str) -> None:
         conv.preset["datasets"] = datasets
 
 
-def _sources(conv: Conversion, part: str, method: str | None) -> list[dict[str, Any]]:
+def _sources(conv: Conversion, part: str, method: str | None, target: str = "datasets") -> list[dict[str, Any]]:
     sources = conv.get(f"{part}.sources")
     if sources is None:
         conv.problems.append(f"{conv.source.where(part)}: {part}.sources: no data sources: a dataset needs "
@@ -217,13 +218,13 @@ def _sources(conv: Conversion, part: str, method: str | None) -> list[dict[str, 
         elif method == "kto":
             entry.update(type="chat_template.default", field_messages="context", field_completion="answer",
                          field_label="is_desirable", roles={ROLES[r]: [r] for r in ROLES})
-        conv.report.add(f"{key}.records_path", "exact", f"datasets[{i}].path", ROW_FIELDS.get(method or "", ""))
-        _sampling(conv, key, src, entry, i)
+        conv.report.add(f"{key}.records_path", "exact", f"{target}[{i}].path", ROW_FIELDS.get(method or "", ""))
+        _sampling(conv, key, src, entry, f"{target}[{i}]")
         out.append(entry)
     return out
 
 
-def _sampling(conv: Conversion, key: str, src: dict[str, Any], entry: dict[str, Any], i: int) -> None:
+def _sampling(conv: Conversion, key: str, src: dict[str, Any], entry: dict[str, Any], where: str) -> None:
     """turbo-alignment reads sample_rate first (each record kept with that probability), else num_samples."""
     rate, count = src.get("sample_rate"), src.get("num_samples")
     if rate is not None and count is not None:
@@ -233,12 +234,12 @@ def _sampling(conv: Conversion, key: str, src: dict[str, Any], entry: dict[str, 
         conv.report.add(f"{key}.sample_rate", "exact", "(tunedeck's default)", "every record is used")
     elif rate is not None:
         entry["sample_rate"] = rate
-        conv.report.add(f"{key}.sample_rate", "approximated", f"datasets[{i}].sample_rate",
+        conv.report.add(f"{key}.sample_rate", "approximated", f"{where}.sample_rate",
                         "tunedeck keeps round(sample_rate × rows) rows picked with seed; turbo-alignment keeps "
                         "each record with that probability, so its count varies around the same number")
     elif count is not None:
         entry["num_samples"] = count
-        conv.report.add(f"{key}.num_samples", "exact", f"datasets[{i}].num_samples",
+        conv.report.add(f"{key}.num_samples", "exact", f"{where}.num_samples",
                         "that many records picked at random (all of them if the source has fewer)")
 
 
@@ -263,8 +264,28 @@ def lit(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _validation(conv: Conversion) -> None:
-    conv.separate_validation("val_dataset_settings")
+def _validation(conv: Conversion, data_type: str) -> None:
+    """Its validation sources become test_datasets (supervised data; tunedeck evaluates preference data on a
+    held-out share instead), read with the training data's template, length and loss settings."""
+    part, method = "val_dataset_settings", METHODS.get(data_type, "unknown")
+    settings = conv.section(part)
+    train = conv.preset.get("datasets")
+    if method is not None or not train or not isinstance(settings.get("sources"), list):
+        conv.separate_validation(part)
+        return
+    shared = {k: v for k, v in train[0].items() if k not in ("path", "sample_rate", "num_samples")}
+    tests = [{**copy.deepcopy(shared), **entry} for entry in _sources(conv, part, method, "test_datasets")]
+    if tests:
+        conv.preset.update(test_datasets=tests, val_set_size=0)
+    for name, value in settings.items():
+        key = f"{part}.{name}"
+        if not conv.pending(key):
+            continue
+        if value == conv.get(f"train_dataset_settings.{name}"):
+            conv.same(key, "as in train_dataset_settings: test_datasets are read like datasets")
+        else:
+            conv.drop(key, "differs from train_dataset_settings: tunedeck reads test_datasets with the training "
+                      "data's template, length and loss settings")
 
 
 def _trainer(conv: Conversion) -> None:
