@@ -204,6 +204,8 @@ PAD_TOKEN_KNOBS = {"missing_pad_token_strategy"}
 # Where new tokens' embeddings start (turbo-alignment's embeddings_initialization_strategy): Axolotl has only
 # mean_resizing_embeddings.
 TOKEN_INIT_KNOBS = {"new_token_init_from"}
+# Weighted interleaving of the training sources (SiloGen's PRECOMPUTE_WEIGHTED_MIX): Axolotl only concatenates.
+MIXING_KNOBS = {"dataset_mixing", "dataset_mixing_seed"}
 
 
 def test_every_knob_is_an_axolotl_key_or_a_launch_knob() -> None:
@@ -211,7 +213,7 @@ def test_every_knob_is_an_axolotl_key_or_a_launch_knob() -> None:
     # The Generation & evaluation section is tunedeck's own too: how chat, generate and samples answer.
     ours = {k.key for k in top_level_knobs() if not k.axolotl and k.section is not Section.GENERATION}
     assert ours == LAUNCH_KNOBS | DERIVED_BATCH_KNOBS | ESTIMATE_KNOBS | PROMPT_LEARNING_KNOBS | PAD_TOKEN_KNOBS \
-        | TOKEN_INIT_KNOBS, \
+        | TOKEN_INIT_KNOBS | MIXING_KNOBS, \
         "a tunedeck-only knob other than the launch, derived-batch, estimate and prompt-learning knobs would not be " \
         "Axolotl YAML"
     for k in top_level_knobs():
