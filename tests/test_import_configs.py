@@ -124,6 +124,23 @@ def test_cli_writes_the_preset_with_the_report_on_top(tmp_path, capsys):
     assert Preset(text, out).get("base_model") == "models/tiny"
 
 
+def test_cli_says_when_the_preset_is_valid_but_this_machine_cannot_run_it(tmp_path, capsys, monkeypatch):
+    """A config written on another machine names its files there: the preset itself is valid, and the last line
+    says this machine cannot run it yet (as `validate` would), instead of a bare "valid"."""
+    monkeypatch.chdir(tmp_path)
+    src = write_json(tmp_path / "sft.json", turbo_sft("data/chat.jsonl"))
+    assert main(["import", str(src), "-o", "away.yaml"]) == 0
+    out = capsys.readouterr().out.replace("\n", " ")
+    assert "'data/chat.jsonl' is written as a local path" in out
+    assert "(valid as a preset, but this machine cannot run it yet: 1 error(s) above" in out
+    assert "validate --anywhere away.yaml" in out
+    (tmp_path / "data").mkdir()
+    write_jsonl(tmp_path / "data" / "chat.jsonl", [{"messages": [{"role": "user", "content": "hi"},
+                                                                {"role": "assistant", "content": "hello"}]}])
+    assert main(["import", str(src), "-o", "here.yaml"]) == 0
+    assert "wrote here.yaml (valid);" in capsys.readouterr().out.replace("\n", " ")
+
+
 def test_cli_never_overwrites_an_existing_preset_unless_forced(tmp_path, capsys):
     src = write_json(tmp_path / "sft.json", turbo_sft("data/chat.jsonl"))
     out = tmp_path / "preset.yaml"

@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.errors import TunedeckError
     from engine.importers import import_config
     from engine.preset import Preset, format_problem
+    from engine.preset.on_this_machine import problems_here
 
     source = Path(args.source)
     out = Path(args.out) if args.out else default_out(source)
@@ -52,9 +53,21 @@ def run(args: argparse.Namespace) -> int:
     except OSError as err:
         raise TunedeckError(f"{out}: could not write the preset ({err.strerror or err}).") from None
     preset = Preset(imported.text, out)
-    for problem in preset.problems:
+    here = problems_here(preset)  # the config was written for another machine: its paths, its GPUs
+    for problem in sorted([*preset.problems, *here], key=lambda p: p.line if p.line is not None else 10**9):
         console.print(Text(format_problem(problem), style="red" if problem.severity == "error" else "yellow"))
-    verdict = "valid" if preset.ok else f"written with {len(preset.errors)} error(s) listed above to fix"
-    console.print(Text(f"wrote {out} ({verdict}); `tunedeck validate {out}` checks it, `tunedeck {out}` opens it.",
+    console.print(Text(_verdict(out, len(preset.errors), sum(p.severity == "error" for p in here)),
                        style="bold green" if preset.ok else "bold yellow"))
     return 0
+
+
+def _verdict(out: Path, errors: int, errors_here: int) -> str:
+    """The last line: is the preset itself valid, and can this machine run it (``validate`` checks both)."""
+    opens = f"`tunedeck validate {out}` checks it, `tunedeck {out}` opens it."
+    if errors:
+        return f"wrote {out} (written with {errors} error(s) listed above to fix); {opens}"
+    if errors_here:
+        return (f"wrote {out} (valid as a preset, but this machine cannot run it yet: {errors_here} error(s) above, "
+                "such as paths from the machine the config was written on; fix them, or run it where they exist: "
+                f"`tunedeck validate --anywhere {out}` checks the preset alone); {opens}")
+    return f"wrote {out} (valid); {opens}"
