@@ -1,5 +1,6 @@
-"""Every dialog at 80×24 with long content (long paths, many warnings): it starts on screen, its
-buttons stay in view, and what does not fit scrolls inside it (its last line can be reached with the keyboard)."""
+"""Every dialog at 80×24 with long content (long paths, many warnings, a long YAML and diff): it starts on screen,
+its buttons and the focused widget stay in view, and what does not fit scrolls inside it (its last line can be
+reached with the keyboard)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,15 @@ from textual.widgets import Button
 
 from engine.knobs.problems import Problem
 from engine.knobs.registry import get_knob
+from engine.preset.document import Preset
 from tui.screens.confirm import ConfirmUnsaved
 from tui.screens.confirm_launch import ConfirmLaunch
 from tui.screens.estimate_help import EstimateHelpScreen
 from tui.screens.help import HelpScreen
 from tui.screens.remote_code import RemoteCodeConsent
 from tui.screens.save_as import SaveAsScreen
+from tui.screens.yaml_view import YamlScreen
+from tui.state import EditorState
 
 pytestmark = pytest.mark.anyio
 SIZE = (80, 24)
@@ -50,6 +54,18 @@ def long_help() -> HelpScreen:
     return HelpScreen(get_knob("gradient_accumulation_steps"), "gradient_accumulation_steps", 4)
 
 
+# A new preset (nothing on disk: the diff is every line) taller than the screen, with Axolotl keys it keeps.
+KEPT = ["tokenizer_use_fast", "tokenizer_legacy", "tokenizer_use_mistral_common", "dataloader_pin_memory",
+        "dataset_keep_in_memory", "do_bench_eval", "shrink_embeddings", "mean_resizing_embeddings"]
+LONG_PRESET = ("base_model: tiny/model\ndatasets:\n  - path: tiny/chat.jsonl\n    type: chat_template\n"
+               + "".join(f"# note {i}: {'a comment the YAML keeps ' * 2}\n" for i in range(30))
+               + "".join(f"{key}: true\n" for key in KEPT) + "output_dir: ./outputs/the-last-line\n")
+
+
+def yaml_view() -> YamlScreen:
+    return YamlScreen(EditorState(Preset(LONG_PRESET), path=None))
+
+
 DIALOGS = {
     "confirm-unsaved": Dialog(lambda: ConfirmUnsaved("opening the run's preset"), "The preset has unsaved",
                               "The preset has unsaved"),
@@ -62,6 +78,9 @@ DIALOGS = {
     "knob-help": Dialog(long_help, "gradient_accumulation_steps", "tunedeck editor — keys"),
     "estimate-help": Dialog(lambda: EstimateHelpScreen(Text("\n".join(f"part {i}: {'words ' * 20}"
                                                                        for i in range(40)))), "part 0:", "part 39:"),
+    "yaml-diff": Dialog(yaml_view, "--- new preset (on disk)", "+output_dir: ./outputs/the-last-line"),
+    "yaml-full": Dialog(yaml_view, "--- new preset (on disk)", "output_dir: ./outputs/the-last-line",
+                        keys=("right", "end")),
 }
 
 
@@ -79,7 +98,9 @@ async def test_a_dialog_fits_80x24_and_scrolls_inside_itself(name: str) -> None:
         for button in app.screen.query(Button):
             assert on_screen(button.region), f"{button.label} at {button.region}"
             assert str(button.label) in screen_text(app)
+        assert app.focused is not None and on_screen(app.focused.region), app.focused
         await pilot.press(*dialog.keys)
         assert await wait_until(pilot, lambda: dialog.last in screen_text(app)), screen_text(app)
         for button in app.screen.query(Button):
             assert on_screen(button.region), f"{button.label} at {button.region} after scrolling"
+        assert app.focused is not None and on_screen(app.focused.region), app.focused
