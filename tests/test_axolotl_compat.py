@@ -734,6 +734,27 @@ def test_unsupported_training_kinds_are_refused_by_name(name: str, key: str, fea
         assert feature in message and "not support" in message and "expected one of" not in message
 
 
+@pytest.mark.parametrize(("name", "key", "where"), [("cloud-modal.yaml", "project_name", "Modal"),
+                                                    ("cloud-baseten.yaml", "provider", "Baseten")])
+def test_a_cloud_launch_config_is_refused_by_name(tmp_path: Path, name: str, key: str, where: str) -> None:
+    """examples/cloud/modal.yaml and baseten.yaml (the file of `axolotl train config.yml --cloud cloud.yaml`): one
+    error saying what the file is and to open the training config, not "base_model is not set" and a key list."""
+    from engine.importers import import_config
+
+    path = SHAPES / name
+    [problem] = load_preset(path).problems
+    assert (problem.severity, problem.key, problem.line) == ("error", key, 2)
+    for words in (f"Axolotl's cloud launch config for {where}", "--cloud cloud.yaml", "not a training config",
+                  "tunedeck trains on the machine it runs on", "open the training config"):
+        assert words in problem.message
+    with pytest.raises(TunedeckError) as refused:  # `tunedeck import` says the same, not "not a config it imports"
+        import_config(path)
+    assert str(refused.value).startswith(f"{path}:2: this is Axolotl's cloud launch config for {where}")
+    training = tmp_path / "training.yaml"  # a training config that carries a cloud-looking key is not one
+    training.write_text(path.read_text() + "base_model: some/model\ndatasets:\n  - path: data.jsonl\n")
+    assert "cloud launch config" not in " ".join(p.message for p in load_preset(training).problems)
+
+
 def test_a_reward_model_config_is_accepted() -> None:
     """examples/qwen2/reward-model.yaml's shape (gemma2's and qwen3's are the same keys): a Bradley-Terry reward
     model, trained by tunedeck (engine.train.reward), not refused."""

@@ -7,6 +7,7 @@ from types import ModuleType
 from typing import Any
 
 from engine.errors import TunedeckError
+from engine.preset.axolotl_features import cloud_launch_config
 
 from . import h2o_llmstudio, silogen, turbo_alignment
 from .source import SourceConfig
@@ -28,6 +29,10 @@ def detect(source: SourceConfig) -> Callable[[SourceConfig], object]:
     for _name, module in TOOLS:
         if module.looks_like(source.data):
             return module.convert
+    cloud = cloud_launch_config(source.data)
+    if cloud is not None:
+        key, message = cloud
+        raise TunedeckError(f"{source.where(key)}: {message}")
     found = ", ".join(list(source.data)[:8]) or "nothing"
     raise TunedeckError(
         f"{source.path}:1: not a config tunedeck can import (top-level keys: {found}). It imports an H2O LLM "

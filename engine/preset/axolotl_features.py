@@ -8,6 +8,8 @@ refused with the feature's name, not as a type error.
 ``process_reward_model`` stays refused because trl 1.x no longer ships a trainer for it (its PRMTrainer is gone).
 ``tokens`` given as a mapping of special tokens (old Axolotl configs) is read as ``special_tokens``
 (engine.knobs.model) and said so here, as is ``dpo_beta``, the old name of ``rl_beta``.
+A file may be an Axolotl file that is no training config at all: its cloud launch config (the ``cloud.yaml`` of
+``axolotl train config.yml --cloud cloud.yaml``) is refused by name with one error (``cloud_launch_config``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from engine.knobs.preference import (
     REFUSED_RL,
 )
 from engine.knobs.problems import Severity
+
+from .unknown_keys import classify
 
 _NOT_HERE = ("tunedeck trains supervised fine-tuning, preference tuning and (Bradley-Terry) reward models only; train "
              "this config with Axolotl itself")
@@ -80,3 +84,30 @@ def refused_dataset_type(value: Any, doc: dict[str, Any]) -> str | None:
     return (f"type '{value}' is not a preference dataset type tunedeck reads, and rl is {rl}: use one of "
             f"{', '.join(kinds)} (tunedeck explain datasets.type says what each reads), or convert the data to one "
             "of those shapes.")
+
+
+# The keys Axolotl's cloud launchers read (src/axolotl/cli/cloud/: __init__.py, modal_.py, baseten/__init__.py and
+# baseten/template/train_sft.py); neither tunedeck nor Axolotl's training config knows any of them. provider unset
+# means Modal there.
+_CLOUD_KEYS = frozenset(["provider", "project_name", "secrets", "env", "gpu", "gpu_count", "node_count", "volumes",
+                         "branch", "docker_tag", "dockerfile_commands", "memory", "timeout", "memory_preprocess",
+                         "timeout_preprocess", "spawn", "launcher", "launcher_args"])
+
+
+def cloud_launch_config(doc: dict[str, Any]) -> tuple[str, str] | None:
+    """(key, message) when ``doc`` is Axolotl's cloud launch config rather than a training config: no key a
+    training config has (tunedeck's or Axolotl's), and mostly (at least two) keys of the cloud launchers. The key
+    is its first such key (its line is the error's)."""
+    keys = [str(k) for k in doc]
+    cloud = [k for k in keys if k in _CLOUD_KEYS]
+    if len(cloud) < 2 or 2 * len(cloud) <= len(keys) or any(classify(k).verdict in ("known", "kept") for k in keys):
+        return None
+    provider = doc.get("provider") or "modal"
+    where = {"modal": "Modal", "baseten": "Baseten"}.get(str(provider), f"provider {provider}")
+    return cloud[0], (
+        f"this is Axolotl's cloud launch config for {where} (keys {', '.join(cloud[:6])}"
+        f"{', ...' if len(cloud) > 6 else ''}): the file given as `axolotl train config.yml --cloud cloud.yaml`, "
+        "not a training config (it has no base_model or datasets). tunedeck trains on the machine it runs on and "
+        "has no cloud launcher: open the training config (the YAML with base_model and datasets) instead, on the "
+        "machine that should train; its gpus_per_node and num_nodes take the place of this file's gpu_count and "
+        "node_count.")

@@ -20,7 +20,7 @@ from engine.knobs.rules import check_rules
 from engine.knobs.types import constraints_of, describe
 from engine.knobs.types import show as _show
 
-from .axolotl_features import document_features, refused_dataset_type
+from .axolotl_features import cloud_launch_config, document_features, refused_dataset_type
 from .unknown_keys import classify
 from .yamlio import line_of, to_plain
 
@@ -50,6 +50,10 @@ def check_document(doc: Any, file: str | None) -> Checked:
     if not isinstance(doc, dict):
         add("", f"the preset must be a mapping of keys to values (key: value lines), but it is a "
             f"{_kind(doc)}. Start from `tunedeck new PRESET` and copy your values into it.")
+        return out
+    cloud = cloud_launch_config(doc)
+    if cloud is not None:  # one error for the whole file: none of its keys is a training key
+        add(*cloud)
         return out
 
     out.data = _sort_keys(doc, add, out.kept_keys)
