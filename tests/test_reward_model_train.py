@@ -5,25 +5,12 @@ or a LoRA adapter with its score head) loads back and scores every chosen answer
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _train_helpers import CHAT, base_preset, log_text, make_run_dir, of_kind, run_train
-
-REJECTED = "I do not know."
-
-
-def _pairs(tmp_path: Path) -> tuple[Path, list[dict[str, str]]]:
-    rows = []
-    for line in CHAT.read_text().splitlines()[:12]:
-        said = {m["role"]: m["content"] for m in json.loads(line)["messages"]}
-        rows.append({"system": said["system"], "input": said["user"], "chosen": said["assistant"],
-                     "rejected": REJECTED})
-    path = tmp_path / "pairs.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path, rows
+from _reward_helpers import conversation, reward_pairs, reward_settings
+from _train_helpers import base_preset, log_text, make_run_dir, of_kind, run_train
 
 
 def _accuracy(model: Any, tokenizer: Any, rows: list[dict[str, str]]) -> float:
@@ -32,9 +19,8 @@ def _accuracy(model: Any, tokenizer: Any, rows: list[dict[str, str]]) -> float:
     import torch
 
     def score(row: dict[str, str], answer: str) -> float:
-        turns = [{"role": "system", "content": row["system"]}, {"role": "user", "content": row["input"]},
-                 {"role": "assistant", "content": answer}]
-        ids = tokenizer.apply_chat_template(turns, tokenize=True, return_dict=True, return_tensors="pt")
+        ids = tokenizer.apply_chat_template(conversation(row, answer), tokenize=True, return_dict=True,
+                                            return_tensors="pt")
         with torch.no_grad():
             return float(model(**ids).logits[0, 0])
 
@@ -51,11 +37,8 @@ def _untrained(model_dir: Path, seed: int) -> Any:
 
 
 def _train(tiny_model_dir: Path, tmp_path: Path, **overrides: Any) -> tuple[Path, list[dict[str, str]]]:
-    data, rows = _pairs(tmp_path)
-    settings: dict[str, Any] = {"reward_model": True, "chat_template": "chatml", "sequence_len": 128,
-                                "datasets": [{"path": str(data), "type": "bradley_terry.chat_template"}],
-                                "num_epochs": 4, "learning_rate": 1e-3, "seed": 7}
-    preset = base_preset(tiny_model_dir, tmp_path, **{**settings, **overrides})
+    data, rows = reward_pairs(tmp_path)
+    preset = base_preset(tiny_model_dir, tmp_path, **{**reward_settings(data), **overrides})
     run_dir = make_run_dir(tmp_path, preset)
     assert run_train(run_dir).returncode == 0, log_text(run_dir)
     steps = of_kind(run_dir, "step")

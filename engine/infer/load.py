@@ -13,7 +13,7 @@ from typing import Any
 from engine.errors import TunedeckError
 
 from .fidelity import GENERATION_CONFIG_FILE
-from .source import ModelSource
+from .source import ModelSource, check_can_answer
 
 
 @dataclass
@@ -48,7 +48,9 @@ class LoadedModel:
 
 
 def load_model(source: ModelSource, *, compare: bool = False, trust_remote_code: bool | None = None) -> LoadedModel:
-    """Tokenizer and weights for ``source`` on the GPU when there is one; errors say which folder failed and why."""
+    """Tokenizer and weights for ``source`` on the GPU when there is one; errors say which folder failed and why
+    (a reward model is refused before anything loads: it scores, it does not answer)."""
+    check_can_answer(source)
     import torch
 
     device = "cuda" if torch.cuda.is_available() else "cpu"

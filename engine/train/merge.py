@@ -3,6 +3,10 @@
 The base is always reloaded unquantized (float32, or bf16/fp16 when asked), even after QLoRA: merging into 4-bit
 weights would round the adapter's update away. The adapter was trained against the 4-bit weights, so the merged
 model's outputs differ from the 4-bit training model's by the quantization error, not by the adapter.
+
+A reward model's adapter (task SEQ_CLS, saved with its whole score head) is merged into the base loaded as a
+sequence-classification model with as many outputs as the saved head has: the result scores as base + adapter
+does, and records the pad token it reads the last real token by.
 """
 
 from __future__ import annotations
@@ -48,6 +52,21 @@ def find_adapter(source: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
     return path, preset
 
 
+def score_outputs(adapter_dir: Path) -> int:
+    """How many numbers the score head saved beside a SEQ_CLS adapter puts out (1 for a reward model)."""
+    from safetensors import safe_open
+
+    weights = adapter_dir / "adapter_model.safetensors"
+    if weights.is_file():
+        with safe_open(str(weights), "pt") as saved:
+            for name in saved.keys():  # noqa: SIM118 (safe_open is no mapping)
+                if name.endswith(("score.weight", "classifier.weight")):
+                    return int(saved.get_slice(name).get_shape()[0])
+    raise TunedeckError(f"{adapter_dir} holds a sequence-classification (reward model) adapter, but no score head "
+                        "is saved beside it (adapter_model.safetensors has no score.weight), so there is nothing "
+                        "to score with after merging. Merge the run's final output_dir, which training saves whole.")
+
+
 def resolve_dtype(name: str) -> Any:
     import torch
 
@@ -70,7 +89,7 @@ def merge_adapter(source: str | os.PathLike[str], out: str | os.PathLike[str] | 
             "(tunedeck chat and generate load it onto its base), or train adapter: lora to get a mergeable model."
         )
     from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
     from .model import resize_embeddings
     from .token_init import read_init
@@ -81,9 +100,12 @@ def merge_adapter(source: str | os.PathLike[str], out: str | os.PathLike[str] | 
                             "(base_model_name_or_path is empty).")
     remote = bool(preset.get("trust_remote_code")) if trust_remote_code is None else trust_remote_code
     out_dir = Path(out).expanduser().resolve() if out else adapter_dir / "merged"
+    scores = info.get("task_type") == "SEQ_CLS"  # a reward model: the base with the saved score head
+    auto: Any = AutoModelForSequenceClassification if scores else AutoModelForCausalLM
+    head = {"num_labels": score_outputs(adapter_dir)} if scores else {}
     try:
-        model = AutoModelForCausalLM.from_pretrained(
-            base, revision=info.get("revision"), dtype=resolve_dtype(dtype), trust_remote_code=remote)
+        model = auto.from_pretrained(
+            base, revision=info.get("revision"), dtype=resolve_dtype(dtype), trust_remote_code=remote, **head)
     except OSError as err:
         raise TunedeckError(f"could not load the base model {base!r} named in the adapter's config: "
                             f"{str(err).splitlines()[0]}. Make sure it is on this machine (or in the HF cache)."
@@ -91,7 +113,9 @@ def merge_adapter(source: str | os.PathLike[str], out: str | os.PathLike[str] | 
     tokenizer = AutoTokenizer.from_pretrained(adapter_dir)  # the training tokenizer, added tokens included
     resize_embeddings(model, tokenizer, read_init(adapter_dir))  # the LM head's new rows as training started them
     merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
-    if (adapter_dir / GENERATION_CONFIG_FILE).is_file():  # the template's stop tokens, saved by training
+    if scores and tokenizer.pad_token_id is not None:  # as training set it: batches are scored at the last real token
+        merged.config.pad_token_id = tokenizer.pad_token_id
+    elif (adapter_dir / GENERATION_CONFIG_FILE).is_file():  # the template's stop tokens, saved by training
         from transformers import GenerationConfig
 
         merged.generation_config = GenerationConfig.from_pretrained(adapter_dir)

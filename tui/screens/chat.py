@@ -2,7 +2,8 @@
 
 The model lives in a child process (tui.model_process → engine.infer.server): this screen never imports torch,
 stays responsive while tokens stream, ends the process when it closes, and shows a crash of it as a message.
-Each side keeps its own conversation (the tuned model continues its answers, the base its own).
+Each side keeps its own conversation (the tuned model continues its answers, the base its own). A reward model
+(it scores, it writes no text) is refused on the screen, saying how to score with it, and no process starts.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ class ChatScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        refusal = _reward_model_refusal(self.source)
+        if refusal:
+            self.last_error = refusal
+            self.query_one("#chat-title", Static).update(f"[b]Chat[/b]  [dim]{escape(self.source)}[/]")
+            self._status(f"[bold red]Nothing to chat with.[/] {escape(refusal)} Press Escape to go back.")
+            return
         self.model.start()
 
     def on_unmount(self) -> None:
@@ -161,3 +168,20 @@ class ChatScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+
+def _reward_model_refusal(source: str) -> str:
+    """Why ``source`` cannot chat when it is a reward model, else "" (any other problem is the model process's to
+    report, as it loads)."""
+    from engine.errors import TunedeckError
+    from engine.infer.source import check_can_answer, resolve_source
+
+    try:
+        resolved = resolve_source(source)
+    except TunedeckError:
+        return ""
+    try:
+        check_can_answer(resolved)
+    except TunedeckError as err:
+        return str(err)
+    return ""
