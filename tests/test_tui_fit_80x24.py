@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _tui_editor_helpers import CHAT_PRESET, sync, write_preset
+from _tui_editor_helpers import CHAT_PRESET, show_section, sync, write_preset
 from _tui_run_helpers import (
     FIXED_START,
     HostApp,
@@ -20,6 +20,7 @@ from _tui_run_helpers import (
     write_event,
     write_log,
 )
+from textual.geometry import Region
 from textual.widgets import DataTable
 
 from engine.runs import folder
@@ -142,3 +143,21 @@ async def test_the_runs_lists_last_column_comes_into_view_column_by_column(
         await pilot.press(*["right"] * 5)  # one press per column after the first
         assert await wait_until(pilot, lambda: preset in screen_text(app))
         assert "2026-01-01 10:00" in screen_text(app)  # the columns before it are still there
+
+
+@pytest.mark.slow
+@sync
+async def test_a_dataset_previews_last_example_scrolls_into_view(tmp_path: Path) -> None:
+    app = TunedeckApp(write_preset(tmp_path), count_data=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await editor_at_80x24(pilot, app)
+        await show_section(pilot, 1)
+        view = app.screen.query_one("#preview-view-0")
+        app.screen.query_one("#preview-0").focus()
+        await pilot.press("enter")  # Preview, from the keyboard
+        assert await wait_until(pilot, lambda: "example 3:" in str(view.render()), timeout=120)
+        last_word = str(view.render()).split()[-1]  # the last example's last word
+        assert last_word not in joined(app)  # taller than the screen
+        await pilot.press("tab", "tab", "end")  # past Remove into the preview, then to its end
+        assert await wait_until(pilot, lambda: last_word in joined(app))
+        assert app.focused is not None and Region(0, 0, *SIZE).contains_region(app.focused.region)

@@ -12,7 +12,7 @@ from engine.knobs.registry import dataset_knobs
 from ..kinds import UNSET
 from ..state import EditorState
 from .knob_field import KnobField
-from .preview_view import PreviewView
+from .preview_view import PreviewBox
 
 
 class DatasetCard(Vertical):
@@ -28,7 +28,7 @@ class DatasetCard(Vertical):
         with Horizontal(classes="dataset-buttons"):
             yield Button("Preview", id=f"preview-{self.index}", classes="preview-button", variant="primary")
             yield Button("Remove", id=f"remove-{self.index}", classes="remove-button", variant="error")
-        yield PreviewView(id=f"preview-view-{self.index}", classes="preview-view")
+        yield PreviewBox(self.index)
 
     def on_mount(self) -> None:
         path = self.state.raw(f"datasets.{self.index}.path")

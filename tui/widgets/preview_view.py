@@ -1,10 +1,16 @@
-"""A dataset example the way the model sees it: trained tokens in one colour, masked ones in another."""
+"""A dataset example the way the model sees it: trained tokens in one colour, masked ones in another.
+
+Three rendered examples are often taller than the screen (80×24): the text sits in a frame that scrolls (a Static
+cannot scroll what it shows), which Tab reaches after the card's buttons and the arrows, PgUp/PgDn, Home and End
+scroll."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from engine.commands.preference_export import preference_summary
@@ -91,10 +97,9 @@ def _render_pairs(result: PreviewResult) -> Text:
 
 
 class PreviewView(Static):
-    """Shows one dataset's rendered examples (or its error, with file and line)."""
+    """Shows one dataset's rendered examples (or its error, with file and line), inside its PreviewBox."""
 
     def on_mount(self) -> None:
-        self.border_title = "Preview"
         self.update(Text("Press Preview to render 3 examples through the tokenizer.", "dim"))
 
     def show_running(self) -> None:
@@ -102,4 +107,21 @@ class PreviewView(Static):
 
     def show_result(self, result: PreviewResult) -> None:
         self.set_class(bool(result.error), "-error")
+        for box in self.ancestors:
+            if isinstance(box, PreviewBox):
+                box.set_class(bool(result.error), "-error")  # the frame turns red too
         self.update(render_preview(result))
+
+
+class PreviewBox(VerticalScroll):
+    """The titled frame of dataset ``index``'s preview: no taller than most of the screen, it scrolls its text."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(id=f"preview-box-{index}", classes="preview-box")
+        self.view = PreviewView(id=f"preview-view-{index}", classes="preview-view")
+
+    def compose(self) -> ComposeResult:
+        yield self.view
+
+    def on_mount(self) -> None:
+        self.border_title = "Preview"
