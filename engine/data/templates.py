@@ -1,17 +1,22 @@
 """Named chat templates (Jinja strings) and choosing the one a dataset uses.
 
-The names follow Axolotl's (chatml, llama3, mistral, gemma, phi3, qwen...). Each is a compact version of the
-model family's template: role headers, content, end-of-turn token. SiloGen finetuning's templates keep its
-names (mistral-with-system, poro, simplified-llama31) and bring the special tokens SiloGen adds with them.
-``tokenizer_default`` means the tokenizer's own template; ``jinja`` means the preset's own template from
-``chat_template_jinja`` (text, or the path of a file, read from the working directory as Axolotl does); any other
-string containing Jinja tags is used as a template as is (the registry's rules refuse that spelling, which Axolotl
-does not accept).
+The names follow Axolotl's. chatml, llama3, mistral, gemma, phi3 and qwen are tunedeck's compact versions of the
+model family's template: role headers, content, end-of-turn token. Every other text template Axolotl names
+(qwen_25, qwen3, qwen3_5, gemma3, llama4, falcon_h1, phi_3, deepseek_v3, mistral_v7_tekken, ...) is Axolotl's own
+file, copied byte for byte into ``chat_templates/`` (its SOURCES.md says from where), so a config renders as it
+does there. Axolotl's templates for vision-language models (llava, pixtral, qwen2_vl, llama3_2_vision) are
+refused by name: tunedeck trains text-only models. SiloGen finetuning's templates keep its names
+(mistral-with-system, poro, simplified-llama31) and bring the special tokens SiloGen adds with them.
+``tokenizer_default`` means the tokenizer's own template (``tokenizer_default_fallback_NAME``: that, or NAME when
+the tokenizer has none, as in Axolotl); ``jinja`` means the preset's own template from ``chat_template_jinja``
+(text, or the path of a file, read from the working directory as Axolotl does); any other string containing Jinja
+tags is used as a template as is (the registry's rules refuse that spelling, which Axolotl does not accept).
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from .errors import DataError
@@ -87,6 +92,22 @@ SILOGEN_TEMPLATES: dict[str, str] = {
 }
 TEMPLATES.update(SILOGEN_TEMPLATES)
 
+# Axolotl's templates (src/axolotl/utils/chat_templates/templates/NAME.jinja) for the names tunedeck had none of.
+AXOLOTL_TEMPLATES: dict[str, str] = {
+    path.stem: path.read_text(encoding="utf-8")
+    for path in sorted(Path(__file__).with_name("chat_templates").glob("*.jinja"))
+}
+TEMPLATES.update(AXOLOTL_TEMPLATES)
+
+# Axolotl's names tunedeck cannot honour, and why.
+REFUSED_TEMPLATES: dict[str, str] = {
+    name: f"{name} is Axolotl's template for {model}, a vision-language model whose messages carry images; tunedeck "
+    "trains text-only models. For the text part of such a model use tokenizer_default (its own template)."
+    for name, model in (("llava", "LLaVA"), ("pixtral", "Pixtral"), ("qwen2_vl", "Qwen2-VL"),
+                        ("llama3_2_vision", "Llama 3.2 Vision"))
+}
+FALLBACK_PREFIX = "tokenizer_default_fallback_"
+
 # Markers a template's own tool adds to the tokenizer as special tokens when the template is chosen (SiloGen adds
 # them to the vocabulary, so each is one token the model learns; poro's <|system|> is not among them).
 TEMPLATE_SPECIAL_TOKENS: dict[str, tuple[str, ...]] = {
@@ -129,10 +150,12 @@ def resolve_template(value: str | None, tokenizer: Any, *, key: str = "chat_temp
     (``jinja``: chat_template_jinja's text or file; also when ``value`` is None), or Jinja."""
     if value == "jinja" or (value is None and jinja):
         return _jinja_source(jinja, key)
-    if value is None or value == "tokenizer_default":
+    if value is None or value == "tokenizer_default" or value.startswith(FALLBACK_PREFIX):
         own = getattr(tokenizer, "chat_template", None)
         if isinstance(own, dict):  # several named templates: use the default one
             own = own.get("default")
+        if not own and value and value != "tokenizer_default":  # Axolotl's fallback: the named template
+            return resolve_template(value.removeprefix(FALLBACK_PREFIX), tokenizer, key=key)
         if not own:
             raise DataError(
                 "the tokenizer has no chat template of its own. Set chat_template to one of "
@@ -140,6 +163,8 @@ def resolve_template(value: str | None, tokenizer: Any, *, key: str = "chat_temp
         return own
     if value in TEMPLATES:
         return TEMPLATES[value]
+    if value in REFUSED_TEMPLATES:
+        raise DataError(f"chat template '{value}' is not supported: {REFUSED_TEMPLATES[value]}", key=key)
     if is_jinja(value):
         return value
     raise DataError(f"unknown chat template '{value}'. Use one of {', '.join(TEMPLATES)}, 'tokenizer_default', "
