@@ -52,3 +52,60 @@ def tiny_moe_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory)
     from _moe_helpers import build_tiny_moe
 
     return build_tiny_moe(tmp_path_factory.mktemp("tiny-moe"), tiny_model_dir)
+
+
+# --- the tests leave the checkout as they found it -------------------------------------------------------------
+# A preset with a relative output_dir (or dataset_prepared_path) run from the repository writes its tokenized-data
+# cache there (last_run_prepared/, outputs/...), and .gitignore hides it. The session fails when the checkout
+# gained such ignored paths, so a test that writes there is found the day it is written.
+TOOL_CACHES = {".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache"}
+_BEFORE = pytest.StashKey[set[str]]()
+_GAINED = pytest.StashKey[list[str]]()
+
+
+def ignored_paths(root: Path = REPO) -> set[str] | None:
+    """The paths git ignores in the checkout at ``root``, less the caches tools keep; None when git cannot say."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=root, capture_output=True,
+                             text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode:
+        return None
+    paths = {line[3:] for line in out.stdout.splitlines() if line.startswith("!! ")}
+    return {p for p in paths if not TOOL_CACHES & set(p.rstrip("/").split("/"))
+            and not p.rstrip("/").endswith((".egg-info", ".pyc"))}
+
+
+def _controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput")  # xdist workers share the controller's checkout
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _controller(session.config):
+        before = ignored_paths()
+        if before is not None:
+            session.config.stash[_BEFORE] = before
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    before = config.stash.get(_BEFORE, None) if _controller(config) else None
+    if before is None:
+        return
+    after = ignored_paths()
+    gained = sorted(after - before) if after is not None else []
+    config.stash[_GAINED] = gained
+    if gained and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    gained = config.stash.get(_GAINED, [])
+    if gained:
+        terminalreporter.write_line(
+            f"FAILED: the tests wrote into the repository {REPO}: {', '.join(gained)} (ignored by git, so easy to "
+            "miss). Give the test's preset an output_dir and dataset_prepared_path under tmp_path, then delete "
+            "these paths.", red=True, bold=True)

@@ -37,13 +37,15 @@ def test_json_for_a_shipped_qlora_preset_that_fits_and_one_that_does_not() -> No
                for s in verdict["suggestions"])  # the effective batch kept: 2 × 4 → 1 × 8
 
 
-def test_table_and_time_for_the_tiny_demo_from_its_real_token_counts() -> None:
-    result = estimate("presets/tiny-cpu-demo.yaml", "--set", "target_gpu=A100-80GB")
+def test_table_and_time_for_the_tiny_demo_from_its_real_token_counts(tmp_path: Path) -> None:
+    prepared = f"dataset_prepared_path={tmp_path / 'prepared'}"  # not the shipped default inside the repository
+    result = estimate("presets/tiny-cpu-demo.yaml", "--set", "target_gpu=A100-80GB", "--set", prepared)
     assert result.returncode == 0, result.stderr
     assert "Peak memory per GPU" in result.stdout and "logits (fp32)" in result.stdout
     assert "Fits A100-80GB" in result.stdout
     assert "Time: " in result.stdout and "no estimate" not in result.stdout
-    out = json.loads(estimate("presets/tiny-cpu-demo.yaml", "--set", "target_gpu=A100-80GB", "--json").stdout)
+    out = json.loads(estimate("presets/tiny-cpu-demo.yaml", "--set", "target_gpu=A100-80GB", "--set", prepared,
+                              "--json").stdout)
     assert out["time"]["tokens"] > 0 and 0 < out["time"]["low_s"] <= out["time"]["high_s"]
 
 

@@ -145,7 +145,7 @@ async def _card_fields(tmp_path: Path, dataset_type: str) -> dict[str, tuple[boo
     from tui.widgets.knob_field import KnobField
 
     text = (f"base_model: {TINY / 'model'}\ndatasets:\n  - path: {TINY / 'chat.jsonl'}\n    type: {dataset_type}\n"
-            "output_dir: ./out\n")
+            f"output_dir: {tmp_path / 'out'}\n")
     app = TunedeckApp(write_preset(tmp_path, text=text), count_data=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -172,7 +172,7 @@ LONGER = "{% for m in messages %}{{ '##### said by ' + m['role'] + ':\\n' + m['c
 def _jinja_preset(tmp_path: Path) -> Path:
     text = (f"base_model: {TINY / 'model'}\ndatasets:\n  - path: {TINY / 'chat.jsonl'}\n    type: chat_template\n"
             f"chat_template: jinja\nchat_template_jinja: \"{JINJA}\"\nsequence_len: 256\nmicro_batch_size: 2\n"
-            "output_dir: ./out\n")
+            f"output_dir: {tmp_path / 'out'}\n")
     return write_preset(tmp_path, "jinja.yaml", text)
 
 
