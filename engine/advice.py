@@ -41,6 +41,7 @@ def advise(cfg: Any, num_rows: int | None = None, num_tokens: derive.Tokens = No
     samples = derive.training_samples(cfg, num_rows, num_tokens)
     total = derive.total_steps(cfg, num_rows, num_tokens)
     adapter = getattr(cfg, "adapter", None)
+    streamed = bool(getattr(cfg, "pretraining_dataset", None))
 
     if samples is not None and samples > 0 and batch > samples:
         notes.append(_warn(
@@ -51,10 +52,12 @@ def advise(cfg: Any, num_rows: int | None = None, num_tokens: derive.Tokens = No
             "gradient_accumulation_steps (or micro_batch_size), or add data."))
     if total is not None and total < FEW_STEPS:
         key = "max_steps" if cfg.max_steps else "num_epochs"
+        fix = ("Raise max_steps: a streamed pretraining_dataset trains exactly max_steps steps" if streamed else
+               "Raise num_epochs, lower gradient_accumulation_steps or micro_batch_size, or add data")
         notes.append(_warn(
             key, f"only {total} optimizer step{'s' if total != 1 else ''} in the whole run: the learning-rate "
-            "schedule and warmup have almost no room and the model barely moves. Raise num_epochs, lower "
-            "gradient_accumulation_steps or micro_batch_size, or add data (a few dozen steps at least)."))
+            f"schedule and warmup have almost no room and the model barely moves. {fix} (a few dozen steps at "
+            "least)."))
     warmup = derive.warmup_steps(cfg, total)
     if total and warmup and warmup * 3 > total:
         key = "warmup_steps" if cfg.warmup_steps is not None else "warmup_ratio"
@@ -80,7 +83,7 @@ def advise(cfg: Any, num_rows: int | None = None, num_tokens: derive.Tokens = No
         notes.append(_warn(
             "load_in_4bit", "a 4-bit base cannot be trained directly: 4-bit loading only makes sense with an "
             "adapter. Set adapter: qlora, or set load_in_4bit: false for a full fine-tune."))
-    if cfg.sample_packing and num_tokens is None:
+    if cfg.sample_packing and num_tokens is None and not streamed:  # a stream's blocks are full: max_steps counts
         notes.append(_info(
             "sample_packing", "with sample_packing the step counts depend on token lengths: preview the data "
             "(tunedeck preview) to see the real number of packed sequences and steps."))
