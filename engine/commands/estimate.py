@@ -81,18 +81,19 @@ def _print_table(report: Any, data_note: str) -> None:
     from rich.table import Table
 
     from engine.estimate.explain import PART_TEXT
+    from engine.estimate.sizes import count_text, size_text
 
     m = report.memory
     console = Console(highlight=False)
-    console.print(f"[bold]{report.setup.shape.source}[/]: {m.total_params / 1e9:.2f}B parameters, "
-                  f"{m.trainable_params / 1e6:,.1f}M trained, {report.setup.processes} process(es)")
+    console.print(f"[bold]{report.setup.shape.source}[/]: {count_text(m.total_params)} parameters, "
+                  f"{count_text(m.trainable_params)} trained, {report.setup.processes} process(es)")
     table = Table(title="Peak memory per GPU", title_justify="left")
     table.add_column("part")
-    table.add_column("GiB", justify="right")
+    table.add_column("size", justify="right")
     for key, gib in m.parts.items():
-        table.add_row(PART_TEXT[key][0], f"{gib:.2f}")
-    table.add_row("[bold]expected[/]", f"[bold]{m.expected:.1f}[/]")
-    table.add_row("band (low–high)", f"{m.low:.1f}–{m.high:.1f}")
+        table.add_row(PART_TEXT[key][0], size_text(gib))
+    table.add_row("[bold]expected[/]", f"[bold]{size_text(m.expected, 1)}[/]")
+    table.add_row("band (low–high)", f"{size_text(m.low, 1)}–{size_text(m.high, 1)}")
     console.print(table)
     for line in offloaded_lines(m.offloaded):
         console.print(line)
@@ -115,8 +116,10 @@ def _print_table(report: Any, data_note: str) -> None:
 
 def offloaded_lines(offloaded: dict[str, float]) -> list[str]:
     """What activation offloading keeps off the GPU, and where (not in the GPU figure above)."""
+    from engine.estimate.sizes import size_text
+
     where = {"cpu": "CPU memory (host RAM, pinned)", "disk": "files in the run folder's offload/ (disk)"}
-    return [f"Offloaded: {gib:.2f} GiB of checkpointed layer inputs wait in {where[to]} per process, not on the "
+    return [f"Offloaded: {size_text(gib)} of checkpointed layer inputs wait in {where[to]} per process, not on the "
             "GPU (activation_offloading)." for to, gib in offloaded.items()]
 
 

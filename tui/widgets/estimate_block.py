@@ -81,6 +81,7 @@ def _length_line(setup: Setup) -> str:
 
 def render_estimate(report: Report | str) -> Text:
     from engine.estimate.explain import PART_TEXT
+    from engine.estimate.sizes import size_text
 
     out = Text()
     out.append("Memory per GPU", "bold")
@@ -96,7 +97,7 @@ def render_estimate(report: Report | str) -> Text:
     out.append("\n")
     for key, gib in sorted(m.parts.items(), key=lambda kv: -kv[1])[:4]:
         out.append("■ ", PART_COLOURS[key])
-        out.append(f"{PART_TEXT[key][0]} {gib:.1f}  ")
+        out.append(f"{PART_TEXT[key][0]} {size_text(gib, 1)}  ")
     out.append("\n")
     out.append(_length_line(report.setup) + "\n", "dim")
     gpu = report.gpu
@@ -116,6 +117,7 @@ def render_estimate(report: Report | str) -> Text:
 def explain_estimate(report: Report | str) -> Text:
     """F1's text: every part with its size and what it is."""
     from engine.estimate.explain import PART_TEXT
+    from engine.estimate.sizes import size_text
 
     out = render_estimate(report)
     if isinstance(report, str):
@@ -123,7 +125,7 @@ def explain_estimate(report: Report | str) -> Text:
     out.append("\n")
     for key, gib in report.memory.parts.items():
         label, text = PART_TEXT[key]
-        out.append(f"{label}: {gib:.2f} GiB\n", "bold")
+        out.append(f"{label}: {size_text(gib)}\n", "bold")
         out.append(text + "\n\n")
     out.append("The band: weights and optimizer states are exact; activations vary with kernels and PyTorch's "
                "caching allocator (-10% to +20%), the CUDA context with driver and GPU.", "dim")
