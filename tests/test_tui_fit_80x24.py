@@ -3,29 +3,33 @@ help text's last line, a long log line's end, the resume hint, the runs list's l
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
 import pytest
-from _tui_editor_helpers import CHAT_PRESET, show_section, sync, write_preset
+from _tui_editor_helpers import CHAT_PRESET, TINY, show_section, sync, write_preset
 from _tui_run_helpers import (
     FIXED_START,
     HostApp,
     columns_sized,
     finished_run,
+    kill_group,
     loaded,
     make_run_dir,
     screen_text,
+    start_fake_trainer,
     wait_until,
     write_event,
     write_log,
 )
 from textual.geometry import Region
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from engine.runs import folder
 from engine.runs.index import register_run
 from tui.app import TunedeckApp
+from tui.screens.chat import ChatScreen
 from tui.screens.editor import EditorScreen
 from tui.screens.run import RunScreen
 from tui.screens.runs import RunsScreen
@@ -161,3 +165,54 @@ async def test_a_dataset_previews_last_example_scrolls_into_view(tmp_path: Path)
         await pilot.press("tab", "tab", "end")  # past Remove into the preview, then to its end
         assert await wait_until(pilot, lambda: last_word in joined(app))
         assert app.focused is not None and Region(0, 0, *SIZE).contains_region(app.focused.region)
+
+
+@pytest.mark.slow
+@sync
+async def test_the_chats_title_and_the_prompts_end_are_shown(tmp_path: Path) -> None:
+    model = tmp_path / "a-folder-with-a-long-name" / "another-long-folder-name-for-the-model" / "tiny-chat-model"
+    shutil.copytree(TINY / "model", model)
+    notes: list[str] = []
+    screen = ChatScreen(str(model))
+    forward = screen.model.on_message
+    screen.model.on_message = lambda message: (notes.append(str(message.get("note", ""))), forward(message))
+    app = HostApp(lambda: screen)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: screen.ready, timeout=120), screen_text(app)
+        note = next(n for n in notes if n)
+        assert len(note) > SIZE[0]  # longer than a line: the title wraps instead of cutting it off
+        assert await wait_until(pilot, lambda: "".join(note.split()) in "".join(screen_text(app).split()))
+        # the prompt of a long next message, taller than its box: it opens at its end, where the model writes
+        screen.query_one("#chat-input", Input).value = " ".join(f"word{i}" for i in range(400))
+        await pilot.press("ctrl+o")
+        assert await wait_until(pilot, lambda: "word399<|im_end|>" in joined(app))
+        assert "<|im_start|>assistant" in screen_text(app)
+
+
+def footer_keys(app: TunedeckApp) -> list[str]:
+    """Each key the screen's footer offers, as it draws it ("s Stop & save")."""
+    return [f"{app.get_key_display(binding)} {binding.description}"
+            for _node, binding, _enabled, _tip in app.screen.active_bindings.values() if binding.show]
+
+
+def footer_row(app: TunedeckApp) -> str:
+    return screen_text(app).splitlines()[-1]
+
+
+@sync
+async def test_the_run_screens_footer_shows_every_key_whole(tmp_path: Path) -> None:
+    running = make_run_dir(tmp_path / "live")
+    proc = start_fake_trainer(running, steps=300, step_seconds=0.1)
+    try:
+        app = TunedeckApp(write_preset(tmp_path), count_data=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await editor_at_80x24(pilot, app)
+            for run_dir, status in ((running, "running"), (finished_run(tmp_path / "done"), "finished")):
+                app.push_screen(RunScreen(run_dir))
+                assert await wait_until(pilot, lambda s=status: getattr(app.screen, "status", "") == s)
+                keys = footer_keys(app)
+                assert "^q Quit" in keys and any(key.startswith(("d ", "esc ")) for key in keys)  # out and back
+                assert await wait_until(pilot, lambda k=keys: all(key in footer_row(app) for key in k))
+                app.pop_screen()
+    finally:
+        kill_group(proc)

@@ -4,6 +4,8 @@ The model lives in a child process (tui.model_process → engine.infer.server): 
 stays responsive while tokens stream, ends the process when it closes, and shows a crash of it as a message.
 Each side keeps its own conversation (the tuned model continues its answers, the base its own). A reward model
 (it scores, it writes no text) is refused on the screen, saying how to score with it, and no process starts.
+At 80×24 the title wraps rather than lose the model's name, and the prompt (ctrl+o) opens at its end in a box
+that Tab reaches and the arrows scroll.
 """
 
 from __future__ import annotations
@@ -53,12 +55,14 @@ class ChatScreen(Screen[None]):
                 pane = VerticalScroll(id=f"chat-{side}", classes="chat-side")
                 pane.border_title = "tuned model" if side == "tuned" else "base model (adapter off)"
                 yield pane
-        yield Static(id="chat-prompt")
+        with VerticalScroll(id="chat-prompt-box"):  # a long prompt scrolls (Tab to it); it opens at its end
+            yield Static(id="chat-prompt")
         yield Static(id="chat-status")
         yield Input(placeholder="Type a message, Enter sends", id="chat-input", disabled=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#chat-prompt-box").border_title = "The prompt the model reads next (ctrl+o hides it)"
         refusal = _reward_model_refusal(self.source)
         if refusal:
             self.last_error = refusal
@@ -93,10 +97,10 @@ class ChatScreen(Screen[None]):
             self.answering = {}
             self._answer_next()
         elif kind == "prompt":
-            prompt = self.query_one("#chat-prompt", Static)
-            prompt.update("[b]The prompt the model reads next[/b] [dim](Ctrl+O hides it)[/]\n"
-                          f"{escape(message['text'])}")
-            prompt.display = True
+            self.query_one("#chat-prompt", Static).update(escape(message["text"]))
+            box = self.query_one("#chat-prompt-box", VerticalScroll)
+            box.display = True
+            box.call_after_refresh(box.scroll_end, animate=False)  # where the model goes on writing
         elif kind == "error":
             self.last_error = str(message.get("message"))
             self._status(f"[red]{escape(self.last_error)}[/]")
@@ -154,13 +158,13 @@ class ChatScreen(Screen[None]):
         self.histories = {side: [] for side in self.sides}
         for side in self.sides:
             self.query_one(f"#chat-{side}", VerticalScroll).remove_children()
-        self.query_one("#chat-prompt", Static).display = False
+        self.query_one("#chat-prompt-box").display = False
         self._status("[dim]Conversation cleared.[/]")
 
     def action_show_prompt(self) -> None:
-        prompt = self.query_one("#chat-prompt", Static)
-        if prompt.display:
-            prompt.display = False
+        box = self.query_one("#chat-prompt-box")
+        if box.display:
+            box.display = False
             return
         if self.ready:
             next_turn = {"role": "user", "content": self.query_one("#chat-input", Input).value or "…"}

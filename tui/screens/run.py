@@ -84,7 +84,7 @@ class RunScreen(Screen[None]):
     CSS_PATH = "run.tcss"
     AUTO_FOCUS = "#log"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "stop", "Stop (save checkpoint)"),
+        Binding("s", "stop", "Stop & save", tooltip="Save a checkpoint, then stop (resume from it later)"),
         # Leaving the screen: "Detach" while the run lives (it goes on training), "Back" once it has ended.
         Binding("d", "detach", "Detach"),
         Binding("escape", "detach", "Detach", show=False),
