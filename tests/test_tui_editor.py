@@ -382,13 +382,18 @@ def test_tui_process_does_not_import_training_stack(tmp_path: Path) -> None:
     path = write_preset(tmp_path)
     code = f"""
 import asyncio, sys
+sys.path.insert(0, "tests")
+from _tui_wait import wait_until
 from tui.app import TunedeckApp
+def datasets_shown(app):  # the section and its Selects fully mounted: quitting mid-mount trips Textual's Select
+    return (app.screen.query_one('#sections').current == 'section-datasets'
+            and all(s.query('#label') for s in app.screen.query('SelectCurrent')))
 async def main():
     app = TunedeckApp({str(path)!r}, count_data=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         app.screen.query_one('#section-nav').highlighted = 1
-        await pilot.pause()
+        await wait_until(pilot, lambda: datasets_shown(app))
 asyncio.run(main())
 heavy = [m for m in ("torch", "transformers", "trl", "peft", "datasets", "accelerate") if m in sys.modules]
 print("HEAVY", heavy)
