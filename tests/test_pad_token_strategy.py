@@ -94,3 +94,60 @@ def test_silogen_strategy_imports_exactly(tmp_path, line, expected):
     assert (entry.status, entry.target) == ("exact", "missing_pad_token_strategy")
     assert imported.preset["missing_pad_token_strategy"] == expected
     assert Preset(imported.text, tmp_path / "out.yaml").config.missing_pad_token_strategy == expected
+
+
+@pytest.fixture(scope="module")
+def padless_model_dir(tiny_model_dir, padless_dir, tmp_path_factory) -> Path:
+    """The tiny model beside the pad-less tokenizer."""
+    import shutil
+
+    out = tmp_path_factory.mktemp("padless-model")
+    shutil.copytree(tiny_model_dir, out, dirs_exist_ok=True)
+    shutil.copytree(padless_dir, out, dirs_exist_ok=True)
+    return out
+
+
+PAIRS = [{"prompt": "Say yes.", "chosen": "Yes.", "rejected": "No, I will not say that at all."},
+         {"prompt": "Tell me the capital of Onmelvel, please.", "chosen": "Stozor.", "rejected": "I forgot."}]
+KTO_ROWS = [{"prompt": "Say yes.", "completion": "Yes.", "label": True},
+            {"prompt": "Tell me the capital of Onmelvel, please.", "completion": "I forgot it.", "label": False}]
+
+
+@pytest.mark.parametrize("rl", ["dpo", "kto", "orpo", "simpo"])
+def test_preference_batches_pad_inputs_with_eos_under_unk_convert_to_eos(padless_model_dir, tmp_path, rl):
+    """The sequences the model reads in a preference step (chosen and rejected, KTO's completions and KL twins),
+    padded to the batch's longest: every padded position holds EOS, as the SFT collator pads, not the tokenizer's
+    pad token (UNK)."""
+    import torch
+    from _data_helpers import write_jsonl
+
+    from engine.train.args import plan
+    from engine.train.callbacks import TokenCounter
+    from engine.train.hardware import resolve_precision
+    from engine.train.model import load_model, load_tokenizer
+    from engine.train.preference import build_trainer, config_for
+    from engine.train.run import prepare_data
+
+    data = write_jsonl(tmp_path / "rows.jsonl", KTO_ROWS if rl == "kto" else PAIRS)
+    cfg = make_cfg(padless_model_dir, tmp_path, [{"path": str(data), "type": "chatml.prompt_pairs"}], rl=rl,
+                   missing_pad_token_strategy="unk-convert-to-eos", micro_batch_size=2, adapter="lora",
+                   lora_target_linear=True, dataset_prepared_path=str(tmp_path / "prepared"))
+    tok = load_tokenizer(cfg, None)
+    assert tok.pad_token_id == tok.unk_token_id != tok.eos_token_id
+    train, _, _, _ = prepare_data(cfg, tok, tmp_path / "p.yaml", 1)
+    precision = resolve_precision(cfg, cuda=False, bf16_supported=False)
+    model = load_model(cfg, tok, precision, None)
+    args = config_for(cfg, precision, plan(cfg, len(train), 1), has_eval=False, preset_path=None)
+    trainer = build_trainer(cfg, model, args, train, None, tok, [], TokenCounter(tok.eos_token_id))
+    seen: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def record(_module, _args, kwargs):
+        seen.append((kwargs["input_ids"], kwargs["attention_mask"]))
+
+    model.get_base_model().register_forward_pre_hook(record, with_kwargs=True)
+    batch = next(iter(trainer.get_train_dataloader()))
+    trainer.compute_loss(trainer.model, batch)
+    assert seen
+    padded = torch.cat([ids[mask == 0] for ids, mask in seen])
+    assert len(padded) > 0  # the rows differ in length, so the shorter ones are padded
+    assert set(padded.tolist()) == {tok.eos_token_id}

@@ -6,7 +6,9 @@
 * simpo: ``CPOTrainer`` with loss_type simpo (simpo_gamma, cpo_alpha), as Axolotl maps it.
 * orpo: ``ORPOTrainer`` with beta = orpo_alpha.
 
-Each trainer's own tokenization is skipped: the ids are exactly those ``preprocess --export`` writes. With an
+Each trainer's own tokenization is skipped: the ids are exactly those ``preprocess --export`` writes. Inputs are
+padded with ``input_pad_id`` (missing_pad_token_strategy: unk-convert-to-eos pads them with EOS while the
+tokenizer's pad token stays UNK), as the SFT collator pads them; trl's collators would use the pad token. With an
 adapter, DPO/KTO keep the reference inside the same model: trl adds a frozen "ref" copy of the starting adapter
 (adapter-sized, no second base model), which for a new adapter (B = 0) is the base with the adapter switched off,
 and for ``lora_model_dir`` is the SFT model. In a full fine-tune trl loads a frozen copy of the base.
@@ -90,13 +92,24 @@ def trainer_class(cfg: Config) -> type:
     return _from_our_ids(ORPOTrainer)
 
 
+def pad_inputs_with(trainer: Any, pad_id: int) -> None:
+    """Make ``trainer`` pad input ids with ``pad_id``: its collator (DPO/KTO's preference collators, CPO/ORPO's
+    DPODataCollatorWithPadding), and the value CPO (pad_token_id) and ORPO (padding_value) pad with when they
+    concatenate the chosen and rejected sequences. Attention masks keep padding out either way."""
+    trainer.data_collator.pad_token_id = pad_id
+    for name in ("pad_token_id", "padding_value"):
+        if hasattr(trainer, name):
+            setattr(trainer, name, pad_id)
+
+
 def _reading_our_ids(base: type) -> type:
     """DPOTrainer / KTOTrainer take prompt_ids + answer ids; their own text preparation is skipped."""
 
     class Trainer(OffloadingStep, base):
-        def __init__(self, *args: Any, token_counter: TokenCounter, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, token_counter: TokenCounter, input_pad_id: int, **kwargs: Any) -> None:
             self.token_counter = token_counter
             super().__init__(*args, **kwargs)
+            pad_inputs_with(self, input_pad_id)
 
         def _prepare_dataset(self, dataset: Any, processing_class: Any, args: Any, dataset_name: str) -> Any:
             if getattr(self, "calculate_KL", False):  # KTO: trl's mismatched pairs, one rotation per batch
@@ -119,9 +132,10 @@ def _from_our_ids(base: type) -> type:
     """CPOTrainer / ORPOTrainer tokenize each row in __init__: hand them our ids instead of re-tokenizing."""
 
     class Trainer(OffloadingStep, base):
-        def __init__(self, *args: Any, token_counter: TokenCounter, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, token_counter: TokenCounter, input_pad_id: int, **kwargs: Any) -> None:
             self.token_counter = token_counter
             super().__init__(*args, **kwargs)
+            pad_inputs_with(self, input_pad_id)
 
         def tokenize_row(self, feature: dict[str, Any], model: Any = None) -> dict[str, Any]:
             prompt = list(feature["prompt_ids"])
@@ -145,8 +159,11 @@ def _from_our_ids(base: type) -> type:
 def build_trainer(cfg: Config, model: Any, args: Any, train_ds: Any, eval_ds: Any, tokenizer: Any,
                   callbacks: list[Any], counter: TokenCounter) -> Any:
     """The preference trainer. ORPO/SimPO read the strings' columns too (trl extracts prompts before tokenizing)."""
+    from engine.data.tokenizer import input_pad_id
+
     kwargs: dict[str, Any] = {"model": model, "args": args, "train_dataset": train_ds, "eval_dataset": eval_ds,
-                              "processing_class": tokenizer, "callbacks": callbacks, "token_counter": counter}
+                              "processing_class": tokenizer, "callbacks": callbacks, "token_counter": counter,
+                              "input_pad_id": input_pad_id(tokenizer, cfg)}
     if cfg.rl in ("simpo", "orpo"):
         kwargs["train_dataset"], kwargs["eval_dataset"] = _with_text(train_ds), _with_text(eval_ds)
     return trainer_class(cfg)(**kwargs)
