@@ -65,3 +65,36 @@ def test_estimate_says_it_does_not_cover_prompt_tuning() -> None:
                            "--set", "adapter=prefix_tuning"], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "not estimated for prompt tuning" in " ".join(done.stderr.split())
+
+
+@pytest.mark.parametrize("adapter", ["prompt_tuning", "p_tuning", "prefix_tuning"])
+def test_tokens_a_prompt_learning_preset_adds_are_said_to_stay_untrained(adapter: str) -> None:
+    severity, message = problems(adapter=adapter, tokens=["<tool>"])["tokens"]
+    assert severity == "warning" and "<tool>" in message and "starting embeddings" in message
+    assert "adapter: lora" in message and "new_token_init_from" in message
+    severity, message = problems(adapter=adapter, special_tokens={"pad_token": "<pad>"})["special_tokens"]
+    assert severity == "warning" and "special_tokens the tokenizer lacks" in message
+    assert "tokens" not in problems(adapter="lora", lora_target_linear=True, tokens=["<tool>"])
+
+
+def test_peft_trains_no_embedding_rows_under_prompt_tuning(tiny_model_dir: Path) -> None:
+    """Why the rule warns instead of training the rows: peft 0.21's prompt-learning configs have no
+    trainable_token_indices, and a modules_to_save copy of the embeddings gets no gradient under prompt_tuning
+    (peft embeds the inputs with the frozen layer it captured before wrapping it). If peft changes this, the rows
+    could be trained instead of warned about."""
+    import dataclasses
+
+    import torch
+    from peft import PromptTuningConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    assert "trainable_token_indices" not in {f.name for f in dataclasses.fields(PromptTuningConfig)}
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir),
+                           PromptTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=4,
+                                              modules_to_save=["embed_tokens"]))
+    ids = torch.tensor([[5, 6, 7, 8]])
+    model(input_ids=ids, labels=ids).loss.backward()
+    grads = {name: p.grad for name, p in model.named_parameters() if p.requires_grad}
+    embedding = [g for name, g in grads.items() if "embed_tokens" in name]
+    assert embedding == [None]  # trainable, but never reached by the loss
+    assert all(g is not None for name, g in grads.items() if "prompt_encoder" in name)

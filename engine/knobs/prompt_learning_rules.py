@@ -46,3 +46,20 @@ def _prompt_learning_limits(cfg: Config) -> Iterator[Problem]:
                       "apart by their position ids, and peft drops (prompt_tuning, p_tuning) or shifts "
                       "(prefix_tuning) those ids to make room for the virtual tokens, so packed rows would attend "
                       "to each other. Set sample_packing: false, or use adapter: lora.", "error")
+
+
+@rule
+def _added_tokens_stay_untrained(cfg: Config) -> Iterator[Problem]:
+    """peft's prompt-learning adapters train their virtual tokens only: prompt_tuning and p_tuning read the input
+    embeddings from the frozen layer (peft's modules_to_save on it gets no gradient there), and neither they nor
+    prefix_tuning can train single rows (trainable_token_indices is LoRA's), so a new token's rows never learn."""
+    if cfg.adapter not in PROMPT_LEARNING_ADAPTERS or not (cfg.tokens or cfg.special_tokens):
+        return
+    key = "tokens" if cfg.tokens else "special_tokens"
+    named = list(cfg.tokens or ()) or list((cfg.special_tokens or {}).values())
+    which = "the tokens it adds" if cfg.tokens else "any special_tokens the tokenizer lacks"
+    yield Problem(key, f"adapter {cfg.adapter} trains only its virtual tokens, so {which} ({', '.join(named)}) "
+                  "keep their starting embeddings (new_token_init_from's rows, else the mean of the old rows) in "
+                  "the input and output layers: the model never learns what they mean. Use adapter: lora (it "
+                  "trains just those rows), start them from related words with new_token_init_from, or use "
+                  "tokens the tokenizer already has.", "warning")
