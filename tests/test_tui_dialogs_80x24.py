@@ -4,6 +4,7 @@ reached with the keyboard)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,7 +76,7 @@ DIALOGS = {
                           "Run code from", "Allow it only if you trust"),
     "launch-warnings": Dialog(lambda: ConfirmLaunch(warnings()), "12 warnings still stand", "datasets.11.path:"),
     "save-as": Dialog(lambda: SaveAsScreen(DEEP + "my-preset.yaml"), "Save the preset as", "Save the preset as"),
-    "knob-help": Dialog(long_help, "gradient_accumulation_steps", "tunedeck editor — keys"),
+    "knob-help": Dialog(long_help, "gradient_accumulation_steps", "Lists are comma-separated"),
     "estimate-help": Dialog(lambda: EstimateHelpScreen(Text("\n".join(f"part {i}: {'words ' * 20}"
                                                                        for i in range(40)))), "part 0:", "part 39:"),
     "yaml-diff": Dialog(yaml_view, "--- new preset (on disk)", "+output_dir: ./outputs/the-last-line"),
@@ -104,3 +105,17 @@ async def test_a_dialog_fits_80x24_and_scrolls_inside_itself(name: str) -> None:
         for button in app.screen.query(Button):
             assert on_screen(button.region), f"{button.label} at {button.region} after scrolling"
         assert app.focused is not None and on_screen(app.focused.region), app.focused
+
+
+async def test_the_editor_keys_read_one_per_row_at_80x24() -> None:
+    """Each key of the editor's help sits on its row with the start of what it does (two columns of keys wrapped
+    into each other's lines at 80 columns: "esc  back to the" / "section list")."""
+    app = HostApp(lambda: HelpScreen(None, None, None))
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: "tunedeck editor — keys" in screen_text(app))
+        for keys, what in (("esc", "back to the section list"), ("ctrl+t", "show/hide the live panel"),
+                           ("f3", "YAML to be written"), ("ctrl+o", "open another preset"),
+                           ("ctrl+p", "command palette (every action)")):
+            await pilot.press("end" if keys == "ctrl+p" else "home")
+            assert await wait_until(pilot, lambda k=keys, w=what: any(
+                re.search(rf"(^|\s){re.escape(k)}\s+{re.escape(w)}", row) for row in screen_text(app).splitlines()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,22 +18,37 @@ from engine.knobs.base import KnobInfo
 from ..kinds import UNSET, kind_of, to_text
 from ..widgets.help_panel import render_help
 
-KEYS = """\
-tunedeck editor — keys
-
-  tab / shift+tab   next / previous field          esc      back to the section list
-  ctrl+s            save (refused while errors)    f4       save a draft (keeps errors)
-  f2                save as                        f3       YAML to be written + diff vs disk
-  f5 / ctrl+r       save and launch the run        f6       runs list
-  ctrl+b            basic view / all knobs         ctrl+t   show/hide the live panel (narrow)
-  ctrl+g            apply the proposed gradient_accumulation_steps (type a target batch first)
-  ctrl+o            open another preset            ctrl+p   command palette (every action)
-  f1                this help (on a knob: its full explanation)
-  ctrl+q            quit (asks first when there are unsaved changes)
-
+# The editor's keys, one per row (two per row wrapped into each other's lines at 80 columns).
+KEY_ROWS: tuple[tuple[str, str], ...] = (
+    ("tab / shift+tab", "next / previous field"),
+    ("esc", "back to the section list"),
+    ("ctrl+s", "save (refused while errors)"),
+    ("f4", "save a draft (keeps errors)"),
+    ("f2", "save as"),
+    ("f3", "YAML to be written + diff vs disk"),
+    ("f5 / ctrl+r", "save and launch the run"),
+    ("f6", "runs list"),
+    ("ctrl+b", "basic view / all knobs"),
+    ("ctrl+t", "show/hide the live panel (narrow)"),
+    ("ctrl+g", "apply the proposed gradient_accumulation_steps (type a target batch first)"),
+    ("ctrl+o", "open another preset"),
+    ("ctrl+p", "command palette (every action)"),
+    ("f1", "this help (on a knob: its full explanation)"),
+    ("ctrl+q", "quit (asks first when there are unsaved changes)"),
+)
+KEY_NOTES = """\
 Empty an optional field to unset it (the key is removed; the default applies).
-Lists are comma-separated; mappings are written key: value, key: value (lists as [a, b]).
-"""
+Lists are comma-separated; mappings are written key: value, key: value (lists as [a, b])."""
+
+
+def keys_text() -> RenderableType:
+    """The editor's keys: the key in one column, what it does beside it (wrapping in its own column)."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True)
+    table.add_column()
+    for keys, what in KEY_ROWS:
+        table.add_row(f"  {keys}", what)
+    return Group(Text("tunedeck editor — keys\n"), table, Text("\n" + KEY_NOTES))
 
 
 def knob_text(knob: KnobInfo, path: str, value: Any) -> RenderableType:
@@ -65,7 +81,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-dialog"):
             if self.knob is not None and self.path is not None:
                 yield Static(knob_text(self.knob, self.path, self.value), id="help-knob")
-            yield Static(Text(KEYS), id="help-keys")
+            yield Static(keys_text(), id="help-keys")
 
     def on_mount(self) -> None:
         self.query_one("#help-dialog").border_title = "Help (esc closes)"
