@@ -216,3 +216,17 @@ async def test_the_run_screens_footer_shows_every_key_whole(tmp_path: Path) -> N
                 app.pop_screen()
     finally:
         kill_group(proc)
+
+
+@sync
+async def test_compare_names_a_full_fine_tunes_base_without_an_adapter(tmp_path: Path) -> None:
+    """The demo trains every weight: its base side is the model before fine-tuning, not an "adapter off"."""
+    model = tmp_path / "out"
+    shutil.copytree(TINY / "model", model)
+    run_dir = make_run_dir(tmp_path, status="finished")
+    write_event(run_dir, "finished", FIXED_START, step=4, output_dir=str(model))
+    screen = ChatScreen(str(run_dir), compare=True)
+    app = HostApp(lambda: screen)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: "base model (before fine-tuning)" in screen_text(app))
+        assert "adapter off" not in screen_text(app)

@@ -11,7 +11,7 @@ that Tab reaches and the arrows scroll.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -21,6 +21,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from tui.model_process import ModelProcess
+
+if TYPE_CHECKING:
+    from engine.infer.source import ModelSource
 
 SIDES = ("tuned", "base")
 
@@ -63,7 +66,10 @@ class ChatScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#chat-prompt-box").border_title = "The prompt the model reads next (ctrl+o hides it)"
-        refusal = _reward_model_refusal(self.source)
+        resolved = _resolve(self.source)
+        if self.compare and resolved is not None and not resolved.adapter:  # a full fine-tune: its base, loaded
+            self.query_one("#chat-base").border_title = "base model (before fine-tuning)"
+        refusal = _reward_model_refusal(resolved)
         if refusal:
             self.last_error = refusal
             self.query_one("#chat-title", Static).update(f"[b]Chat[/b]  [dim]{escape(self.source)}[/]")
@@ -174,15 +180,24 @@ class ChatScreen(Screen[None]):
         self.dismiss(None)
 
 
-def _reward_model_refusal(source: str) -> str:
-    """Why ``source`` cannot chat when it is a reward model, else "" (any other problem is the model process's to
-    report, as it loads)."""
+def _resolve(source: str) -> ModelSource | None:
+    """What ``source`` names, or None when it cannot be read here (the model process says why, as it loads)."""
     from engine.errors import TunedeckError
-    from engine.infer.source import check_can_answer, resolve_source
+    from engine.infer.source import resolve_source
 
     try:
-        resolved = resolve_source(source)
+        return resolve_source(source)
     except TunedeckError:
+        return None
+
+
+def _reward_model_refusal(resolved: ModelSource | None) -> str:
+    """Why the model cannot chat when it is a reward model, else "" (any other problem is the model process's to
+    report, as it loads)."""
+    from engine.errors import TunedeckError
+    from engine.infer.source import check_can_answer
+
+    if resolved is None:
         return ""
     try:
         check_can_answer(resolved)
