@@ -3,8 +3,9 @@
 Gathered from Axolotl's pydantic config schemas (``src/axolotl/utils/schemas/``: config, model, training, peft,
 datasets, integrations, multimodal, deprecated, plus newer keys for parallelism, QAT, generation samples and the
 integration plugins, e.g. the diffusion plugin's block and SwanLab's, src/axolotl/integrations/swanlab/args.py).
-``debug`` and ``attention`` are older spellings that
-Axolotl's own example configs still carry (Axolotl ignores them), so those files open without errors. A key in a
+``debug`` and ``attention`` are older spellings, and ``gptq_groupsize`` and ``gptq_model_v1`` keys of Axolotl's old
+GPTQ loader (replaced in its #468), that Axolotl's own example configs still carry (Axolotl ignores them), so
+those files open without errors. A key in a
 preset that tunedeck does not implement but Axolotl knows is kept verbatim and reported as "kept but not used by
 tunedeck"; anything else unknown is either a typo (did you mean …?) or foreign. Only names live here, never
 behaviour. tests/test_axolotl_compat.py checks real Axolotl example configs against this list.
@@ -107,7 +108,7 @@ AXOLOTL_TOP_LEVEL_KEYS: frozenset[str] = _names("""
     use_swanlab swanlab_project swanlab_experiment_name swanlab_description swanlab_mode swanlab_workspace
     swanlab_api_key swanlab_log_model swanlab_web_host swanlab_api_host swanlab_lark_webhook_url
     swanlab_lark_secret swanlab_log_completions swanlab_completion_log_interval swanlab_completion_max_buffer
-    debug attention
+    debug attention gptq_groupsize gptq_model_v1
 """)
 
 # Integrations whose keys share a prefix (wandb_project, swanlab_project, mlflow_run_name, ...): a key of one is

@@ -261,6 +261,7 @@ def _axolotl_value_sets() -> dict[str, set[str]]:
         # Axolotl prompt strategies; alpaca:STYLE is AlpacaPrompter's PromptStyle (prompters.py, utils/data/sft.py).
         "datasets.type": {"completion", "input_output", "alpaca", "chat_template", "alpaca:instruct", "alpaca:chat",
                           "alpaca:chatml", "alpaca:phi",
+                          "jeopardy",  # utils/data/wrappers.py DATASET_HANDLERS (JeopardyPromptTokenizingStrategy)
                           # preference strategies: prompt_strategies/dpo/chat_template.py, orpo/chat_template.py
                           # and the functions of dpo/chatml.py, dpo/llama3.py, kto/chatml.py, kto/llama3.py
                           "chat_template.default", "chat_template.argilla_chat", "chat_template.argilla",

@@ -152,6 +152,7 @@ ROWS = {
     "input_output": st.fixed_dictionaries({"segments": mostly(st.lists(st.fixed_dictionaries(
         {"text": texts, "label": mostly(st.booleans(), json_values)}), min_size=1, max_size=3), json_values)}),
     "alpaca": st.fixed_dictionaries({"instruction": texts, "output": texts}, optional={"input": texts}),
+    "jeopardy": st.fixed_dictionaries({"question": texts, "answer": texts}, optional={"category": texts}),
     "chat_template": st.fixed_dictionaries({"messages": mostly(st.lists(st.fixed_dictionaries(
         {"role": st.sampled_from(["user", "assistant", "assistant", "system", "tool", "bogus"]), "content": texts}),
         min_size=1, max_size=4), json_values)}),

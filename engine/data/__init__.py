@@ -41,7 +41,8 @@ API (heavy imports happen inside the functions; importing ``engine.data`` is lig
     ``tunedeck preview --json`` object.
 
 Types (``datasets[].type``): completion (completion.py), input_output (input_output.py), alpaca (alpaca.py),
-chat_template (chat_template.py, label semantics of Axolotl's ChatTemplateStrategy). Named templates: templates.py.
+jeopardy (jeopardy.py), chat_template (chat_template.py, label semantics of Axolotl's ChatTemplateStrategy).
+Named templates: templates.py.
 """
 
 from __future__ import annotations

@@ -47,13 +47,19 @@ def alpaca_prompt(instruction: str, input_text: str | None, style: str = "instru
     return system.format(system=SYSTEM_WITHOUT_INPUT) + without_input.format(instruction=instruction)
 
 
-def _text(row: dict, loc: Any, name: str, required: bool) -> str:
+ALPACA_ROW = "{\"instruction\": \"...\", \"input\": \"...\" (optional), \"output\": \"...\"}"
+
+
+def row_text(row: dict, loc: Any, name: str, required: bool, dataset: str, shape: str) -> str:
+    """Field ``name`` of ``row`` as text ("" for an optional one that is missing or null); a missing or non-text
+    field is an error at the row's file:line naming the field, what the row has, and the ``shape`` rows of
+    ``dataset`` (e.g. "an alpaca dataset") must have."""
     value = row.get(name)
     if value is None and not required:
         return ""
     if name not in row:
-        raise row_error(loc, f"missing field '{name}' for an alpaca dataset; the row has {fields_of(row)}. Each row "
-                        "must be {\"instruction\": \"...\", \"input\": \"...\" (optional), \"output\": \"...\"}.")
+        raise row_error(loc, f"missing field '{name}' for {dataset}; the row has {fields_of(row)}. "
+                        f"Each row must be {shape}.")
     if not isinstance(value, str):
         raise row_error(loc, f"field '{name}' must be text, got {type(value).__name__}.")
     return value
@@ -64,10 +70,16 @@ def tokenize_alpaca(rows: Rows, ds: Any, cfg: Any, tokenizer: Any) -> Tokenized:
     prompts: list[str] = []
     outputs: list[str] = []
     for row, loc in zip(rows.rows, rows.locs, strict=False):
-        instruction = _text(row, loc, "instruction", required=True)
-        input_text = _text(row, loc, "input", required=False)
-        outputs.append(_text(row, loc, "output", required=True))
+        instruction = row_text(row, loc, "instruction", True, "an alpaca dataset", ALPACA_ROW)
+        input_text = row_text(row, loc, "input", False, "an alpaca dataset", ALPACA_ROW)
+        outputs.append(row_text(row, loc, "output", True, "an alpaca dataset", ALPACA_ROW))
         prompts.append(alpaca_prompt(instruction, input_text, style))
+    return tokenize_prompted(prompts, outputs, cfg, tokenizer)
+
+
+def tokenize_prompted(prompts: list[str], outputs: list[str], cfg: Any, tokenizer: Any) -> Tokenized:
+    """Each prompt (with the tokenizer's special tokens; context unless train_on_inputs) followed by its output
+    (no BOS) and EOS, learned: Axolotl's InstructionPromptTokenizingStrategy (src/axolotl/prompt_tokenizers.py)."""
     eos = tokenizer.eos_token_id
     out = Tokenized()
     for start, stop in batched(len(prompts)):

@@ -43,6 +43,9 @@ def tokenize_one(rows: Any, ds: Any, cfg: Any, tokenizer: Any, index: int) -> To
     if ds.type.partition(":")[0] == "alpaca":  # alpaca, alpaca:chat, alpaca:phi, ...
         from .alpaca import tokenize_alpaca
         return tokenize_alpaca(rows, ds, cfg, tokenizer)
+    if ds.type == "jeopardy":
+        from .jeopardy import tokenize_jeopardy
+        return tokenize_jeopardy(rows, ds, cfg, tokenizer)
     if ds.type == "prompt_answer":
         from .prompt_answer import tokenize_prompt_answer
         return tokenize_prompt_answer(rows, ds, cfg, tokenizer)

@@ -17,7 +17,7 @@ S = Section.DATASETS
 
 # alpaca:STYLE picks the prompt style of Axolotl's AlpacaPrompter (plain alpaca is alpaca:instruct).
 DatasetType = Literal["completion", "input_output", "alpaca", "alpaca:instruct", "alpaca:chat", "alpaca:chatml",
-                      "alpaca:phi", "chat_template", "prompt_answer", PreferenceDatasetType,
+                      "alpaca:phi", "chat_template", "prompt_answer", "jeopardy", PreferenceDatasetType,
                       RewardDatasetType]
 TrainOnEos = Literal["all", "turn", "last", "none"]
 
@@ -44,19 +44,21 @@ class _CommonDatasetKnobs(BaseModel):
     )
     type: DatasetType = knob(
         "completion", section=S, basic=True,
-        summary="How rows become tokens: completion, input_output, alpaca, chat_template, prompt_answer, or a "
-        "preference type.",
-        what="completion: each row's text column is learned whole (raw text, documents, facts). "
+        summary="How rows become tokens: completion, input_output, alpaca, chat_template, prompt_answer, jeopardy, "
+        "or a preference type.",
+        what="completion: each row's text column is learned whole. "
         "input_output: rows are segments {text, label}; only label true is learned and NO BOS/EOS is added "
-        "(write them into the text). alpaca: instruction, optional input and output in the Stanford Alpaca "
-        "prompt; the output and an EOS are learned (alpaca:chat, :chatml, :phi use Axolotl's USER:/ASSISTANT:, "
-        "ChatML or Phi-3 markers). chat_template: a list of messages rendered through a chat template; by "
-        "default only the assistant's turns are learned. prompt_answer (tunedeck's own, for H2O LLM Studio "
-        "data): prompt and answer columns joined by marker texts; the answers are learned.",
+        "(write them into the text). alpaca: instruction, optional input and output in the Alpaca prompt; the "
+        "output and an EOS are learned (alpaca:chat, :chatml, :phi use Axolotl's USER:/ASSISTANT:, ChatML or "
+        "Phi-3 markers). chat_template: messages rendered by a chat template; by default the assistant's "
+        "turns are learned. prompt_answer (tunedeck's, for H2O LLM Studio data): prompt and answer columns "
+        "joined by markers; the answers are learned. jeopardy: question, optional category, answer as "
+        "alpaca's instruction, input, output 'what is ' + answer.",
         cost="completion learns every token (good for facts, worse for teaching a reply style); alpaca and "
         "chat_template spend the learning only on answers. The wrong type for the data fails at preprocessing.",
         typical="chat_template for conversations, completion for raw text and factual learning, alpaca for "
-        "instruction datasets in that shape, input_output for custom prompt formats. With rl: "
+        "instruction datasets in that shape (jeopardy for Jeopardy clues), input_output for custom prompt "
+        "formats. With rl: "
         "chat_template.default (field_messages, field_chosen, field_rejected), chat_template.argilla_chat "
         "(chosen/rejected conversations), chatml.intel (question, chosen, rejected, system); under rl: kto "
         "chatml.argilla (instruction, completion, label) or chatml.prompt_pairs (prompt, completion, label). "
@@ -375,7 +377,7 @@ class DatasetKnobs(BaseModel, defer_build=True):
         summary="Learn the prompt/input tokens too, not only the responses.",
         what="When false, prompt tokens (user turns in chat data) are masked so only responses are learned. "
         "When true every token is learned. With false, completion data still learns every token, "
-        "input_output follows each segment's label, and alpaca learns only the output.",
+        "input_output follows each segment's label, and alpaca and jeopardy learn only the output.",
         cost="True gives many more trained tokens per row, which helps memorizing facts but also teaches the "
         "model to imitate prompts.",
         typical="false for chat assistants; true when the goal is absorbing knowledge from the text.",

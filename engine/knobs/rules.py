@@ -371,8 +371,9 @@ def _plain_dataset(i: int, ds: DatasetConfig) -> Iterator[Problem]:
                            "conversations.")
     if ds.type != "completion" and ds.field is not None:
         hint = {"input_output": "the rows must hold a segments list",
-                "alpaca": "the rows must hold instruction, input and output"}.get(ds.type.partition(":")[0],
-                                                                                  "use field_messages")
+                "alpaca": "the rows must hold instruction, input and output",
+                "jeopardy": "the rows must hold question, category and answer"}.get(ds.type.partition(":")[0],
+                                                                                    "use field_messages")
         yield _warning(f"datasets.{i}.field", f"field is ignored for type {ds.type}; it only names the text "
                        f"column of completion datasets ({hint}): remove it.")
 
