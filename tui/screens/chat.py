@@ -87,6 +87,8 @@ class ChatScreen(Screen[None]):
             self.app.call_from_thread(self.on_model_message, message)
 
     def on_model_message(self, message: dict[str, Any]) -> None:
+        if not self.is_attached:  # closed while the model loaded: its last words have no screen to go to
+            return
         kind = message.get("type")
         if kind == "ready":
             self.ready = True
