@@ -29,9 +29,11 @@ def question_text(question: LaunchQuestion) -> str:
                      "would overwrite its checkpoints.")
     elif existing.resumable_here is not None:
         ckpt = existing.resumable_here
-        lines.append(f"{where} holds {ckpt.name} of this preset ({existing.owner_text()}, "
-                     f"{existing.owner.status if existing.owner else 'unknown'}). Resume continues from step "
-                     f"{ckpt.step}.")
+        status = existing.owner.status if existing.owner else "unknown"
+        lines.append(f"{where} holds {ckpt.name} of this preset ({existing.owner_text()}, {status}). "
+                     + (f"That run finished: Resume trains only past step {ckpt.step}, so only if the preset now "
+                        "asks for more steps (a larger num_epochs or max_steps); otherwise it ends at once."
+                        if status == "finished" else f"Resume continues from step {ckpt.step}."))
         if existing.final_model:
             lines.append(f"It also holds {existing.final_model_text()}, which the resumed run replaces when it "
                          "finishes.")
