@@ -54,6 +54,15 @@ def tiny_moe_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory)
     return build_tiny_moe(tmp_path_factory.mktemp("tiny-moe"), tiny_model_dir)
 
 
+@pytest.fixture(autouse=True)
+def _app_runs_from_a_project_folder(request: pytest.FixtureRequest) -> None:
+    """The TUI runs from a project folder of the test's own, as a user runs it from theirs: its background data
+    count caches where a run of the preset would (a relative output_dir is read from the working directory), so
+    from the repository it would write there."""
+    if "TunedeckApp" in vars(request.module) or "app_for" in vars(request.module):
+        request.getfixturevalue("monkeypatch").chdir(request.getfixturevalue("tmp_path"))
+
+
 # --- the tests leave the checkout as they found it -------------------------------------------------------------
 # A preset with a relative output_dir (or dataset_prepared_path) run from the repository writes its tokenized-data
 # cache there (last_run_prepared/, outputs/...), and .gitignore hides it. The session fails when the checkout

@@ -137,10 +137,10 @@ def test_validate_and_dry_run_warn_naming_the_model(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_cli_preview_runs_remote_code_only_with_the_flag(tmp_path: Path) -> None:
     path = write_preset(tmp_path, "sent.yaml", REMOTE_PRESET)
-    refused = _cli("preview", str(path), "-n", "1")
+    refused = _cli("preview", str(path), "-n", "1", cwd=tmp_path)  # its relative output_dir caches there
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "--trust-remote-code" in refused.stderr and str(TINY / "model") in " ".join(refused.stderr.split())
-    allowed = _cli("preview", str(path), "-n", "1", "--trust-remote-code")
+    allowed = _cli("preview", str(path), "-n", "1", "--trust-remote-code", cwd=tmp_path)
     assert allowed.returncode == 0, allowed.stderr
     assert f"running the code of '{TINY / 'model'}'" in allowed.stderr and "learned" in allowed.stdout
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.knobs.registry import data_shaping_keys, dataset_knobs, path_knobs
+from engine.knobs.registry import data_shaping_keys, dataset_knobs, get_knob, path_knobs
 from engine.paths import resolve_path
 
 # The knobs that decide which rows and tokens the data has (everything else cannot change the counts).
@@ -57,6 +57,7 @@ def data_subset(plain: dict[str, Any], preset_path: Path | None) -> dict[str, An
     _absolute_paths(out, [k.key for k in path_knobs()], preset_path)
     entry_paths = [k.key for k in dataset_knobs() if k.path_kind is not None]
     if isinstance(out.get("datasets"), list):
+    out["dataset_prepared_path"] = str(prepared_folder(plain, preset_path))
         out["datasets"] = [_absolute_paths(dict(e), entry_paths, preset_path) if isinstance(e, dict) else e
                            for e in out["datasets"]]
     return out
@@ -65,6 +66,20 @@ def data_subset(plain: dict[str, Any], preset_path: Path | None) -> dict[str, An
 def _absolute_paths(mapping: dict[str, Any], keys: list[str], preset_path: Path | None) -> dict[str, Any]:
     """``mapping`` with the local paths under ``keys`` made absolute (Hub ids and missing paths left as written)."""
     for key in keys:
+def prepared_folder(plain: dict[str, Any], preset_path: Path | None) -> Path:
+    """Where a run of the preset keeps its tokenized data (engine.data.cache.prepared_root), absolute. The preview
+    reads a copy of the data knobs in a temp folder; without this it would cache beside the default output_dir, in
+    whatever folder the TUI was started from."""
+    from types import SimpleNamespace
+
+    from engine.data.cache import prepared_root
+
+    default = get_knob("output_dir")
+    knobs = SimpleNamespace(dataset_prepared_path=plain.get("dataset_prepared_path") or None,
+                            output_dir=plain.get("output_dir") or (default.default if default else "."))
+    return prepared_root(knobs, preset_path).absolute()
+
+
         value = mapping.get(key)
         if isinstance(value, str) and value.strip():
             found = resolve_path(value, preset_path)
