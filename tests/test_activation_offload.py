@@ -100,8 +100,9 @@ def test_dry_run_and_estimate_say_where_the_activations_go(tmp_path: Path) -> No
     preset = write_preset(tmp_path, gradient_checkpointing=True, activation_offloading=True)
     out = tunedeck("train", str(preset), "--dry-run")
     assert out.returncode == 0, out.stderr
-    assert ("activation offloading cpu: each layer's checkpointed input waits in CPU memory (pinned on a GPU), not "
-            "on the GPU: about 0.00 GiB per process at sequence_len") in out.stdout
+    # The tiny model's inputs are KiB: said in KiB or MiB, never "0.00 GiB" (engine.estimate.sizes).
+    assert re.search(r"activation offloading cpu: each layer's checkpointed input waits in CPU memory \(pinned on a "
+                     r"GPU\), not on the GPU: about [\d.]+ [KM]iB per process at sequence_len", out.stdout), out.stdout
     estimate = tunedeck("estimate", str(preset), "--no-data", "--gpu-memory", "24")
     assert estimate.returncode == 0, estimate.stderr
     assert re.search(r"Offloaded: [\d.]+ [KM]iB of checkpointed layer inputs wait in CPU memory", estimate.stdout)

@@ -83,4 +83,6 @@ def offload_line(cfg: Any, preset_path: str | os.PathLike[str]) -> str | None:
         moved = estimate_memory(setup_from_config(cfg, preset_path)).offloaded.get(target)
     except TunedeckError:
         return line
-    return f"{line}: about {moved:.2f} GiB per process at sequence_len" if moved else line
+    from engine.estimate.sizes import size_text
+
+    return f"{line}: about {size_text(moved)} per process at sequence_len" if moved else line
