@@ -30,6 +30,7 @@ def _errors(preset: Any) -> dict[str, str]:
 @pytest.mark.parametrize(("path", "source"), [
     (SHAPES / "pretrain-streaming.yaml", "HuggingFaceFW/fineweb-edu"),
     (SHAPES / "pretrain-c4-fsdp2.yaml", "allenai/c4"),
+    (SHAPES / "pretrain-c4-muon.yaml", "allenai/c4"),  # optimizer: muon (tests/test_muon.py)
     (SHAPES / "pretrain-tiny-llama.yml", "allenai/c4"),
     (AXOLOTL / "llama3-diffusion-pretrain-1b.yaml", "wikitext"),
 ], ids=lambda x: x.name if isinstance(x, Path) else x)
@@ -40,10 +41,6 @@ def test_axolotl_pretraining_examples_are_accepted(path: Path, source: str) -> N
     [entry] = cfg.pretraining_dataset
     assert entry.path == source and cfg.max_steps
     assert not [p for p in preset.problems if "not supported" in p.message]
-
-
-def test_muon_pretraining_example_is_refused_only_for_its_optimizer() -> None:
-    assert set(_errors(load_preset(SHAPES / "pretrain-c4-muon.yaml"))) == {"optimizer"}
 
 
 def test_entry_keys_read_as_axolotl_means_them() -> None:

@@ -11,7 +11,8 @@ PART_TEXT: dict[str, tuple[str, str]] = {
     "gradients": ("gradients", ("One gradient per trained parameter, in its dtype: tiny for LoRA, as big as the "
                   "weights for a full fine-tune. ZeRO-2/3 and FSDP split them over the GPUs.")),
     "optimizer": ("optimizer states", ("AdamW keeps two running statistics per trained parameter (8 bytes in "
-                  "fp32); 8-bit optimizers ~2 bytes; SGD none. ZeRO-1+ and FSDP split them over the GPUs.")),
+                  "fp32); 8-bit optimizers ~2 bytes; Muon one on hidden matrices; SGD none. ZeRO-1+ and FSDP "
+                  "split them over the GPUs.")),
     "checkpointed_inputs": ("checkpointed layer inputs", ("With gradient checkpointing each layer keeps only its "
                             "input (hidden size × tokens) for the backward pass: small per layer, but every "
                             "layer keeps one.")),

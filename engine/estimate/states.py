@@ -13,7 +13,8 @@ How the stack stores them (read from the code tunedeck runs):
   8-bit optimizers keep uint8 states with one fp32 absmax per 256-element block, but tensors under 4096 elements
   in 32 bits; its 32-bit ones keep fp32 states; torchao's 4-/8-bit AdamW half or one byte per state; Lion one
   state, AdEMAMix three; transformers' Adafactor (no momentum) one fp32 row and one column per matrix; plain SGD
-  (momentum 0) none.
+  (momentum 0) none; muon (engine.train.muon) one momentum buffer per hidden-matrix weight (LoRA's A and B, or the
+  decoder layers' linear weights) and AdamW's two for the rest (embeddings, LM head, norms, biases).
 """
 
 from __future__ import annotations
@@ -78,8 +79,15 @@ def trainable_dtype_bytes(setup: Setup) -> int:
     return 4
 
 
-def optimizer_bytes(name: str, tensors: list[Tensor], param_bytes: int) -> float:
-    """Bytes of optimizer state for these tensors."""
+def muon_weights(setup: Setup) -> int:
+    """Trained weights that muon gives to Muon: every LoRA matrix, or the decoder layers' linear weights."""
+    if setup.adapter is not None:
+        return sum(numel(t) for t in trainable_tensors(setup))
+    return setup.shape.layers * sum(lin.fan_in * lin.fan_out for lin in setup.shape.linears())
+
+
+def optimizer_bytes(name: str, tensors: list[Tensor], param_bytes: int, muon: int = 0) -> float:
+    """Bytes of optimizer state for these tensors; ``muon``: how many of their weights Muon takes."""
     def per_state(bits8: float, bits32: float) -> float:  # bitsandbytes: small tensors stay 32-bit
         return sum(numel(t) * (bits8 + 4 / BNB_BLOCK) if numel(t) >= BNB_MIN_8BIT else numel(t) * bits32
                    for t in tensors)
@@ -111,6 +119,8 @@ def optimizer_bytes(name: str, tensors: list[Tensor], param_bytes: int) -> float
 
 
 def weight_bytes(setup: Setup) -> float:
+    if name == "muon":
+        return (2 * total - muon) * param_bytes
     """The whole model's weights on one GPU (LoRA adapters included), before sharding."""
     s = setup.shape
     base: float
@@ -134,5 +144,6 @@ def states(setup: Setup) -> States:
     total = setup.shape.total_params + (trainable if setup.adapter else 0)
     return States(
         weights=weight_bytes(setup), trainable_weights=trainable * p, gradients=trainable * p,
-        optimizer=optimizer_bytes(setup.optimizer, tensors, p), trainable_params=trainable, total_params=total,
+        optimizer=optimizer_bytes(setup.optimizer, tensors, p, muon_weights(setup)), trainable_params=trainable,
+        total_params=total,
     )

@@ -468,6 +468,7 @@ def _roles(at: str, ds: DatasetConfig) -> Iterator[Problem]:
 
 from . import (  # noqa: E402  (last: their rules run after these)
     batch_rules,  # noqa: F401  (registers the derived-batch rules)
+    optimizer_rules,  # noqa: F401  (registers the optimizer: muon rules)
     lora_parameter_rules,  # noqa: F401  (registers the lora_target_parameters rules)
     mixing_rules,  # noqa: F401  (registers the dataset-mixing rules)
     offloading_rules,  # noqa: F401  (registers the activation-offloading rule)

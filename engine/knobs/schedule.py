@@ -10,11 +10,13 @@ from .base import Section, knob
 
 S = Section.SCHEDULE
 
-# transformers' OptimizerNames that Axolotl accepts and tunedeck's stack can build (torch, bitsandbytes, torchao).
+# transformers' OptimizerNames that Axolotl accepts and tunedeck's stack can build (torch, bitsandbytes, torchao),
+# and Axolotl's muon (built by engine.train.muon from torch's Muon and AdamW).
 Optimizer = Literal[
     "adamw_torch", "adamw_torch_fused", "adamw_8bit", "adamw_bnb_8bit", "paged_adamw_8bit", "paged_adamw_32bit",
     "adamw_torch_4bit", "adamw_torch_8bit", "ademamix", "ademamix_8bit", "paged_ademamix_32bit",
     "paged_ademamix_8bit", "adafactor", "sgd", "lion_32bit", "lion_8bit", "paged_lion_32bit", "paged_lion_8bit",
+    "muon",
 ]
 Scheduler = Literal[
     "cosine", "linear", "constant", "constant_with_warmup", "cosine_with_restarts", "polynomial",
@@ -60,13 +62,18 @@ class ScheduleKnobs(BaseModel, defer_build=True):
         what="The rule that turns gradients into weight updates. adamw_* keep two running statistics per "
         "trained weight; the 8bit variants (bitsandbytes) store those in 8 bits, adamw_torch_4bit/8bit "
         "(torchao, installed separately) in 4 or 8; paged_* can spill them to CPU memory under pressure; "
-        "ademamix adds a slow third statistic, lion keeps one; adafactor keeps factored statistics; sgd none.",
+        "ademamix adds a slow third statistic, lion keeps one; adafactor keeps factored statistics; sgd none. "
+        "muon orthogonalises the momentum of each trained hidden matrix (with lora/qlora: A and B, each on its "
+        "own, as Axolotl does) and leaves embeddings, output head, norms and biases to AdamW, all at "
+        "learning_rate.",
         cost="AdamW in 32-bit costs 8 bytes of state per trained parameter (a big share of full fine-tuning "
         "memory); 8-bit variants cut that by ~4× with little quality loss. bitsandbytes optimizers need a "
-        "GPU build of bitsandbytes for speed.",
+        "GPU build of bitsandbytes for speed. muon keeps one momentum buffer per hidden-matrix weight (half "
+        "AdamW's state there; there is no 8-bit muon) and adds a few matrix products per matrix each step.",
         typical="adamw_torch (or adamw_torch_fused on GPU) for adapters and small models; paged_adamw_8bit "
-        "with qlora; adamw_8bit for full fine-tunes short on memory.",
-        interacts=("learning_rate", "weight_decay", "adapter"),
+        "with qlora; adamw_8bit for full fine-tunes short on memory; muon for pretraining, at Muon's rates "
+        "(learning_rate 0.01–0.05, Axolotl's example 0.02: its steps are that size in spectral norm).",
+        interacts=("learning_rate", "weight_decay", "adapter", "deepspeed", "fsdp_config"),
     )
     lr_scheduler: Scheduler = knob(
         "cosine", section=S,

@@ -201,6 +201,10 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     if samples is not None:
         trainer.add_callback(samples)
     _keep_adapter_fp32(trainer, precision)
+    if cfg.optimizer == "muon":
+        from .muon import use_muon
+
+        use_muon(trainer)
     trainer.activation_offload = offload_for(offload_target(cfg), trainer.model, run_dir)
     stop.check()
     trainer.train(resume_from_checkpoint=resume)
