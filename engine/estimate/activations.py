@@ -17,7 +17,8 @@ Counted from what each op of a transformers decoder layer saves (e = bytes of th
 * The LM head's logits: transformers' loss upcasts them to fp32 and log-softmax keeps an fp32 copy; at the start
   of the backward the saved log-probabilities, their gradient and the logits' gradient are alive together, all
   fp32: 12 bytes per token and vocabulary entry. (Unsloth's published formula leaves out these and the
-  checkpointed inputs, which is why it falls short on long contexts.)
+  checkpointed inputs, which is why it falls short on long contexts.) A reward model computes no vocabulary: its
+  score head puts out one number per token in the compute dtype (the loss reads the last token's), e bytes.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def layer_bytes_per_token(setup: Setup) -> float:
     if s.family.qk_norm:
         total += 4 * (q + kv)
     if setup.attn == "eager":
-        total += e * 3 * q + (4 + (e if e != 4 else 0)) * s.heads * setup.sequence_len * (2 if setup.preference else 1)
+        total += e * 3 * q + (4 + (e if e != 4 else 0)) * s.heads * setup.sequence_len * setup.sequences_per_row
     else:
         total += e * (2 * q + 2 * kv) + 4 * s.heads
     total += 3 * e * i
@@ -95,7 +96,7 @@ def activations(setup: Setup) -> Activations:
     e = BYTES[setup.mixed]
     layer = layer_bytes_per_token(setup) * tokens
     work = backward_working_set_per_token(setup) * tokens
-    logits = LOGITS_BYTES * s.vocab * tokens
+    logits = (e if s.score_head else LOGITS_BYTES) * s.outputs_per_token * tokens
     final_norm = 4 * s.hidden * tokens
     if setup.gradient_checkpointing:
         # The logits' buffers are freed before the last layer is recomputed, but they stay in PyTorch's cache as

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from typing import Any, Literal
 
 from engine import derive
@@ -76,6 +77,8 @@ def setup_from_config(cfg: Any, preset_path: str | os.PathLike[str] | None = Non
                          "the same preset with adapter: lora as an upper bound.")
     shape = resolve_shape(cfg.base_model_config or cfg.base_model, preset_path=preset_path,
                           revision=cfg.revision_of_model, download=download)
+    if cfg.reward_model:  # engine.train.model loads it with a one-output score head instead of the LM head
+        shape = replace(shape, score_head=True)
     weights, mixed = precision(cfg)
     quant: Literal[4, 8] | None = 4 if (cfg.load_in_4bit or cfg.adapter == "qlora") else 8 if cfg.load_in_8bit else None
     targets: tuple[str, ...] | str | None

@@ -67,9 +67,15 @@ class Setup:
         return self.but(sequence_len=self.batch_len, longest_row=None)
 
     @property
+    def sequences_per_row(self) -> int:
+        """2 when each row is a pair whose chosen and rejected sequences run in one batch (preference tuning, a
+        reward model), else 1."""
+        return 2 if self.preference or self.shape.score_head else 1
+
+    @property
     def tokens(self) -> int:
         """Tokens in one micro batch at its longest (every row filled or padded to sequence_len)."""
-        return self.micro_batch * self.sequence_len * (2 if self.preference else 1)
+        return self.micro_batch * self.sequence_len * self.sequences_per_row
 
     @property
     def quantized(self) -> bool:

@@ -83,6 +83,9 @@ class ModelShape:
     family: Family
     attention_bias: bool = False  # Llama's attention_bias: q/k/v/o all carry one
     mlp_bias: bool = False
+    # A reward model (reward_model: true): the base loaded for sequence classification, a one-output score head
+    # (hidden → 1, read at the last token) in place of the LM head over the vocabulary.
+    score_head: bool = False
 
     def linears(self) -> list[Linear]:
         """The linear layers of one decoder layer, as transformers builds them."""
@@ -113,12 +116,25 @@ class ModelShape:
 
     @property
     def lm_head_params(self) -> int:
-        return 0 if self.tied_embeddings else self.vocab * self.hidden
+        """The LM head's own parameters: none when it shares the embeddings, or when a score head replaces it."""
+        return 0 if self.tied_embeddings or self.score_head else self.vocab * self.hidden
+
+    @property
+    def outputs_per_token(self) -> int:
+        """What the output head computes for each token: a score (reward model) or one logit per vocabulary entry."""
+        return 1 if self.score_head else self.vocab
+
+    @property
+    def head_params(self) -> int:
+        """Weights the output head multiplies every token by (LM head tied or not, or the score head)."""
+        return self.outputs_per_token * self.hidden
 
     @property
     def other_params(self) -> int:
-        """Parameters that quantization leaves in 16/32 bits: embeddings, LM head, norms."""
-        return self.embedding_params + self.lm_head_params + self.layers * self.layer_norm_params() + self.hidden
+        """Parameters that quantization leaves in 16/32 bits: embeddings, LM head or score head, norms."""
+        score = self.head_params if self.score_head else 0
+        return (self.embedding_params + self.lm_head_params + score + self.layers * self.layer_norm_params()
+                + self.hidden)
 
     @property
     def total_params(self) -> int:

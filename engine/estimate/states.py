@@ -43,12 +43,14 @@ class States:
 
 
 def trainable_tensors(setup: Setup) -> list[Tensor]:
-    """Shapes of the trained tensors: LoRA's A (r × in) and B (out × r), or every tensor of the model."""
+    """Shapes of the trained tensors: LoRA's A (r × in) and B (out × r), or every tensor of the model. A reward
+    model's score head (1 × hidden) replaces the LM head; under LoRA peft (task SEQ_CLS) trains a copy of it beside
+    the frozen original (modules_to_save)."""
     if setup.adapter is not None:
         out: list[Tensor] = []
         for lin in setup.lora_modules():
             out += [(setup.lora_r, lin.fan_in), (lin.fan_out, setup.lora_r)]
-        return out
+        return out + ([(1, setup.shape.hidden)] if setup.shape.score_head else [])
     s = setup.shape
     per_layer: list[Tensor] = []
     for lin in s.linears():
@@ -59,7 +61,9 @@ def trainable_tensors(setup: Setup) -> list[Tensor]:
     if s.family.qk_norm:
         per_layer += [(s.head_dim,), (s.head_dim,)]
     tensors = per_layer * s.layers + [(s.vocab, s.hidden), (s.hidden,)]
-    if not s.tied_embeddings:
+    if s.score_head:
+        tensors.append((1, s.hidden))
+    elif not s.tied_embeddings:
         tensors.append((s.vocab, s.hidden))
     return tensors
 
@@ -115,12 +119,12 @@ def optimizer_bytes(name: str, tensors: list[Tensor], param_bytes: int, muon: in
         return sum(4 * (t[0] + t[1]) if len(t) == 2 else 4 * numel(t) for t in tensors)
     if name == "sgd":
         return 0.0
+    if name == "muon":
+        return (2 * total - muon) * param_bytes
     return 2 * total * 4  # an optimizer not listed here: assume AdamW in fp32, the common worst case
 
 
 def weight_bytes(setup: Setup) -> float:
-    if name == "muon":
-        return (2 * total - muon) * param_bytes
     """The whole model's weights on one GPU (LoRA adapters included), before sharding."""
     s = setup.shape
     base: float

@@ -1,9 +1,10 @@
 """How long training takes: tokens × FLOPs per token ÷ (the GPUs' peak × a utilisation band).
 
-FLOPs per token follow the usual count: a forward pass costs two FLOPs per weight per token (LM head included)
-plus causal attention, 2·sequence_len·heads·head_dim per layer (a token attends to half the sequence on average,
-QKᵀ and AV); the backward costs the forward again for the inputs' gradients and once more for the weights'
-gradients when every weight trains (a LoRA adapter's are negligible); gradient checkpointing repeats the forward.
+FLOPs per token follow the usual count: a forward pass costs two FLOPs per weight per token (the LM head included,
+or a reward model's one-output score head) plus causal attention, 2·sequence_len·heads·head_dim per layer (a token
+attends to half the sequence on average, QKᵀ and AV); the backward costs the forward again for the inputs'
+gradients and once more for the weights' gradients when every weight trains (a LoRA adapter's are negligible);
+gradient checkpointing repeats the forward.
 Real training reaches a fraction of the datasheet peak (model FLOPs utilisation): 25–50% is what well-configured
 single-node fine-tunes report; 4-bit bases dequantize every weight on every pass, which costs a further third.
 """
@@ -31,7 +32,7 @@ class TimeEstimate:
 
 def flops_per_token(setup: Setup) -> float:
     s = setup.shape
-    weights = 2 * (s.linear_params + s.vocab * s.hidden)
+    weights = 2 * (s.linear_params + s.head_params)
     attention = 2 * s.layers * setup.sequence_len * s.heads * s.head_dim
     forward = weights + attention
     backward = 2 * forward if setup.adapter is None else forward + attention
