@@ -266,6 +266,60 @@ def average_tokens_per_step(cfg: Any, token_lengths: Sequence[int]) -> float | N
     return real / per_epoch
 
 
+def every(steps: float | None, per_epoch_count: int | None, steps_per_epoch: int) -> tuple[str | None, float | None]:
+    """(strategy, steps) of an "every N steps" knob (eval_steps, save_steps; a value < 1 is a fraction of the run)
+    or its "N per epoch" twin (evals_per_epoch, saves_per_epoch): N per epoch is every steps_per_epoch // N."""
+    if steps:
+        return "steps", steps
+    if per_epoch_count:
+        return "steps", max(1, steps_per_epoch // per_epoch_count)
+    return None, None
+
+
+def eval_plan(cfg: Any, steps_per_epoch: int, has_eval: bool) -> tuple[str, float | None]:
+    """(eval_strategy, eval_steps or None) the trainer gets: no without validation rows, with eval_strategy no or
+    evals_per_epoch 0 (Axolotl's "no evaluation"); else eval_steps / evals_per_epoch, else once per epoch."""
+    if not has_eval or getattr(cfg, "eval_strategy", None) == "no" or getattr(cfg, "evals_per_epoch", None) == 0:
+        return "no", None
+    strategy, steps = every(getattr(cfg, "eval_steps", None), getattr(cfg, "evals_per_epoch", None), steps_per_epoch)
+    strategy = getattr(cfg, "eval_strategy", None) or strategy or "epoch"
+    if strategy != "steps":
+        return strategy, None
+    return strategy, steps or max(1, steps_per_epoch)
+
+
+def eval_every(cfg: Any, steps_per_epoch: int | None, total: int | None, eval_rows: int) -> str:
+    """When evaluations run, in words: "every 5 steps", "at each epoch's end", or "never" (and why)."""
+    if steps_per_epoch is None:
+        return "schedule unknown until the rows are counted"
+    strategy, steps = eval_plan(cfg, steps_per_epoch, eval_rows > 0)
+    if strategy == "no":
+        return "never (evaluation is off)" if eval_rows else "never (no validation rows)"
+    if strategy == "epoch" or steps is None:
+        return "at each epoch's end"
+    if steps < 1:  # transformers: a fraction of the run's steps, rounded up
+        return "every ? steps" if total is None else f"every {math.ceil(total * steps)} steps"
+    return f"every {int(steps)} steps"
+
+
+def eval_batches(cfg: Any, eval_samples: int) -> int:
+    """Batches each process runs per evaluation: eval_batch_size (else micro_batch_size) rows a batch, shared by
+    the processes as the training batches are (drop_last off, even batches)."""
+    size = getattr(cfg, "eval_batch_size", None) or batch_split(cfg).micro_batch_size
+    return math.ceil(eval_samples / (int(size) * num_processes(cfg)))
+
+
+def evaluation_words(cfg: Any, rows: int, samples: int, source: str, steps_per_epoch: int | None,
+                     total: int | None) -> str:
+    """What each evaluation reads and when, for the live panel and train --dry-run: "3 rows (test_datasets): 2
+    batches per process each time, every 2 steps". ``samples``: the rows, or what they pack into."""
+    packed = f", {samples:,} packed sequences" if samples != rows else ""
+    batches = eval_batches(cfg, samples)
+    return (f"{rows:,} row{'s' if rows != 1 else ''} ({source}{packed}): {batches:,} "
+            f"batch{'es' if batches != 1 else ''} per process each time, "
+            f"{eval_every(cfg, steps_per_epoch, total, rows)}")
+
+
 @dataclass(frozen=True)
 class AccumPlan:
     gradient_accumulation_steps: int

@@ -94,3 +94,28 @@ def test_turbo_alignment_dpo_trains_the_tiny_model(tmp_path: Path, tiny_model_di
     steps = of_kind(run_dir, "step")
     assert len(steps) == 3 and {"rewards_chosen", "rewards_rejected", "rewards_margin"} <= set(steps[-1])
     assert of_kind(run_dir, "finished")
+
+
+def test_turbo_alignment_preference_validation_sources_become_test_datasets(tmp_path: Path,
+                                                                            tiny_model_dir: Path) -> None:
+    """val_dataset_settings of pair data: its pairs are the evaluation set, read like the training pairs (no
+    held-out share of them)."""
+    config = turbo_sft(str(write_jsonl(tmp_path / "train.jsonl", _pairs(4))), model=str(tiny_model_dir),
+                       dataset_type="pair_preferences", max_tokens_count=128)
+    held = write_jsonl(tmp_path / "val.jsonl", _pairs(2))
+    config["val_dataset_settings"] = {**config["train_dataset_settings"],
+                                      "sources": [{"name": "held", "records_path": str(held), "num_samples": 1}]}
+    imported = import_config(write_json(tmp_path / "dpo.json", config))
+    p = imported.preset
+    train = {k: v for k, v in p["datasets"][0].items() if k != "path"}
+    assert p["test_datasets"] == [{**train, "path": str(held), "num_samples": 1}]
+    assert p["val_set_size"] == 0 and train["field_chosen"] == "answer_w"
+    got = {e.source: (e.status, e.target) for e in imported.report.entries}
+    assert got["val_dataset_settings.sources.0.records_path"] == ("exact", "test_datasets[0].path")
+    assert got["val_dataset_settings.dataset_type"][0] == "exact"  # the same as training's
+    path = tmp_path / "preset.yaml"
+    path.write_text(imported.text)
+    preset = Preset(imported.text, path)
+    assert preset.errors == []
+    data = prepare(preset.config, use_cache=False)
+    assert (data.stats["train_rows"], data.stats["eval_rows"]) == (4, 1)

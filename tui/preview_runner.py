@@ -30,6 +30,8 @@ from engine.paths import resolve_path
 
 # The knobs that decide which rows and tokens the data has (everything else cannot change the counts).
 DATA_KNOBS = frozenset(data_shaping_keys())
+# The lists of dataset entries (training, then evaluation), whose paths resolve beside the preset.
+ENTRY_LISTS = ("datasets", "test_datasets")
 TIMEOUT_S = 300
 
 
@@ -55,17 +57,15 @@ def data_subset(plain: dict[str, Any], preset_path: Path | None) -> dict[str, An
     """The data-shaping knobs of a plain preset dict, with local paths made absolute."""
     out = {k: v for k, v in plain.items() if k in DATA_KNOBS}
     _absolute_paths(out, [k.key for k in path_knobs()], preset_path)
-    entry_paths = [k.key for k in dataset_knobs() if k.path_kind is not None]
-    if isinstance(out.get("datasets"), list):
     out["dataset_prepared_path"] = str(prepared_folder(plain, preset_path))
-        out["datasets"] = [_absolute_paths(dict(e), entry_paths, preset_path) if isinstance(e, dict) else e
-                           for e in out["datasets"]]
+    entry_paths = [k.key for k in dataset_knobs() if k.path_kind is not None]
+    for key in ENTRY_LISTS:
+        if isinstance(out.get(key), list):
+            out[key] = [_absolute_paths(dict(e), entry_paths, preset_path) if isinstance(e, dict) else e
+                        for e in out[key]]
     return out
 
 
-def _absolute_paths(mapping: dict[str, Any], keys: list[str], preset_path: Path | None) -> dict[str, Any]:
-    """``mapping`` with the local paths under ``keys`` made absolute (Hub ids and missing paths left as written)."""
-    for key in keys:
 def prepared_folder(plain: dict[str, Any], preset_path: Path | None) -> Path:
     """Where a run of the preset keeps its tokenized data (engine.data.cache.prepared_root), absolute. The preview
     reads a copy of the data knobs in a temp folder; without this it would cache beside the default output_dir, in
@@ -80,6 +80,9 @@ def prepared_folder(plain: dict[str, Any], preset_path: Path | None) -> Path:
     return prepared_root(knobs, preset_path).absolute()
 
 
+def _absolute_paths(mapping: dict[str, Any], keys: list[str], preset_path: Path | None) -> dict[str, Any]:
+    """``mapping`` with the local paths under ``keys`` made absolute (Hub ids and missing paths left as written)."""
+    for key in keys:
         value = mapping.get(key)
         if isinstance(value, str) and value.strip():
             found = resolve_path(value, preset_path)
@@ -90,7 +93,7 @@ def prepared_folder(plain: dict[str, Any], preset_path: Path | None) -> Path:
 
 def cache_key(subset: dict[str, Any], extra: str = "") -> str:
     mtimes = []
-    for entry in subset.get("datasets") or []:
+    for entry in [e for key in ENTRY_LISTS for e in subset.get(key) or []]:
         path = entry.get("path") if isinstance(entry, dict) else None
         if isinstance(path, str) and os.path.exists(path):
             mtimes.append(os.stat(path).st_mtime_ns)

@@ -24,7 +24,8 @@ from .kinds import UNSET
 LIVE_KNOBS = ("micro_batch_size", "gradient_accumulation_steps", "gpus_per_node", "num_nodes", "sequence_len",
               "sample_packing", "num_epochs", "max_steps", "warmup_steps", "warmup_ratio", "val_set_size",
               "target_effective_batch_size", "max_micro_batch_size", "learning_rate", "lr_multiplier",
-              "lr_batch_size_scaling", "rl", "pretraining_dataset")
+              "lr_batch_size_scaling", "rl", "pretraining_dataset", "eval_batch_size", "eval_steps", "evals_per_epoch",
+              "eval_strategy")
 
 
 def new_preset() -> Any:
@@ -51,6 +52,8 @@ class DataCounts:
 
     rows: int | None = None
     train_rows: int | None = None  # after the validation split
+    eval_rows: int | None = None  # the validation rows: test_datasets' rows, or held out by val_set_size
+    eval_packed_sequences: int | None = None  # what they pack into, with sample_packing
     tokens: int | None = None
     packed_sequences: int | None = None
     longest_row: int | None = None  # tokens of the longest row: unpacked batches are padded to it
@@ -68,6 +71,7 @@ class Live:
     warnings: list[Problem] = field(default_factory=list)  # engine.advice's mentor notes
     seconds: float = 0.0
     why: str = ""  # what makes the bad knobs invalid, when the panel can say it (an impossible target batch)
+    evaluation: str | None = None  # what each evaluation reads and when (None: no validation rows, or not counted)
 
 
 class EditorState:
@@ -182,6 +186,7 @@ class EditorState:
                 bad.append(key)
         derived = None
         warnings: list[Problem] = []
+        evaluation = None
         if not bad:
             cfg = SimpleNamespace(**values)
             c = self.counts
@@ -195,7 +200,21 @@ class EditorState:
                 return Live(values, ["target_effective_batch_size"], None, [], time.perf_counter() - start,
                             why=str(err))
             warnings = self.advice(rows, c.tokens)
-        return Live(values, bad, derived, warnings, time.perf_counter() - start)
+            evaluation = self.evaluation(cfg, derived)
+        return Live(values, bad, derived, warnings, time.perf_counter() - start, evaluation=evaluation)
+
+    def evaluation(self, cfg: Any, derived: derive.Derived) -> str | None:
+        """The validation rows (test_datasets', or held out by val_set_size), the batches each evaluation runs and
+        how often, once the rows are counted."""
+        c = self.counts
+        rows = c.eval_rows
+        if rows is None and c.rows is not None and c.train_rows is None:
+            rows = derive.split_rows(c.rows, float(cfg.val_set_size or 0))[1]
+        if not rows:
+            return None
+        source = "test_datasets" if self.value("test_datasets") else "held out by val_set_size"
+        samples = c.eval_packed_sequences if cfg.sample_packing and c.eval_packed_sequences else rows
+        return derive.evaluation_words(cfg, rows, samples, source, derived.steps_per_epoch, derived.total_steps)
 
     def advice(self, train_rows: int | None, tokens: int | None) -> list[Problem]:
         """Mentor notes from engine.advice when the preset validates; [] otherwise."""

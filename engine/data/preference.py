@@ -31,6 +31,7 @@ from .preference_formats import PreferenceRow, render
 from .reward_formats import render_bradley_terry
 from .sampling import load_sampled
 from .sources import resolve_source
+from .test_entries import for_entry
 
 FORMAT = 1  # bump when rendering or tokenizing preference rows changes
 
@@ -46,10 +47,11 @@ def kind(cfg: Any) -> str:
 
 def prepare_preference(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[str] | None = None, *,
                        use_cache: bool = True) -> Any:
-    """PreparedData for a preference run: train/eval with the trainer's columns, rows, stats, cache."""
+    """PreparedData for a preference run: train/eval with the trainer's columns, rows, stats, cache. The rows of
+    test_datasets (read like datasets, entries numbered after them) are the evaluation set when there are any."""
     import datasets
 
-    from .prepare import PreparedData, split_indices
+    from .prepare import PreparedData, train_eval_indices
     from .templates import dataset_template
     from .tokenizer import tokenizer_fingerprint
 
@@ -57,13 +59,15 @@ def prepare_preference(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[
     if not cfg.datasets:
         raise DataError("no datasets are configured. Add at least one entry under datasets: with a path and a "
                         "preference type (e.g. chat_template.default).", key="datasets")
-    refs = [resolve_source(ds, preset_path, i) for i, ds in enumerate(cfg.datasets)]
-    templates = [dataset_template(ds, cfg, tokenizer, i) if "chat_template" in ds.type.split(".") else None
-                 for i, ds in enumerate(cfg.datasets)]
+    entries, first_test = [*cfg.datasets, *cfg.test_datasets], len(cfg.datasets)
+    refs = [for_entry(i, first_test, resolve_source, ds, preset_path, i) for i, ds in enumerate(entries)]
+    templates = [for_entry(i, first_test, dataset_template, ds, cfg, tokenizer, i)
+                 if "chat_template" in ds.type.split(".") else None for i, ds in enumerate(entries)]
     parts = {"preference": FORMAT, "rl": kind(cfg), "tokenizer": tokenizer_fingerprint(tokenizer),
              "settings": cache.token_settings(cfg),
              "datasets": [{"cfg": ds.model_dump(), "content": ref.fingerprint(), "template": t}
-                          for ds, ref, t in zip(cfg.datasets, refs, templates, strict=False)]}
+                          for ds, ref, t in zip(entries, refs, templates, strict=False)],
+             "training_entries": first_test}
     key = cache.cache_key(parts)
     root = cache.prepared_root(cfg, preset_path)
     if use_cache:
@@ -73,41 +77,47 @@ def prepare_preference(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[
                                 cache_dir=str(cache.entry_path(root, key)), cache_hit=True)
 
     columns: dict[str, list] = {}
-    per_dataset = []
-    for index, (ds, ref, template) in enumerate(zip(cfg.datasets, refs, templates, strict=False)):
-        rows, source_rows = load_sampled(ref, ds, cfg.seed, index)
-        counts = {"path": ds.path, "type": ds.type, "source_rows": source_rows, "rows": 0, "dropped": 0,
-                  "sampled_out": source_rows - len(rows.rows), "truncated": 0, "prompt_truncated": 0}
-        for row, loc in zip(rows.rows, rows.locs, strict=False):
-            try:
-                rendered = render_bradley_terry(row, loc, template or "", tokenizer) if cfg.reward_model \
-                    else render(row, loc, ds, is_kto(cfg), template, tokenizer)
-            except DataError as err:
-                raise _scoped(err, index) from None
-            kept = fit(tokenize(rendered, tokenizer, whole=cfg.reward_model), cfg, counts)
-            if kept is not None:
-                for name, value in {**kept, **_strings(rendered), "dataset": index}.items():
-                    columns.setdefault(name, []).append(value)
-                counts["rows"] += 1
-        if not counts["rows"]:
-            raise DataError(f"every row of dataset {index} ('{ref.label}') is longer than sequence_len "
-                            f"({cfg.sequence_len}) and was dropped ({counts['dropped']} rows). Raise sequence_len, "
-                            "set max_prompt_len to cut long prompts, or set excess_length_strategy: truncate.",
-                            key="sequence_len")
-        per_dataset.append(counts)
+    per_dataset = [for_entry(index, first_test, _read_entry, ds, ref, template, cfg, tokenizer, index, columns)
+                   for index, (ds, ref, template) in enumerate(zip(entries, refs, templates, strict=False))]
+    which = columns["dataset"]
     if is_kto(cfg):
-        _check_kto_labels(columns["label"])
+        _check_kto_labels([label for label, w in zip(columns["label"], which, strict=True) if w < first_test])
 
     rows_ds = arrow.dataset(columns)
-    train_idx, eval_idx = split_indices(len(rows_ds), cfg.val_set_size, cfg.seed)
-    train_idx = mixing.training_rows(train_idx, columns["dataset"], cfg)
+    train_idx, eval_idx = train_eval_indices(which, cfg)
+    train_idx = mixing.training_rows(train_idx, which, cfg)
     trainer_columns = [c for c in rows_ds.column_names if c.endswith("_ids") or c == "label"]
     train = rows_ds.select(train_idx).select_columns(trainer_columns)
     evals = rows_ds.select(eval_idx).select_columns(trainer_columns) if eval_idx is not None else None
     stats = _stats(per_dataset, columns, cfg, len(train_idx), len(eval_idx or []))
-    stats["mixed_rows"] = mixing.drawn_per_dataset(train_idx, columns["dataset"], cfg)
+    stats["mixed_rows"] = mixing.drawn_per_dataset(train_idx, which, cfg)
     entry = cache.save_entry(root, key, {"rows": rows_ds, "train": train, "eval": evals}, stats) if use_cache else None
     return PreparedData(train=train, eval=evals, stats=stats, rows=rows_ds, cache_dir=str(entry) if entry else None)
+
+
+def _read_entry(ds: Any, ref: Any, template: str | None, cfg: Any, tokenizer: Any, index: int,
+                columns: dict[str, list]) -> dict[str, Any]:
+    """Entry ``index``'s rows rendered, tokenized and fitted, appended to ``columns``; its counts."""
+    rows, source_rows = load_sampled(ref, ds, cfg.seed, index)
+    counts = {"path": ds.path, "type": ds.type, "source_rows": source_rows, "rows": 0, "dropped": 0,
+              "sampled_out": source_rows - len(rows.rows), "truncated": 0, "prompt_truncated": 0}
+    for row, loc in zip(rows.rows, rows.locs, strict=False):
+        try:
+            rendered = render_bradley_terry(row, loc, template or "", tokenizer) if cfg.reward_model \
+                else render(row, loc, ds, is_kto(cfg), template, tokenizer)
+        except DataError as err:
+            raise _scoped(err, index) from None
+        kept = fit(tokenize(rendered, tokenizer, whole=cfg.reward_model), cfg, counts)
+        if kept is not None:
+            for name, value in {**kept, **_strings(rendered), "dataset": index}.items():
+                columns.setdefault(name, []).append(value)
+            counts["rows"] += 1
+    if not counts["rows"]:
+        raise DataError(f"every row of dataset {index} ('{ref.label}') is longer than sequence_len "
+                        f"({cfg.sequence_len}) and was dropped ({counts['dropped']} rows). Raise sequence_len, "
+                        "set max_prompt_len to cut long prompts, or set excess_length_strategy: truncate.",
+                        key="sequence_len")
+    return counts
 
 
 def _scoped(err: DataError, index: int) -> DataError:

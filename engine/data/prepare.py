@@ -100,7 +100,7 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
         which += [index] * len(ids)
 
     rows_ds = arrow.dataset({"input_ids": all_ids, "labels": all_labels, "dataset": which})
-    train_idx, eval_idx = _train_eval_indices(which, cfg)
+    train_idx, eval_idx = train_eval_indices(which, cfg)
     train_idx = mixing.training_rows(train_idx, which, cfg)
     train = _build(rows_ds, all_ids, all_labels, train_idx, cfg, cfg.seed)
     evals = _build(rows_ds, all_ids, all_labels, eval_idx, cfg, cfg.seed + 1) if eval_idx is not None else None
@@ -130,7 +130,7 @@ def _read_entry(ds: Any, ref: Any, cfg: Any, tokenizer: Any, index: int,
     return ids, labels, counts
 
 
-def _train_eval_indices(which: list[int], cfg: Any) -> tuple[list[int], list[int] | None]:
+def train_eval_indices(which: list[int], cfg: Any) -> tuple[list[int], list[int] | None]:
     """Rows of test_datasets (entries past datasets) are the evaluation set; else val_set_size splits."""
     if cfg.test_datasets:
         first_test = len(cfg.datasets)

@@ -265,12 +265,12 @@ def lit(text: str) -> str:
 
 
 def _validation(conv: Conversion, data_type: str) -> None:
-    """Its validation sources become test_datasets (supervised data; tunedeck evaluates preference data on a
-    held-out share instead), read with the training data's template, length and loss settings."""
+    """Its validation sources become test_datasets (conversations, or pairs / KTO rows in the training data's
+    row shape), read with the training data's template, length and loss settings."""
     part, method = "val_dataset_settings", METHODS.get(data_type, "unknown")
     settings = conv.section(part)
     train = conv.preset.get("datasets")
-    if method is not None or not train or not isinstance(settings.get("sources"), list):
+    if method == "unknown" or not train or not isinstance(settings.get("sources"), list):
         conv.separate_validation(part)
         return
     shared = {k: v for k, v in train[0].items() if k not in ("path", "sample_rate", "num_samples")}

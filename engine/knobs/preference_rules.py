@@ -34,9 +34,12 @@ def _no_packing_with_rl(cfg: Config) -> Iterator[Problem]:
 
 @rule
 def _types_fit_method(cfg: Config) -> Iterator[Problem]:
-    """rl needs preference types (pairs, or KTO rows); an SFT run cannot read them."""
-    for i, ds in enumerate(cfg.datasets):
-        key = f"datasets.{i}.type"
+    """rl needs preference types (pairs, or KTO rows); an SFT run cannot read them. test_datasets are read the
+    same way (the evaluation pairs of an rl run)."""
+    entries = [(f"datasets.{i}", ds) for i, ds in enumerate(cfg.datasets)]
+    entries += [(f"test_datasets.{i}", ds) for i, ds in enumerate(cfg.test_datasets)]
+    for where, ds in entries:
+        key = f"{where}.type"
         if cfg.rl is None:
             if is_preference_type(ds.type) and not cfg.reward_model:  # reward_rules names reward_model's type
                 yield Problem(key, f"type is {ds.type}, a preference dataset type, but rl is not set, so this is a "

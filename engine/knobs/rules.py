@@ -128,11 +128,12 @@ def _quantization(cfg: Config) -> Iterator[Problem]:
 @rule
 def _lora_targets(cfg: Config) -> Iterator[Problem]:
     chosen = cfg.lora_target_modules or cfg.lora_target_linear or cfg.lora_target_parameters
-    if cfg.adapter in ("lora", "qlora") and not chosen:
+    # An adapter loaded from lora_model_dir brings its own layers (its adapter_config.json's target_modules).
+    if cfg.adapter in ("lora", "qlora") and not chosen and not cfg.lora_model_dir:
         yield _error("adapter", f"adapter is {cfg.adapter} but no layers are chosen for it: set "
                      "lora_target_linear: true to adapt every linear layer, list layers in lora_target_modules "
-                     "(e.g. [q_proj, k_proj, v_proj, o_proj]), or name parameter tensors in "
-                     "lora_target_parameters.")
+                     "(e.g. [q_proj, k_proj, v_proj, o_proj]), name parameter tensors in "
+                     "lora_target_parameters, or continue a trained adapter from lora_model_dir.")
 
 
 @rule
@@ -181,10 +182,6 @@ def _one_validation_source(cfg: Config) -> Iterator[Problem]:
         yield _error("val_set_size", f"val_set_size is {cfg.val_set_size:g} and test_datasets is set: the validation "
                      "rows come from one or the other, and Axolotl refuses both. Set val_set_size: 0 to evaluate on "
                      "test_datasets (every training row then trains), or remove test_datasets.")
-    if cfg.test_datasets and cfg.rl:
-        yield _error("test_datasets", f"test_datasets is not read with rl: {cfg.rl} yet (preference pairs are "
-                     "split from datasets only): set val_set_size to hold out a share of the pairs, or remove "
-                     "test_datasets.")
 
 
 @rule
@@ -468,10 +465,10 @@ def _roles(at: str, ds: DatasetConfig) -> Iterator[Problem]:
 
 from . import (  # noqa: E402  (last: their rules run after these)
     batch_rules,  # noqa: F401  (registers the derived-batch rules)
-    optimizer_rules,  # noqa: F401  (registers the optimizer: muon rules)
     lora_parameter_rules,  # noqa: F401  (registers the lora_target_parameters rules)
     mixing_rules,  # noqa: F401  (registers the dataset-mixing rules)
     offloading_rules,  # noqa: F401  (registers the activation-offloading rule)
+    optimizer_rules,  # noqa: F401  (registers the optimizer: muon rules)
     preference_rules,  # noqa: F401  (registers the preference-tuning rules)
     pretraining_rules,  # noqa: F401  (registers the streamed pretraining_dataset rules)
     prompt_answer_rules,  # noqa: F401  (registers the prompt_answer rules)

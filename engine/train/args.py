@@ -44,29 +44,17 @@ def plan(cfg: Config, train_rows: int | None, processes: int) -> Plan:
     return Plan(processes, train_rows, per_epoch, total, derive.effective_batch_size(real))
 
 
-def _every(steps: float | None, per_epoch_count: int | None, p: Plan) -> tuple[str | None, float | None]:
-    """(strategy, steps) for "every N steps" knobs (a value < 1 is a fraction of the run) or "N per epoch"."""
-    if steps:
-        return "steps", steps
-    if per_epoch_count:
-        return "steps", max(1, p.steps_per_epoch // per_epoch_count)
-    return None, None
-
-
 def eval_schedule(cfg: Config, p: Plan, has_eval: bool) -> dict[str, Any]:
     start = {"eval_on_start": True} if has_eval and cfg.eval_on_start else {}
-    if not has_eval or cfg.eval_strategy == "no" or cfg.evals_per_epoch == 0:  # 0: Axolotl's "no evaluation"
-        return {"eval_strategy": "no", **start}
-    strategy, steps = _every(cfg.eval_steps, cfg.evals_per_epoch, p)
-    strategy = cfg.eval_strategy or strategy or "epoch"
+    strategy, steps = derive.eval_plan(cfg, p.steps_per_epoch, has_eval)
     out: dict[str, Any] = {"eval_strategy": strategy, **start}
-    if strategy == "steps":
-        out["eval_steps"] = steps or max(1, p.steps_per_epoch)
+    if steps is not None:
+        out["eval_steps"] = steps
     return out
 
 
 def save_schedule(cfg: Config, p: Plan, has_eval: bool) -> dict[str, Any]:
-    strategy, steps = _every(cfg.save_steps, cfg.saves_per_epoch, p)
+    strategy, steps = derive.every(cfg.save_steps, cfg.saves_per_epoch, p.steps_per_epoch)
     strategy = cfg.save_strategy or strategy or "epoch"
     out: dict[str, Any] = {"save_strategy": strategy, "save_total_limit": cfg.save_total_limit}
     if strategy == "steps":

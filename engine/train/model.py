@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.knobs.adapter import target_parameter_names
 from engine.knobs.prompt_learning import PROMPT_LEARNING_ADAPTERS
-from engine.paths import resolve_path
+from engine.paths import resolve_path, written_as_path
 
 from .failures import knob_error
 from .hardware import Precision
@@ -164,10 +164,10 @@ def add_lora(cfg: Config, model: Any, *, quantized: bool, new_token_ids: list[in
             model, use_gradient_checkpointing=cfg.gradient_checkpointing,
             gradient_checkpointing_kwargs={"use_reentrant": False},
         )
-    if cfg.lora_model_dir:  # keep training an adapter trained before (e.g. SFT before DPO)
+    if cfg.lora_model_dir:  # keep training an adapter trained before (e.g. SFT before DPO): its config, its layers
         from peft import PeftModel
 
-        return PeftModel.from_pretrained(model, model_source(cfg, None, cfg.lora_model_dir), is_trainable=True)
+        return PeftModel.from_pretrained(model, trained_adapter(cfg), is_trainable=True)
     parameters = target_parameter_names(cfg.lora_target_parameters)
     if parameters:
         check_target_parameters(model, parameters)
@@ -186,6 +186,19 @@ def add_lora(cfg: Config, model: Any, *, quantized: bool, new_token_ids: list[in
                 f"Layer names here include: {', '.join(names[:12]) or 'none found'}; or set lora_target_linear: true."
             ) from err
         raise
+
+
+def trained_adapter(cfg: Config) -> str:
+    """lora_model_dir as peft loads it: a local folder holding adapter_config.json (the launch wrote it absolute),
+    else a Hub id. A local folder without one is refused here, naming the knob."""
+    value = str(cfg.lora_model_dir)
+    source = model_source(cfg, None, value)
+    folder = Path(source)
+    if (folder.exists() or written_as_path(value)) and not (folder / "adapter_config.json").is_file():
+        what = "has no adapter_config.json" if folder.is_dir() else "is not a folder"
+        raise knob_error("lora_model_dir", f"lora_model_dir {value!r} {what}: point it at the folder a LoRA run "
+                         "saved (its output_dir, or a checkpoint-N inside it), or clear it to start a new adapter.")
+    return source
 
 
 def saved_kind(output_dir: str | os.PathLike[str]) -> str:

@@ -342,6 +342,8 @@ class EditorScreen(Screen[None]):
         s = result.stats
         counts.rows = stat(s, "rows", "num_rows")
         counts.train_rows = stat(s, "train_rows")
+        counts.eval_rows = stat(s, "eval_rows")
+        counts.eval_packed_sequences = stat(s, "eval_packed_sequences")
         counts.tokens = stat(s, "tokens", "num_tokens", "total_tokens")
         counts.packed_sequences = stat(s, "packed_sequences", "num_packed")
         counts.longest_row = stat(s, "longest_row")

@@ -1,5 +1,5 @@
 """The live numbers: effective batch as a formula with today's values (or the split derived from a target batch),
-the learning rate when it is scaled, steps, warmup, tokens, mentor warnings.
+the learning rate when it is scaled, steps, warmup, tokens, the evaluation's rows and schedule, mentor warnings.
 
 Also the inverse: type a target effective batch and it proposes gradient_accumulation_steps (the editor applies
 it with a key).
@@ -67,7 +67,10 @@ def render_live(live: Live, counts: DataCounts) -> Text:
     elif counts.rows is None:
         out.append("not counted yet\n", "dim")
     else:
-        out.append(f"{counts.rows:,} rows, {_n(counts.tokens)} tokens")
+        out.append(f"{counts.rows:,} rows")
+        if counts.eval_rows and counts.train_rows is not None:
+            out.append(f" ({counts.train_rows:,} train, {counts.eval_rows:,} eval)")
+        out.append(f", {_n(counts.tokens)} tokens")
         if v.get("sample_packing") and counts.packed_sequences is not None:
             out.append(f", {counts.packed_sequences:,} packed")
         out.append(" (counting…)\n" if counts.counting else "\n", "italic")
@@ -85,6 +88,9 @@ def render_live(live: Live, counts: DataCounts) -> Text:
     out.append("\nWarmup steps ")
     out.append(_n(d.warmup_steps), "bold")
     out.append("\n")
+    if live.evaluation:
+        out.append("Evaluation ")
+        out.append(f"{live.evaluation}\n")
     for note in live.warnings:
         out.append("\n⚠ " if note.severity == "warning" else "\nℹ ", "yellow" if note.severity == "warning" else "cyan")
         out.append(f"{note.key}: ", "bold")
