@@ -62,6 +62,7 @@ def test_an_rl_tunedeck_does_not_train_is_refused_by_name(tmp_path: Path, value:
     problems = _problems(tmp_path, text)
     [error] = problems["rl"]
     assert error.severity == "error" and named in error.message and "does not support" in error.message
+    assert error.message.startswith(f"rl: {value} asks for")  # the key keeps its case (it read "Rl: ebft")
     assert error.line == line_of(text, f"rl: {value}")
     assert "expected one of" not in error.message
 

@@ -6,6 +6,7 @@ Every finding is a :class:`Problem` with the key's dotted path and its 1-based l
 
 from __future__ import annotations
 
+import re
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -180,6 +181,9 @@ def _key_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
+_KEY_FIRST = re.compile(r"[a-z_][a-z0-9_.\[\]]*:")
+
+
 def _message(key: str, errors: list[ErrorDetails], data: dict[str, Any]) -> str:
     first = errors[0]
     value = _lookup(data, key)
@@ -188,7 +192,9 @@ def _message(key: str, errors: list[ErrorDetails], data: dict[str, Any]) -> str:
         text = str(custom[0].get("ctx", {}).get("error", custom[0]["msg"])).strip()
         if not text:
             return first["msg"]
-        return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+        if not _KEY_FIRST.match(text):  # a message that starts with a key ("rl: ebft asks ...") keeps its case
+            text = text[0].upper() + text[1:]
+        return text + ("" if text.endswith((".", "!", "?")) else ".")
     if first["type"] == "missing":
         if key.count(".") == 2:
             return f"this dataset entry has no '{key.split('.')[-1]}': add it (e.g. path: data/train.jsonl)."
