@@ -230,3 +230,19 @@ async def test_compare_names_a_full_fine_tunes_base_without_an_adapter(tmp_path:
     async with app.run_test(size=SIZE) as pilot:
         assert await wait_until(pilot, lambda: "base model (before fine-tuning)" in screen_text(app))
         assert "adapter off" not in screen_text(app)
+
+
+@sync
+async def test_the_editors_footer_shows_every_key_whole_and_names_what_ctrl_b_does(tmp_path: Path) -> None:
+    """At 80 columns the editor's footer held no "^q Quit" (cut off after "f6 Runs"): every key is whole now, and
+    ctrl+b is named for what it does in the view at hand ("All" in the basic view, then "Basic")."""
+    app = TunedeckApp(write_preset(tmp_path), count_data=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await editor_at_80x24(pilot, app)
+        for shown, hidden in (("^b All", "^b Basic"), ("^b Basic", "^b All"), ("^b All", "^b Basic")):
+            keys = footer_keys(app)
+            assert "^q Quit" in keys and shown in keys and hidden not in keys, keys
+            assert await wait_until(pilot, lambda k=keys: all(key in footer_row(app) for key in k))
+            basic = app.screen.has_class("-basic")
+            await pilot.press("ctrl+b")
+            assert await wait_until(pilot, lambda b=basic: app.screen.has_class("-basic") is not b)

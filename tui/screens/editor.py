@@ -54,9 +54,11 @@ class EditorScreen(Screen[None]):
         Binding("f5", "launch", "Launch"),
         Binding("ctrl+r", "launch", "Launch", show=False),
         Binding("f1", "knob_help", "Help"),
-        Binding("ctrl+b", "toggle_basic", "All/basic"),
+        # One ctrl+b, named for what it does now (check_action shows one of the two): the footer keeps room for ^q.
+        Binding("ctrl+b", "show_all", "All", tooltip="Show every knob (now: the newcomer's basic ones)"),
+        Binding("ctrl+b", "show_basic", "Basic", tooltip="Show only the newcomer's knobs (now: every knob)"),
         Binding("ctrl+t", "toggle_side", "Panel"),
-        Binding("f3", "show_yaml", "YAML/diff"),
+        Binding("f3", "show_yaml", "YAML", tooltip="The preset as YAML, and its diff against the file on disk"),
         Binding("f6", "runs", "Runs"),
         Binding("ctrl+g", "apply_target", "Apply batch", show=False),
         Binding("f2", "save_as", "Save as", show=False),
@@ -442,10 +444,25 @@ class EditorScreen(Screen[None]):
         return False
 
     # ---- actions ---------------------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ctrl+b is "All knobs" in the basic view and "Basic" with every knob shown: the other one is hidden."""
+        if action == "show_all":
+            return self.has_class("-basic")
+        if action == "show_basic":
+            return not self.has_class("-basic")
+        return True
+
+    async def action_show_all(self) -> None:
+        await self.action_toggle_basic()
+
+    async def action_show_basic(self) -> None:
+        await self.action_toggle_basic()
+
     async def action_toggle_basic(self) -> None:
         self.toggle_class("-basic")
         if not self.has_class("-basic"):
             await self.build_left_out()
+        self.refresh_bindings()
         self.keep_focus_shown()
         self.notify("Basic view: the knobs a newcomer sets" if self.has_class("-basic") else "All knobs shown",
                     timeout=2)
