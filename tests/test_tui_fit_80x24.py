@@ -13,6 +13,7 @@ from _tui_run_helpers import (
     FIXED_START,
     HostApp,
     columns_sized,
+    failed_run,
     finished_run,
     kill_group,
     loaded,
@@ -190,7 +191,7 @@ async def test_the_chats_title_and_the_prompts_end_are_shown(tmp_path: Path) -> 
 
 
 def footer_keys(app: TunedeckApp) -> list[str]:
-    """Each key the screen's footer offers, as it draws it ("s Stop & save")."""
+    """Each key the screen's footer offers, as it draws it ("s Stop")."""
     return [f"{app.get_key_display(binding)} {binding.description}"
             for _node, binding, _enabled, _tip in app.screen.active_bindings.values() if binding.show]
 
@@ -207,12 +208,21 @@ async def test_the_run_screens_footer_shows_every_key_whole(tmp_path: Path) -> N
         app = TunedeckApp(write_preset(tmp_path), count_data=False)
         async with app.run_test(size=SIZE) as pilot:
             await editor_at_80x24(pilot, app)
-            for run_dir, status in ((running, "running"), (finished_run(tmp_path / "done"), "finished")):
+            # the fullest footers: a live run with sample answers, a failed one blaming a knob (with samples too)
+            for dir_ in (running, failed := failed_run(tmp_path / "failed")):
+                write_event(dir_, "samples", FIXED_START + 3, step=1, samples=[{"prompt": "p", "answer": "a"}])
+            for run_dir, status in ((running, "running"), (finished_run(tmp_path / "done"), "finished"),
+                                    (failed, "failed")):
                 app.push_screen(RunScreen(run_dir))
                 assert await wait_until(pilot, lambda s=status: getattr(app.screen, "status", "") == s)
                 keys = footer_keys(app)
                 assert "^q Quit" in keys and any(key.startswith(("d ", "esc ")) for key in keys)  # out and back
-                assert await wait_until(pilot, lambda k=keys: all(key in footer_row(app) for key in k))
+                assert ("a Samples" in keys) is (status != "finished"), keys
+                assert ("k Fix" in keys) is (status == "failed"), keys
+                try:
+                    assert await wait_until(pilot, lambda k=keys: all(key in footer_row(app) for key in k), timeout=5)
+                except AssertionError:
+                    raise AssertionError(f"{status}: {keys} vs {footer_row(app)!r}") from None
                 app.pop_screen()
     finally:
         kill_group(proc)

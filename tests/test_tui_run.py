@@ -123,7 +123,7 @@ async def test_failed_run_shows_why_and_offers_the_culprit_knob(tmp_path: Path) 
         assert "Culprit knob: sequence_len" in error
         assert "ValueError: sequence_len 99999 is longer than the model's 512 positions" in error  # log tail
         assert screen.check_action("open_knob", ()) is True
-        assert await wait_until(pilot, lambda: "Open preset at knob" in screen_text(app))  # in the footer
+        assert await wait_until(pilot, lambda: "k Fix" in screen_text(app))  # in the footer
         await pilot.press("k")
         await pilot.pause()
         assert len(app.messages) == 1

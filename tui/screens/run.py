@@ -84,17 +84,18 @@ class RunScreen(Screen[None]):
     CSS_PATH = "run.tcss"
     AUTO_FOCUS = "#log"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "stop", "Stop & save", tooltip="Save a checkpoint, then stop (resume from it later)"),
+        Binding("s", "stop", "Stop", tooltip="Save a checkpoint, then stop (resume from it later)"),
         # Leaving the screen: "Detach" while the run lives (it goes on training), "Back" once it has ended.
         Binding("d", "detach", "Detach"),
         Binding("escape", "detach", "Detach", show=False),
         Binding("escape", "back", "Back"),
         Binding("d", "back", "Back", show=False),
         Binding("r", "runs", "Runs"),
-        Binding("k", "open_knob", "Open preset at knob"),
+        Binding("k", "open_knob", "Fix", tooltip="Open the preset in the editor at the knob that failed"),
         Binding("c", "chat", "Chat"),
-        Binding("v", "chat(True)", "Chat vs base"),
-        Binding("a", "toggle_samples", "Samples/log"),  # shown once the run has sample answers
+        Binding("v", "chat(True)", "Compare", tooltip="Chat with the tuned model and its base side by side"),
+        # shown once the run has sample answers
+        Binding("a", "toggle_samples", "Samples", tooltip="Sample answers or the log, in turn"),
     ]
 
     class ShowRuns(Message):

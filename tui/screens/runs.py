@@ -48,7 +48,7 @@ class RunsScreen(Screen[None]):
         Binding("enter", "attach", "Attach"),
         Binding("r", "resume", "Resume"),
         Binding("c", "chat", "Chat"),
-        Binding("v", "chat(True)", "Chat vs base"),
+        Binding("v", "chat(True)", "Compare", tooltip="Chat with the tuned model and its base side by side"),
         Binding("f5,ctrl+r", "reload", "Refresh"),
         Binding("escape,b", "back", "Back"),
     ]
