@@ -14,6 +14,7 @@ from textual.widgets import Input, OptionList, Select
 
 from tui.app import TunedeckApp
 from tui.screens.confirm import ConfirmUnsaved
+from tui.screens.confirm_remove import ConfirmRemove
 from tui.screens.editor import EditorScreen
 from tui.screens.help import HelpScreen
 from tui.screens.open import OpenScreen, describe, shipped_presets
@@ -552,3 +553,27 @@ async def test_unknown_keys_are_reported_on_top(tmp_path: Path) -> None:
         assert summary.display
         text = str(summary.render())
         assert "learning_rat" in text and f"{path}:" in text
+
+
+@sync
+async def test_removing_a_dataset_with_a_path_asks_first(tmp_path: Path) -> None:
+    """One Enter on a card's Remove used to drop the source at once: now a dialog asks, with Keep focused (Esc
+    keeps it); Remove (r) removes it. An entry with no path yet goes without asking (see the add/remove test)."""
+    path = write_preset(tmp_path)
+    app = app_for(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await show_section(pilot, 1)
+        state = app.screen.state
+        before = state.datasets()
+        app.screen.query_one("#remove-0").press()
+        assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmRemove))
+        assert app.screen.focused is not None and app.screen.focused.id == "keep"
+        await pilot.press("enter")  # the second Enter keeps it: Keep has the focus
+        assert await wait_until(pilot, lambda: isinstance(app.screen, EditorScreen))
+        assert state.datasets() == before and not state.dirty
+        app.screen.query_one("#remove-0").press()
+        assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmRemove))
+        await pilot.press("r")
+        assert await wait_until(pilot, lambda: len(state.datasets()) == len(before) - 1)
+        assert state.dirty and path.read_text().count("- path") == len(before)  # on disk only once saved

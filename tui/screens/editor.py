@@ -33,6 +33,7 @@ from ..widgets.knob_field import KnobField, field_id
 from ..widgets.live_panel import LivePanel, render_strip
 from ..widgets.preview_view import PreviewView
 from ..widgets.section_nav import SectionNav, section_id
+from .confirm_remove import ConfirmRemove
 
 FIRST = Section.MODEL
 NARROW = 110  # below this width the side panel is a toggle and a one-line strip shows the live numbers
@@ -359,9 +360,25 @@ class EditorScreen(Screen[None]):
         self._after_structure_change()
         self.set_focus(self.query_one(f"#{field_id(f'datasets.{index}.path')}", KnobField).control)
 
-    async def on_dataset_editor_remove(self, event: DatasetEditor.Remove) -> None:
-        self.state.remove_dataset(event.index)
-        self._previewed = {i - (i > event.index) for i in self._previewed if i != event.index}
+    def on_dataset_editor_remove(self, event: DatasetEditor.Remove) -> None:
+        """Remove a dataset entry, asking first unless it is still empty (no path typed yet)."""
+        index = event.index
+        entries = self.state.datasets()
+        entry = entries[index] if index < len(entries) else None
+        path = entry.get("path") if isinstance(entry, dict) else None
+        if not path:
+            self.call_later(self._remove_dataset, index)
+            return
+
+        def answered(remove: bool | None) -> None:
+            if remove:
+                self.call_later(self._remove_dataset, index)
+
+        self.app.push_screen(ConfirmRemove(f"dataset {index} ({path})"), answered)
+
+    async def _remove_dataset(self, index: int) -> None:
+        self.state.remove_dataset(index)
+        self._previewed = {i - (i > index) for i in self._previewed if i != index}
         await self.query_one(DatasetEditor).rebuild()
         self._after_structure_change()
 
