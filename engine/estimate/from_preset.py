@@ -66,6 +66,10 @@ def gpu_attention(cfg: Any) -> str:
     return attention_plan(cfg, gpu=True, kernels=kernels_installed()).implementation
 
 
+PAIRED_METHODS = ("dpo", "ipo", "orpo", "simpo")
+REFERENCE_METHODS = ("dpo", "ipo", "kto")
+
+
 def setup_from_config(cfg: Any, preset_path: str | os.PathLike[str] | None = None, *,
                       download: bool = False) -> Setup:
     """The run the preset describes, for the estimate. Raises ShapeError when the model's shapes are unknown."""
@@ -95,6 +99,9 @@ def setup_from_config(cfg: Any, preset_path: str | os.PathLike[str] | None = Non
         gradient_checkpointing=bool(cfg.gradient_checkpointing), activation_offload=offload_target(cfg),
         attn=gpu_attention(cfg),
         processes=derive.num_processes(cfg), sharding=sharding(cfg, preset_path),
+        # Preference tuning: DPO, IPO, ORPO and SimPO batch each pair's chosen and rejected sequences; DPO, IPO
+        # and KTO run a frozen reference model (engine.train.preference).
+        preference=cfg.rl in PAIRED_METHODS, reference_model=cfg.rl in REFERENCE_METHODS,
     )
     if setup.adapter and not setup.lora_modules():
         chosen = f"lora_target_modules {cfg.lora_target_modules or '(peft default)'}"

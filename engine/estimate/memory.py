@@ -67,7 +67,7 @@ def estimate_memory(setup: Setup) -> MemoryEstimate:
     gradients = st.gradients / n if stage >= 2 else st.gradients
     optimizer = 0.0 if shard.offload_optimizer else st.optimizer / n if stage >= 1 else st.optimizer
     reference = 0.0
-    if setup.preference and setup.adapter is None:
+    if setup.has_reference and setup.adapter is None:  # with an adapter the reference is the base, adapter off
         reference = setup.shape.total_params * BYTES[setup.weights] / (n if stage >= 3 else 1)
 
     checkpointed = act.layers if setup.gradient_checkpointing else 0.0

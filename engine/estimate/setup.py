@@ -50,6 +50,9 @@ class Setup:
     processes: int = 1
     sharding: Sharding = field(default_factory=Sharding)
     preference: bool = False  # DPO-style: chosen + rejected sequences, a reference model
+    # Whether a frozen reference model runs too (None: as preference says). ORPO and SimPO pair rows without one;
+    # KTO has one but single rows.
+    reference_model: bool | None = None
     # The length a micro batch is padded to when the data was counted and is not packed: its longest row. None:
     # unknown, packed or padded to sequence_len, so every batch is sequence_len long.
     longest_row: int | None = None
@@ -65,6 +68,10 @@ class Setup:
     def at_batch_len(self) -> Setup:
         """This setup with sequence_len shortened to the batch length (what activations see)."""
         return self.but(sequence_len=self.batch_len, longest_row=None)
+
+    @property
+    def has_reference(self) -> bool:
+        return self.preference if self.reference_model is None else self.reference_model
 
     @property
     def sequences_per_row(self) -> int:
