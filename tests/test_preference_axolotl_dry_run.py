@@ -53,7 +53,9 @@ def test_axolotls_preference_example_dry_runs(tmp_path: Path, fixture: str, rows
     data = tmp_path / f"{rl}.jsonl"
     data.write_text("".join(json.dumps(row) + "\n" for row in rows()))
     out = tunedeck("train", str(FIXTURES / fixture), "--dry-run", "--set", f"base_model={REPO}/presets/tiny/model",
-                   "--set", f"datasets.0.path={data}", "--set", f"output_dir={tmp_path / 'out'}")
+                   "--set", f"datasets.0.path={data}", "--set", f"output_dir={tmp_path / 'out'}",
+                   # the ORPO and KTO examples name a relative last_run_prepared: the count's cache goes to tmp too
+                   "--set", f"dataset_prepared_path={tmp_path / 'prepared'}")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "Traceback" not in out.stderr and "error" not in out.stderr.lower()
     assert f"\nrl: {rl}\n" in out.stdout  # the resolved preset the run would get
