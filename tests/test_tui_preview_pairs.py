@@ -60,7 +60,8 @@ def test_tunedeck_preview_words_the_pair_the_same_way(tmp_path: Path) -> None:
     preset = tmp_path / "dpo.yaml"
     preset.write_text(f"base_model: {MODEL}\nrl: dpo\nchat_template: tokenizer_default\n"
                       f"datasets:\n  - path: {PAIRS}\n    type: chat_template.default\nsequence_len: 128\n")
-    out = subprocess.run([sys.executable, "-m", "engine.cli", "preview", str(preset), "-n", "1"], cwd=REPO,
+    # from tmp: the preset's default, relative output_dir puts the data cache beside it
+    out = subprocess.run([sys.executable, "-m", "engine.cli", "preview", str(preset), "-n", "1"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "pair 1 · prompt 41 · chosen 9 · rejected 9 tokens · dataset 0" in out.stdout
