@@ -1,18 +1,17 @@
-"""How a knob's Python type becomes an editor widget, and how typed text becomes a value.
+"""How typed text becomes a knob's value, and a value text again.
 
-One place decides, per annotation: the widget kind (switch, select, number, text, list, mapping), how a value is
-shown as text, and how text is parsed and checked with the same pydantic type and constraints ``validate`` uses.
+A knob's :class:`~engine.knobs.facts.Kind` (switch, select, number, text, list, mapping) decides its widget and how
+its value is shown as text; typed text is parsed here and checked with the same pydantic type and constraints
+``validate`` uses.
 """
 
 from __future__ import annotations
 
-import types
-from dataclasses import dataclass
-from functools import cache
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any
 
-from engine.knobs.base import KnobInfo
-from engine.knobs.types import refusal
+from engine.knobs.facts import Kind, KnobInfo, kind_of
+
+__all__ = ["UNSET", "FieldError", "Kind", "Unset", "check", "kind_of", "parse", "to_text"]
 
 
 class Unset:
@@ -23,60 +22,6 @@ class Unset:
 
 
 UNSET = Unset()
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str  # bool | choice | int | float | text | list | mapping | text_or_list | datasets
-    optional: bool
-    choices: tuple[Any, ...] = ()
-
-    @property
-    def hint(self) -> str:
-        """What the input expects, shown as its placeholder."""
-        return {
-            "int": "whole number",
-            "float": "number (e.g. 2e-4)",
-            "list": "comma-separated list",
-            "mapping": "key: value, key: value",
-            "text_or_list": "name, or comma-separated names",
-        }.get(self.name, "")
-
-
-def _is_union(tp: Any) -> bool:
-    return get_origin(tp) in (Union, types.UnionType)
-
-
-def _flatten(tp: Any) -> list[Any]:
-    return [a for arg in get_args(tp) for a in _flatten(arg)] if _is_union(tp) else [tp]
-
-
-@cache
-def kind_of(annotation: Any) -> Kind:
-    members = _flatten(annotation)
-    optional = type(None) in members
-    members = [m for m in members if m is not type(None)]
-    literals = [v for m in members if get_origin(m) is Literal for v in get_args(m)]
-    if literals:
-        extra = (True, False) if bool in members else ()
-        return Kind("choice", optional, tuple(literals) + extra)
-    if members == [bool]:
-        return Kind("choice", True, (True, False)) if optional else Kind("bool", False)
-    if members == [int]:
-        return Kind("int", optional)
-    if members == [float] or sorted(members, key=str) == [float, int]:  # int | float: steps, or a fraction
-        return Kind("float", optional)
-    if members == [str]:
-        return Kind("text", optional)
-    origins = {get_origin(m) for m in members}
-    if str in members and list in origins:
-        return Kind("text_or_list", optional)
-    if origins == {list}:
-        (item,) = get_args(members[0]) or (str,)
-        return Kind("list" if item is str else "datasets", optional)
-    if origins == {dict}:
-        return Kind("mapping", optional)
-    return Kind("text", optional)
 
 
 def to_text(value: Any, kind: Kind) -> str:
@@ -135,7 +80,7 @@ class FieldError(ValueError):
 
 def parse(text: str, knob: KnobInfo) -> Any:
     """Text from an input → the knob's value (UNSET for empty), checked by its pydantic type; FieldError if not."""
-    kind = kind_of(knob.annotation)
+    kind = knob.kind
     text = text.strip()
     if not text:
         return UNSET
@@ -166,6 +111,8 @@ def parse(text: str, knob: KnobInfo) -> Any:
 def check(value: Any, knob: KnobInfo) -> Any:
     """Validate a value against the knob's type and range constraints (what ``validate`` checks per field); the
     FieldError says why in tunedeck's words."""
+    from engine.knobs.types import refusal  # builds the knob models: not needed before the first edit
+
     if value is UNSET:
         return value
     reason = refusal(knob, value)

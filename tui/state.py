@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from engine import derive
-from engine.knobs.base import KnobInfo
+from engine.knobs.facts import KnobInfo
 from engine.knobs.problems import Problem
 from engine.knobs.registry import get_knob, top_level_knobs
 

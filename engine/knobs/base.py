@@ -8,31 +8,17 @@ changing it costs, typical values, the knobs it interacts with) rides along in `
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 from pydantic.fields import FieldInfo
 
+from .facts import KnobInfo, PathKind, Section, kind_of
 
-class Section(str, Enum):
-    """The editor's pages, in the order a newcomer fills them in."""
-
-    MODEL = "Model"
-    DATASETS = "Datasets"
-    SEQUENCE = "Sequence & batching"
-    SCHEDULE = "Schedule & optimizer"
-    ADAPTER = "Adapter & quantization"
-    EVALUATION = "Evaluation & saving"
-    GENERATION = "Generation & evaluation"
-    TRACKING = "Tracking & hub"
-    ENVIRONMENT = "Environment"
+__all__ = ["KnobInfo", "PathKind", "Section", "knob", "knob_info", "model_field"]
 
 
 _META = "tunedeck"
-
-PathKind = Literal["model", "data", "file"]
 
 
 def knob(
@@ -89,41 +75,6 @@ def knob(
     return Field(default, description=summary, json_schema_extra=meta, **constraints)
 
 
-@dataclass(frozen=True)
-class KnobInfo:
-    """A knob as the editor, ``explain`` and the validator see it."""
-
-    key: str
-    section: Section
-    summary: str
-    what: str
-    cost: str
-    typical: str
-    interacts: tuple[str, ...]
-    basic: bool
-    axolotl: bool
-    aliases: tuple[str, ...]
-    shapes_data: bool
-    path_kind: PathKind | None
-    dataset_types: tuple[str, ...]
-    annotation: Any
-    default: Any
-    field_info: FieldInfo = field(repr=False, compare=False)
-    parent: str | None = None  # "datasets" for per-dataset knobs
-
-    @property
-    def path(self) -> str:
-        """Dotted path as used by ``--set`` (``datasets.N.type`` is shown as ``datasets[].type``)."""
-        return f"{self.parent}[].{self.key}" if self.parent else self.key
-
-    def reads_type(self, dataset_type: object) -> bool:
-        """True when a dataset of ``dataset_type`` reads this knob ("chat_template" covers "chat_template.x")."""
-        if not self.dataset_types:
-            return True
-        return isinstance(dataset_type, str) and any(
-            dataset_type == name or dataset_type.startswith(name + ".") for name in self.dataset_types)
-
-
 def knob_info(key: str, info: FieldInfo, parent: str | None = None) -> KnobInfo:
     extra = info.json_schema_extra
     if not isinstance(extra, dict) or _META not in extra:
@@ -144,8 +95,17 @@ def knob_info(key: str, info: FieldInfo, parent: str | None = None) -> KnobInfo:
         shapes_data=meta["shapes_data"],
         path_kind=meta["path"],
         dataset_types=tuple(meta["dataset_types"]),
-        annotation=info.annotation,
+        kind=kind_of(info.annotation),
         default=default,
-        field_info=info,
         parent=parent,
+        known_field=info,
     )
+
+
+def model_field(key: str, parent: str | None = None) -> FieldInfo:
+    """The pydantic field of a top-level knob, or of a per-dataset one (``parent="datasets"``)."""
+    from .config import Config
+    from .datasets import DatasetConfig
+
+    model = DatasetConfig if parent == "datasets" else Config
+    return model.model_fields[key]

@@ -1,22 +1,28 @@
-"""Look-ups over the knobs declared on :class:`Config` and :class:`DatasetConfig`."""
+"""Look-ups over the knobs declared on :class:`Config` and :class:`DatasetConfig`.
+
+They read the knob catalogue (:mod:`engine.knobs.catalogue`), so looking a knob up does not build the pydantic
+models; a knob's ``field_info`` does, on first use.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 
-from .base import KnobInfo, PathKind, Section, knob_info
-from .config import Config
-from .datasets import DatasetConfig
+from . import catalogue
+from .facts import KnobInfo, PathKind, Section
 
 
 @cache
+def _knobs() -> tuple[tuple[KnobInfo, ...], tuple[KnobInfo, ...]]:
+    return catalogue.load()
+
+
 def top_level_knobs() -> tuple[KnobInfo, ...]:
-    return tuple(knob_info(name, info) for name, info in Config.model_fields.items())
+    return _knobs()[0]
 
 
-@cache
 def dataset_knobs() -> tuple[KnobInfo, ...]:
-    return tuple(knob_info(name, info, parent="datasets") for name, info in DatasetConfig.model_fields.items())
+    return _knobs()[1]
 
 
 def all_knobs() -> tuple[KnobInfo, ...]:

@@ -6,16 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from engine.errors import TunedeckError
-from engine.knobs.base import KnobInfo, Section
+from engine.knobs.facts import KnobInfo, Section
 from engine.knobs.registry import top_level_knobs
-from engine.knobs.types import constrained_adapter
 
 from .limits import structure_problem
 from .yamlio import make_yaml, to_plain
@@ -44,6 +42,10 @@ def coerce(knob: KnobInfo, value: Any) -> Any:
 
     Raises CoercionError when no reading of ``value`` fits the knob's type and range.
     """
+    from pydantic import ValidationError
+
+    from engine.knobs.types import constrained_adapter  # builds the knob models: only once a value is typed
+
     adapter = constrained_adapter(knob)
     candidates = [value]
     if isinstance(value, str):

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from engine.axolotl_keys import AXOLOTL_DATASET_KEYS, AXOLOTL_TOP_LEVEL_KEYS
 from engine.errors import TunedeckError
-from engine.knobs.base import KnobInfo
-from engine.knobs.config import Config
+from engine.knobs.facts import KnobInfo
 from engine.knobs.registry import get_knob
-from engine.knobs.types import constraints_of, describe
 
 from .document import Preset, load_preset
 from .edit import CoercionError, coerce, parse_scalar
 from .unknown_keys import suggest
+
+if TYPE_CHECKING:
+    from engine.knobs.config import Config
 
 
 def apply_override(preset: Preset, override: str) -> None:
@@ -48,6 +50,8 @@ def apply_override(preset: Preset, override: str) -> None:
     try:
         typed = coerce(knob, raw)
     except CoercionError:
+        from engine.knobs.types import constraints_of, describe
+
         raise TunedeckError(
             f"--set {override!r}: {key} expects {describe(knob.annotation, constraints_of(knob.field_info))}, "
             f"got '{raw}'. Give a value of that kind, e.g. {_example(knob)}."

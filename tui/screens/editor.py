@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
 from textual.widgets import ContentSwitcher, Header, Input, OptionList, Static
 
-from engine.knobs.base import KnobInfo, Section
+from engine.knobs.facts import KnobInfo, Section
 from engine.knobs.registry import get_knob, knobs_by_section
 
 from ..consent import consented, remember, remote_code_models

@@ -13,9 +13,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from engine.knobs.base import KnobInfo
+from engine.knobs.facts import KnobInfo
 
-from ..kinds import UNSET, kind_of, to_text
+from ..kinds import UNSET, to_text
 from ..widgets.help_panel import render_help
 
 # The editor's keys, one per row (two per row wrapped into each other's lines at 80 columns).
@@ -61,7 +61,7 @@ def knob_text(knob: KnobInfo, path: str, value: Any) -> RenderableType:
         rendered = render_knob(knob)
     except Exception:  # a teaching-text bug must not hide the help
         return render_help(knob, path, value, full=True)
-    shown = "(unset)" if value is None or value is UNSET else to_text(value, kind_of(knob.annotation))
+    shown = "(unset)" if value is None or value is UNSET else to_text(value, knob.kind)
     head = Text()
     head.append(f"{path}", "bold")
     head.append("  current value: ", "dim")

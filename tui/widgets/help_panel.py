@@ -6,14 +6,14 @@ from typing import Any
 
 from rich.text import Text
 
-from engine.knobs.base import KnobInfo
+from engine.knobs.facts import KnobInfo
 
-from ..kinds import UNSET, kind_of, to_text
+from ..kinds import UNSET, to_text
 from .scroll_text import ScrollText
 
 
 def render_help(knob: KnobInfo, path: str, value: Any, *, full: bool = False) -> Text:
-    kind = kind_of(knob.annotation)
+    kind = knob.kind
     out = Text()
     out.append(path, "bold")
     out.append("  Axolotl key\n" if knob.axolotl else "  tunedeck's own key (Axolotl ignores it)\n", "dim")

@@ -8,7 +8,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from engine.knobs.base import Section
+from engine.knobs.facts import Section
 
 
 def section_id(section: Section) -> str:
