@@ -4,14 +4,16 @@ Textual app to mount). Checked by what is imported and built, not by timing: the
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 from _tui_editor_helpers import REPO, show_section, sync, type_into, wait_until, write_preset
 
 # What the editor's first frame does not need: the estimate (its numbers come after the first frame), the importers
-# and the preset document (loaded on mount, when a preset is opened).
-NOT_AT_IMPORT = ("engine.estimate", "engine.importers", "engine.preset")
+# and the preset document (loaded on mount, when a preset is opened), the knob models (the catalogue has the facts).
+NOT_AT_IMPORT = ("engine.estimate", "engine.importers", "engine.preset", "engine.knobs.config",
+                 "engine.knobs.datasets", "engine.knobs.types")
 
 PROBE = """
 import inspect, json, sys
@@ -47,6 +49,51 @@ def test_importing_the_app_loads_nothing_the_first_frame_does_not_need() -> None
     loaded = imported_by_tui_app()["loaded"]
     early = [m for m in loaded if m.startswith(NOT_AT_IMPORT)]
     assert early == [], f"import tui.app loads {early}"
+
+
+# Mounts the editor headless and reports, at the first frame Textual renders of it, what the process has loaded
+# and what the base_model field shows; then lets the editor settle and reports what its first check found.
+FIRST_FRAME_PROBE = """
+import asyncio, json, sys
+from tui.app import TunedeckApp
+
+app = TunedeckApp(sys.argv[1], count_data=False)
+seen = {}
+display = app._display
+
+def first_frame(screen, renderable):
+    display(screen, renderable)
+    if renderable is not None and screen.children and not seen:
+        seen["modules"] = sorted(m for m in ("pydantic", "engine.knobs.config", "engine.importers.convert",
+                                             "engine.estimate") if m in sys.modules)
+        seen["base_model"] = screen.query_one("#knob-base-model Input").value
+
+app._display = first_frame
+
+async def main():
+    async with app.run_test(headless=True, size=(120, 40)) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if app.screen.state._problems is not None:
+                break
+        seen["problems"] = sorted(p.key for p in app.screen.state.problems)
+
+asyncio.run(main())
+print(json.dumps(seen))
+"""
+
+
+def test_the_first_frame_is_drawn_before_the_knob_models_are_built(tmp_path) -> None:
+    """The editor's first frame shows the preset's values without pydantic, the knob models, the importers or the
+    estimate loaded; the checks ``validate`` runs follow, and find what is wrong."""
+    preset = write_preset(tmp_path, text=f"base_model: presets/tiny/model\nlearning_rate: -1\n{DATA}")
+    result = subprocess.run([sys.executable, "-c", FIRST_FRAME_PROBE, str(preset)], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120, check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["modules"] == []
+    assert seen["base_model"] == "presets/tiny/model"
+    assert "learning_rate" in seen["problems"]
 
 
 def test_importing_the_app_builds_no_knob_model() -> None:

@@ -312,16 +312,22 @@ class TunedeckApp(App[int]):
 def _read_preset(path: Path) -> tuple[Preset, Imported | None]:
     """The preset at ``path``, or a new one made from it when it is another tool's config (with its import).
     A preset is read and parsed once; a file YAML cannot read may still be a config to import (JSON)."""
-    from engine.importers import import_if_foreign
+    from engine.importers.signatures import is_foreign
     from engine.preset import Preset, load_preset
 
     try:
         preset = load_preset(path)
     except TunedeckError:
+        from engine.importers import import_if_foreign
+
         imported = import_if_foreign(path)
         if imported is None:
             raise
     else:
+        if not is_foreign(preset.doc):  # a preset: the converters are not loaded at all
+            return preset, None
+        from engine.importers import import_if_foreign
+
         imported = import_if_foreign(path, preset.doc)
         if imported is None:
             return preset, None

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from .conversion import Conversion
-from .detect import detect, is_foreign
+from .detect import detect
 from .report import Report
+from .signatures import is_foreign
 from .source import read_source
 
 # Preset keys in the order a reader expects them (the order of `tunedeck new`'s preset); the rest follow.
@@ -52,7 +53,7 @@ def import_if_foreign(path: str | Path, data: Any = None) -> Imported | None:
     a preset then costs no second read and parse."""
     from engine.errors import TunedeckError
 
-    if data is not None and not (isinstance(data, dict) and is_foreign(data)):
+    if data is not None and not is_foreign(data):
         return None
     try:
         source = read_source(path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
 
 from engine.errors import TunedeckError
 from engine.preset.axolotl_features import cloud_launch_config
@@ -17,11 +16,6 @@ TOOLS: tuple[tuple[str, ModuleType], ...] = (
     ("SiloGen finetuning", silogen),
     ("turbo-alignment", turbo_alignment),
 )
-
-
-def is_foreign(data: dict[str, Any]) -> bool:
-    """True when ``data`` (a config's top level) is one of the known tools' configs."""
-    return any(module.looks_like(data) for _name, module in TOOLS)
 
 
 def detect(source: SourceConfig) -> Callable[[SourceConfig], object]:

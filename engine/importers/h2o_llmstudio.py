@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import signatures
 from .conversion import Conversion
 from .h2o_dataset import train_frame
 from .source import SourceConfig
@@ -36,8 +37,7 @@ SAME_WHEN: tuple[tuple[str, Any, str], ...] = (
 )
 
 
-def looks_like(data: dict[str, Any]) -> bool:
-    return "llm_backbone" in data or ("problem_type" in data and "training" in data)
+looks_like = signatures.h2o_llmstudio
 
 
 def convert(source: SourceConfig) -> Conversion:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import signatures
 from .conversion import Conversion
 from .hf_args import convert_training_args
 from .silogen_data import convert_data
@@ -14,8 +15,7 @@ REQUIRED = ("data_conf", "training_args", "batchsize_conf", "run_conf")
 DPO_ONLY_ARGS = ("beta", "max_prompt_length", "loss_type", "label_smoothing")
 
 
-def looks_like(data: dict[str, Any]) -> bool:
-    return "data_conf" in data and ("training_args" in data or "batchsize_conf" in data)
+looks_like = signatures.silogen
 
 
 def method_of(data: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ import copy
 import json
 from typing import Any
 
+from . import signatures
 from .conversion import Conversion
 from .hf_args import convert_training_args
 from .source import SourceConfig
@@ -33,8 +34,7 @@ PEFT_LORA_KEYS = {"r": "lora_r", "lora_alpha": "lora_alpha", "lora_dropout": "lo
                   "target_modules": "lora_target_modules"}
 
 
-def looks_like(data: dict[str, Any]) -> bool:
-    return "train_dataset_settings" in data or ("model_settings" in data and "trainer_settings" in data)
+looks_like = signatures.turbo_alignment
 
 
 def convert(source: SourceConfig) -> Conversion:

@@ -5,22 +5,25 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
 from engine.atomic import atomic_write_text
 from engine.errors import TunedeckError, place
-from engine.knobs.config import Config
 from engine.knobs.problems import Problem
 from engine.knobs.registry import get_knob
 
 from .edit import CoercionError, Removed, coerce, dataset_entry, delete, put
 from .limits import MAX_PRESET_BYTES, check_size
 from .unknown_keys import dataset_names, top_level_names
-from .validate import Checked, check_document
 from .yamlio import dump_plain, indent_candidates, make_yaml, merge_lines, parse, to_plain
+
+if TYPE_CHECKING:
+    from engine.knobs.config import Config
+
+    from .validate import Checked
 
 
 def format_problem(problem: Problem) -> str:
@@ -58,6 +61,8 @@ class Preset:
         return str(self.path) if self.path is not None else None
 
     def _check(self) -> Checked:
+        from .validate import check_document  # builds the knob models: not needed to read or edit a preset
+
         if self._checked is None:
             if self._lines_stale:  # line numbers from what would be written, not from the stale document
                 doc = self._written_doc()

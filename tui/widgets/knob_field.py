@@ -13,19 +13,27 @@ from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Select, Static, Switch
 
-from engine.knobs.base import KnobInfo
+from engine.knobs.facts import KnobInfo
 
-from ..kinds import UNSET, FieldError, Kind, kind_of, parse, to_text
+from ..kinds import UNSET, FieldError, Kind, parse, to_text
 
 
 class KnobValidator(Validator):
-    """Textual's Input validator running the knob's own pydantic check (what ``tunedeck validate`` checks)."""
+    """Textual's Input validator running the knob's own pydantic check (what ``tunedeck validate`` checks).
 
-    def __init__(self, knob: KnobInfo) -> None:
+    The text the field opened with is left to the editor's first check of the whole preset, which marks the
+    field after the first frame: checking it here would build the knob models before anything is on screen."""
+
+    def __init__(self, knob: KnobInfo, initial: str) -> None:
         super().__init__()
         self.knob = knob
+        self.initial: str | None = initial
 
     def validate(self, value: str) -> ValidationResult:
+        if self.initial is not None:
+            if value == self.initial:
+                return self.success()
+            self.initial = None  # edited: every text from now on is checked
         try:
             parse(value, self.knob)
         except FieldError as err:
@@ -59,7 +67,7 @@ class KnobField(Vertical):
         super().__init__(id=field_id(path), classes="knob-field" + ("" if knob.basic else " -advanced"))
         self.knob = knob
         self.path = path
-        self.kind: Kind = kind_of(knob.annotation)
+        self.kind: Kind = knob.kind
         self._initial = value
         self._empty_timer: Timer | None = None
         self._shown: Any = None  # what the control last showed, to drop the echo of programmatic changes
@@ -94,7 +102,7 @@ class KnobField(Vertical):
             placeholder = "(unset)" + (f" · {placeholder}" if placeholder else "")
         self._shown = to_text(value, kind)
         return Input(self._shown, placeholder=placeholder, classes="knob-control",
-                     validators=[KnobValidator(self.knob)], validate_on=["changed"], valid_empty=True)
+                     validators=[KnobValidator(self.knob, self._shown)], validate_on=["changed"], valid_empty=True)
 
     # ---- values --------------------------------------------------------------------------------------------
     @property
