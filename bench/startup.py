@@ -60,9 +60,9 @@ def run_child(mode: str, preset: str) -> None:
 
         app = Minimal()
     else:
-        from tui.app import TunedeckApp
+        from tui.app import app_for_this_process  # as `tunedeck PRESET` builds it
 
-        app = TunedeckApp(preset, count_data=False)
+        app = app_for_this_process(preset, count_data=False)
     if mode.endswith("first"):
         _stop_at_first_frame(app)
 
