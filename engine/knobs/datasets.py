@@ -334,13 +334,17 @@ class DatasetKnobs(BaseModel, defer_build=True):
         None, section=S, shapes_data=True, basic=True, dataset_types=("chat_template",),
         summary="Chat template for chat datasets: a name (chatml, llama3, ...), tokenizer_default or jinja.",
         what="How a list of messages becomes one text with role markers. tokenizer_default uses the template "
-        "saved with the tokenizer (right for instruct models); a name such as chatml or llama3 picks a known "
-        "template; jinja uses your own template, written in chat_template_jinja (as in Axolotl). SiloGen "
-        "finetuning's mistral-with-system, poro and simplified-llama31 render as there (tunedeck's own names; poro "
-        "adds <|user|> and <|assistant|>, simplified-llama31 its header and <|eot_id|> markers as special tokens).",
+        "saved with the tokenizer (right for instruct models); jinja uses your own, written in "
+        "chat_template_jinja (as in Axolotl); a name picks a known template: tunedeck's chatml, llama3, mistral, "
+        "gemma, phi3 and qwen, every text template Axolotl names (rendered from Axolotl's own file), and SiloGen "
+        "finetuning's mistral-with-system, poro and simplified-llama31 (the last two add their markers as special "
+        "tokens). Vision-language templates (llava, pixtral, qwen2_vl, llama3_2_vision) are refused: tunedeck "
+        "trains text-only models.",
         cost="The model answers best in the format it was trained in: use the same template at inference. "
         "A template unlike the model's pretraining format needs more data to learn.",
-        typical="tokenizer_default for instruct models; llama3 or chatml when training a base model to chat.",
+        typical="tokenizer_default for instruct models; llama3 or chatml when training a base model to chat. "
+        "Axolotl's names include qwen_25, qwen3, gemma3, llama4, phi_4, deepseek_v3 and mistral_v7_tekken; "
+        "tokenizer_default_fallback_NAME uses the tokenizer's own, else NAME. validate lists every known name.",
         interacts=("datasets.chat_template", "datasets.type", "eot_tokens", "special_tokens", "tokenizer_config",
                    "chat_template_jinja"),
     )
