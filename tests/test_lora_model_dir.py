@@ -65,6 +65,25 @@ def test_an_adapter_from_lora_model_dir_needs_no_layers_chosen() -> None:
     assert errors() and "no layers are chosen" in errors()[0] and "lora_model_dir" in errors()[0]
 
 
+def test_knobs_that_shape_a_new_adapter_are_named_as_not_read_beside_lora_model_dir() -> None:
+    """lora_r, lora_alpha, … set beside lora_model_dir are warned about, each on its own key, instead of being
+    ignored in silence; so are added tokens, whose embeddings the continued adapter may not train."""
+    def warnings(**values: Any) -> dict[str, str]:
+        cfg = Config(base_model="org/model", datasets=[{"path": "d.jsonl"}], adapter="lora", **values)
+        return {p.key: p.message for p in check_rules(cfg) if p.severity == "warning"}
+
+    shaped = {"lora_r": 32, "lora_alpha": 64, "lora_dropout": 0.1, "lora_target_modules": ["q_proj"],
+              "lora_target_linear": True}
+    found = warnings(lora_model_dir="outputs/sft", **shaped)
+    for key in shaped:
+        assert "is not read" in found[key] and "adapter_config.json" in found[key]
+    assert "tokens" not in found
+    assert "stay as initialised" in warnings(lora_model_dir="outputs/sft", tokens=["<tool>"])["tokens"]
+    # Without lora_model_dir they shape the new adapter, and nothing is said.
+    assert not set(shaped) & set(warnings(**shaped))
+    assert "lora_r" not in warnings(lora_model_dir="outputs/sft")  # left at its default: nothing to say
+
+
 def test_the_launch_writes_lora_model_dir_out_in_full(tmp_path: Path, tiny_model_dir: Path) -> None:
     """RUN/preset.yaml sits in another folder: an adapter named beside the preset must still be found."""
     from engine.runs.launch import resolve

@@ -173,8 +173,8 @@ class PreferenceKnobs(BaseModel, defer_build=True):
         summary="Start from a trained LoRA adapter (a folder with adapter_config.json) instead of a new one.",
         what="Loads this adapter onto base_model and keeps training it, e.g. the output of an SFT run before "
         "preference tuning. Its own adapter_config.json decides the layers and rank, so lora_target_modules "
-        "and lora_r are not needed (nor read). A relative path is looked up from the working directory, then "
-        "beside the preset.",
+        "and lora_r are not needed (nor read: validate warns when they are set). A relative path is looked up "
+        "from the working directory, then beside the preset.",
         cost="None; the adapter must have been trained on the same base_model.",
         typical="Empty; the output_dir of your SFT run (outputs/my-sft) before a DPO run.",
         interacts=("adapter", "rl", "rl_adapter_ref_model", "base_model"),

@@ -90,6 +90,28 @@ def _adapter_dir_needs_adapter(cfg: Config) -> Iterator[Problem]:
                       "lora_model_dir.")
 
 
+# What a new LoRA adapter is made from; an adapter continued from lora_model_dir keeps its own adapter_config.json.
+_NEW_ADAPTER_KNOBS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "lora_target_linear",
+                      "lora_target_parameters")
+
+
+@rule
+def _adapter_dir_keeps_its_own_settings(cfg: Config) -> Iterator[Problem]:
+    """Set beside lora_model_dir, the knobs that shape a new adapter are not read: say so instead of ignoring them."""
+    if not cfg.lora_model_dir or cfg.adapter is None:
+        return
+    for key in _NEW_ADAPTER_KNOBS:
+        if key in cfg.model_fields_set:
+            yield Problem(key, f"{key} is not read: the adapter continued from lora_model_dir keeps the rank, "
+                          "alpha, dropout and layers of its own adapter_config.json. Remove it, or remove "
+                          "lora_model_dir to train a new adapter shaped by it.", "warning")
+    if cfg.tokens:
+        yield Problem("tokens", "the tokens added here get embeddings, but an adapter continued from lora_model_dir "
+                      "trains only what its adapter_config.json names, so their embeddings stay as initialised "
+                      "unless that adapter was trained with them. Train the adapter with these tokens first, or "
+                      "start a new adapter (remove lora_model_dir).", "warning")
+
+
 @rule
 def _pair_fields(cfg: Config) -> Iterator[Problem]:
     for i, ds in enumerate(cfg.datasets):
