@@ -33,6 +33,7 @@ DATA_KNOBS = frozenset(data_shaping_keys())
 # The lists of dataset entries (training, then evaluation), whose paths resolve beside the preset.
 ENTRY_LISTS = ("datasets", "test_datasets")
 TIMEOUT_S = 300
+KILL_WAIT_S = 2.0  # a SIGKILLed preview is gone well within this
 
 
 @dataclass
@@ -142,7 +143,9 @@ def _run_alone(kind: str, cmd: list[str]) -> tuple[int | None, str, str]:
     stderr); returncode is negative when a newer request killed this one, None after TIMEOUT_S."""
     env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"}
     with _live_lock:
-        _kill(_live.pop(kind, None))
+        # The one it replaces is gone before this one starts (SIGKILL is delivered asynchronously: under load a
+        # killed preview could otherwise still be running beside its successor).
+        _kill(_live.pop(kind, None), wait=True)
         # Its own session: killing the group also ends any workers it started.
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                                 start_new_session=True)
@@ -160,11 +163,14 @@ def _run_alone(kind: str, cmd: list[str]) -> tuple[int | None, str, str]:
     return returncode, stdout, stderr
 
 
-def _kill(proc: subprocess.Popen[str] | None) -> None:
+def _kill(proc: subprocess.Popen[str] | None, *, wait: bool = False) -> None:
     if proc is None or proc.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
+    if wait:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=KILL_WAIT_S)
 
 
 def stop_all() -> None:
