@@ -113,9 +113,9 @@ async def test_the_editor_keys_read_one_per_row_at_80x24() -> None:
     app = HostApp(lambda: HelpScreen(None, None, None))
     async with app.run_test(size=SIZE) as pilot:
         assert await wait_until(pilot, lambda: "tunedeck editor — keys" in screen_text(app))
-        for keys, what in (("esc", "back to the section list"), ("ctrl+t", "show/hide the live panel"),
-                           ("f3", "YAML to be written"), ("ctrl+o", "open another preset"),
-                           ("ctrl+p", "command palette (every action)")):
+        for keys, what in (("escape", "Back to the section list"), ("ctrl+t", "Show or hide the live panel"),
+                           ("f3", "The preset as YAML"), ("ctrl+o", "Open another preset"),
+                           ("ctrl+p", "Command palette (every action)")):
             await pilot.press("end" if keys == "ctrl+p" else "home")
             assert await wait_until(pilot, lambda k=keys, w=what: any(
                 re.search(rf"(^|\s){re.escape(k)}\s+{re.escape(w)}", row) for row in screen_text(app).splitlines()))

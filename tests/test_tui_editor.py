@@ -318,6 +318,34 @@ async def test_f1_opens_full_help_for_focused_knob(tmp_path: Path) -> None:
         assert isinstance(app.screen, EditorScreen)
 
 
+@sync
+async def test_f1_lists_every_key_from_the_bindings_that_apply_now(tmp_path: Path) -> None:
+    """The F1 key list is the editor's and the app's bindings, each with what it does (its tooltip): a key added to
+    BINDINGS is listed without editing the help. ctrl+b is listed for what it does in the current view."""
+    app = app_for(write_preset(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, EditorScreen)
+        for view, hidden in (("basic", "show_basic"), ("all", "show_all")):
+            await pilot.press("f1")
+            await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+            rows = [" ".join(line.split()) for line in plain(app.screen.query_one("#help-keys")).splitlines()]
+            said: dict[str, str] = {}  # an action's row says what its first binding says
+            for binding in [*EditorScreen.BINDINGS, *TunedeckApp.BINDINGS]:
+                if binding.action == hidden:
+                    assert not any(binding.tooltip in row for row in rows), view
+                    continue
+                what = said.setdefault(binding.action, binding.tooltip or binding.description)
+                assert what, f"{binding.key} has nothing to say in the help"
+                assert any(binding.key in row and what[:30] in row for row in rows), (view, binding.key, rows)
+            assert any(row.startswith("f5 / ctrl+r") for row in rows)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is editor)
+            await pilot.press("ctrl+b")
+            await pilot.pause()
+
+
 @pytest.mark.slow
 @sync
 async def test_live_panel_counts_rows_in_background(tmp_path: Path) -> None:

@@ -40,7 +40,8 @@ class TunedeckApp(App[int]):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {EditorCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True,
+                tooltip="Quit (asks first when there are unsaved changes; runs go on)"),
     ]
 
     def __init__(self, preset_path: str | Path | None = None, *, presets_dir: Path | None = None,

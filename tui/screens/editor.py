@@ -51,21 +51,23 @@ class SectionForm(VerticalScroll, can_focus=False):
 
 class EditorScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("f5", "launch", "Launch"),
+        # The tooltips are also the F1 help's key list (tui/screens/help.py): say what each key does.
+        Binding("ctrl+s", "save", "Save", tooltip="Save (refused while the preset has errors: f4 saves a draft)"),
+        Binding("f5", "launch", "Launch", tooltip="Save and launch the run"),
         Binding("ctrl+r", "launch", "Launch", show=False),
-        Binding("f1", "knob_help", "Help"),
+        Binding("f1", "knob_help", "Help", tooltip="This help (on a knob: its full explanation)"),
         # One ctrl+b, named for what it does now (check_action shows one of the two): the footer keeps room for ^q.
         Binding("ctrl+b", "show_all", "All", tooltip="Show every knob (now: the newcomer's basic ones)"),
         Binding("ctrl+b", "show_basic", "Basic", tooltip="Show only the newcomer's knobs (now: every knob)"),
-        Binding("ctrl+t", "toggle_side", "Panel"),
+        Binding("ctrl+t", "toggle_side", "Panel", tooltip="Show or hide the live panel (narrow terminals)"),
         Binding("f3", "show_yaml", "YAML", tooltip="The preset as YAML, and its diff against the file on disk"),
-        Binding("f6", "runs", "Runs"),
-        Binding("ctrl+g", "apply_target", "Apply batch", show=False),
-        Binding("f2", "save_as", "Save as", show=False),
-        Binding("f4", "save_draft", "Save draft", show=False),
-        Binding("ctrl+o", "open", "Open", show=False),
-        Binding("escape", "focus_nav", "Sections", show=False),
+        Binding("f6", "runs", "Runs", tooltip="The runs list"),
+        Binding("ctrl+g", "apply_target", "Apply batch", show=False,
+                tooltip="Apply the proposed gradient_accumulation_steps (type a target batch first)"),
+        Binding("f2", "save_as", "Save as", show=False, tooltip="Save under another name"),
+        Binding("f4", "save_draft", "Save draft", show=False, tooltip="Save a draft that keeps its errors"),
+        Binding("ctrl+o", "open", "Open", show=False, tooltip="Open another preset"),
+        Binding("escape", "focus_nav", "Sections", show=False, tooltip="Back to the section list"),
     ]
 
     def __init__(self, state: EditorState) -> None:
@@ -510,11 +512,12 @@ class EditorScreen(Screen[None]):
                     f"(effective batch {plan.effective_batch})", timeout=3)
 
     def action_knob_help(self) -> None:
-        from .help import HelpScreen
+        from .help import HelpScreen, editor_bindings
 
         path = self._focused_path
         knob = get_knob(path) if path else None
-        self.app.push_screen(HelpScreen(knob, path, self.state.raw(path) if path else None))
+        keys = [b for b in editor_bindings() if self.check_action(b.action, ())]  # the one ctrl+b that applies
+        self.app.push_screen(HelpScreen(knob, path, self.state.raw(path) if path else None, keys))
 
     async def action_preview(self) -> None:
         """Preview the dataset whose card holds the focus (else the first one), in view in its section."""
