@@ -42,12 +42,20 @@ def test_a_reward_model_preset_loads_clean(tmp_path: Path) -> None:
     ("sample_packing: true\n", "sample_packing", "cannot be packed"),
     ("num_labels: 2\n", "num_labels", "set num_labels: 1"),
     ("adapter: prompt_tuning\nnum_virtual_tokens: 8\n", "adapter", "adapter: lora"),
-    ("test_datasets:\n  - path: more.jsonl\n    type: bradley_terry.chat_template\n", "test_datasets",
-     "val_set_size"),
 ])
 def test_what_a_reward_model_cannot_go_with_is_an_error(tmp_path: Path, extra: str, key: str, words: str) -> None:
     severity, message = _problems(tmp_path, extra)[key]
     assert severity == "error" and words in message
+
+
+def test_test_datasets_are_a_reward_models_evaluation_pairs(tmp_path: Path) -> None:
+    """test_datasets of bradley_terry pairs validate with reward_model (its evaluation set); another type there is
+    an error on that entry's type."""
+    pairs = "test_datasets:\n  - path: more.jsonl\n    type: bradley_terry.chat_template\n"
+    assert load_preset(write(tmp_path, REWARD + pairs)).problems == []
+    errors = {p.key: p.message for p in load_preset(write(tmp_path, REWARD + pairs.replace(
+        "bradley_terry.chat_template", "chat_template"))).errors}
+    assert "bradley_terry.chat_template" in errors["test_datasets.0.type"]
 
 
 def test_the_data_type_and_the_kind_of_training_must_agree(tmp_path: Path) -> None:
@@ -87,6 +95,20 @@ def _conversation_ids(tok: Any, system: str, answer: str) -> list[int]:
     turns = [{"role": "system", "content": system}] if system else []
     turns += [{"role": "user", "content": Q}, {"role": "assistant", "content": answer}]
     return tok.apply_chat_template(turns, tokenize=True, return_dict=True)["input_ids"]
+
+
+def test_test_datasets_pairs_are_the_evaluation_rows(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """Every pair of datasets trains and the pairs of test_datasets are the evaluation set, rendered the same way."""
+    train = [{"system": SYSTEM, "input": f"{Q} ({i})", "chosen": GOOD, "rejected": BAD} for i in range(5)]
+    held = [{"system": "", "input": f"Held out {i}?", "chosen": GOOD, "rejected": BAD} for i in range(3)]
+    test_data = write_jsonl(tmp_path / "held.jsonl", held)
+    prepared, tok = _prepare(tiny_model_dir, tmp_path, train, test_datasets=[
+        {"path": str(test_data), "type": "bradley_terry.chat_template"}])
+    assert len(prepared.train) == 5 and prepared.eval is not None and len(prepared.eval) == 3
+    first = prepared.eval[0]
+    turns = [{"role": "user", "content": "Held out 0?"}, {"role": "assistant", "content": GOOD}]
+    assert first["prompt_ids"] + first["chosen_ids"] == tok.apply_chat_template(
+        turns, tokenize=True, return_dict=True)["input_ids"]
 
 
 @pytest.mark.parametrize("system", [SYSTEM, ""])

@@ -76,3 +76,17 @@ def test_a_lora_reward_model_saves_its_score_head_and_ranks_its_pairs(tiny_model
     # the base config says nothing of the head: one output, as for any reward adapter
     after = _accuracy(AutoPeftModelForSequenceClassification.from_pretrained(out, num_labels=1), tokenizer, rows)
     assert after == 1.0 and before < after, (before, after)
+
+
+@pytest.mark.slow
+def test_a_reward_model_evaluates_on_its_test_datasets_pairs(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """With test_datasets the run evaluates on those pairs each epoch, and every datasets pair trains (12 pairs, 4
+    epochs: 12 steps, as without them)."""
+    (tmp_path / "held").mkdir()
+    held, _ = reward_pairs(tmp_path / "held")
+    _train(tiny_model_dir, tmp_path, evals_per_epoch=1,
+           test_datasets=[{"path": str(held), "type": "bradley_terry.chat_template"}])
+    run_dir = tmp_path / "runs" / "run"
+    evals = of_kind(run_dir, "eval")
+    assert [e["step"] for e in evals] == [3, 6, 9, 12]
+    assert evals[-1]["eval_loss"] < evals[0]["eval_loss"]  # the held pairs are ranked as the trained ones are

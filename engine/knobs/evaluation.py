@@ -37,8 +37,8 @@ class EvaluationKnobs(BaseModel, defer_build=True):
         default_factory=list, section=S, shapes_data=True,
         summary="Separate evaluation data: entries shaped like datasets:, used instead of a val_set_size split.",
         what="A list of data sources read exactly like datasets: (path, type and that type's settings), "
-        "tokenized the same way and used as the whole validation set; no training row is held out. With rl, "
-        "they hold pairs (or KTO rows) in a preference type, as datasets do. Use it "
+        "tokenized the same way and used as the whole validation set; no training row is held out. With rl or "
+        "reward_model, they hold pairs (or KTO rows) in the type datasets use. Use it "
         "when you already have a validation file (H2O LLM Studio's validation_dataframe, turbo-alignment's "
         "val_dataset_settings). Leave val_set_size at 0 with it: Axolotl refuses both at once.",
         cost="Each evaluation is a pass over these rows; they are never trained on.",

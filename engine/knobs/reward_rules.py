@@ -33,16 +33,16 @@ def _reward_model_alone(cfg: Config) -> Iterator[Problem]:
     if cfg.num_labels not in (None, 1):
         yield Problem("num_labels", f"num_labels is {cfg.num_labels} with reward_model: a reward model puts out "
                       "one score per conversation: set num_labels: 1 (or remove it).")
-    if cfg.test_datasets:
-        yield Problem("test_datasets", "test_datasets is not read with reward_model yet (the pairs are split from "
-                      "datasets only): set val_set_size to hold out a share of the pairs, or remove test_datasets.")
 
 
 @rule
 def _types_fit_reward_model(cfg: Config) -> Iterator[Problem]:
-    """reward_model reads bradley_terry pairs only; any other run cannot read them."""
-    for i, ds in enumerate(cfg.datasets):
-        key = f"datasets.{i}.type"
+    """reward_model reads bradley_terry pairs only (test_datasets: its evaluation pairs); any other run cannot read
+    them."""
+    entries = [(f"datasets.{i}", ds) for i, ds in enumerate(cfg.datasets)]
+    entries += [(f"test_datasets.{i}", ds) for i, ds in enumerate(cfg.test_datasets)]
+    for where, ds in entries:
+        key = f"{where}.type"
         if cfg.reward_model and ds.type not in REWARD_TYPES:
             yield Problem(key, f"type is {ds.type} but reward_model is true, which trains on chosen/rejected pairs "
                           f"of type {', '.join(REWARD_TYPES)} (input, chosen, rejected, optional system): set "
