@@ -197,10 +197,12 @@ def test_resolved_preset_keeps_comments_and_makes_local_paths_absolute(tmp_path,
     from engine.runs.launch import resolve
 
     (tmp_path / "data.jsonl").write_text('{"text": "hello"}\n')
+    (tmp_path / "held.jsonl").write_text('{"text": "held out"}\n')
     preset = tmp_path / "p.yaml"
     preset.write_text(
         f"# my experiment\nbase_model: {REPO / 'presets' / 'tiny' / 'model'}\n"
         "datasets:\n  - path: data.jsonl  # beside the preset\n    type: completion\n"
+        "test_datasets:\n  - path: held.jsonl\n    type: completion\n"
         "output_dir: ./out\nlearning_rate: 0.001\n"
     )
     elsewhere = tmp_path / "cwd"
@@ -209,12 +211,14 @@ def test_resolved_preset_keeps_comments_and_makes_local_paths_absolute(tmp_path,
     resolved = resolve(preset, ["learning_rate=0.0003", "max_steps=5"])
     assert "# my experiment" in resolved.text and "# beside the preset" in resolved.text
     assert f"path: {tmp_path / 'data.jsonl'}" in resolved.text
+    assert f"path: {tmp_path / 'held.jsonl'}" in resolved.text  # test_datasets too: the trainer reads the copy
     assert f"output_dir: {elsewhere / 'out'}" in resolved.text  # relative to where tunedeck runs, like Axolotl
     assert resolved.config.learning_rate == 0.0003 and resolved.config.max_steps == 5
     from engine.preset import Preset
 
     again = Preset(resolved.text, tmp_path / "elsewhere.yaml").config  # valid on its own, from any folder
     assert again.datasets[0].path == str(tmp_path / "data.jsonl") and again.max_steps == 5
+    assert again.test_datasets[0].path == str(tmp_path / "held.jsonl")
 
 
 def test_run_id_must_be_a_plain_folder_name(tmp_path):

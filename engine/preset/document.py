@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from .validate import Checked
 
 
+# Lists of dataset entries whose keys set() and unset() reach as NAME.N.key.
+ENTRY_LISTS = ("datasets", "test_datasets")
+
+
 def format_problem(problem: Problem) -> str:
     """``file:line: key: message`` (parts that are unknown are left out)."""
     where = place(problem.file or "<preset>", problem.line)
@@ -160,8 +164,8 @@ class Preset:
             with contextlib.suppress(CoercionError):  # keep what was typed: validation shows it, a draft save keeps it
                 value = coerce(knob, value)
         parts = path.split(".")
-        if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdecimal():
-            entry = dataset_entry(self.doc, self._spelling("datasets"), int(parts[1]), create=True)
+        if parts[0] in ENTRY_LISTS and len(parts) == 3 and parts[1].isdecimal():
+            entry = dataset_entry(self.doc, self._spelling(parts[0]), int(parts[1]), create=True)
             assert entry is not None
             key = self._spelling(parts[2], entry, dataset=True)
             structural = _reshapes(entry, key, value)
@@ -171,15 +175,16 @@ class Preset:
             structural = _reshapes(self.doc, key, value)
             put(self.doc, key, value, top_level=True, restore=self._removed.pop(path, None))
         else:
-            raise TunedeckError(f"'{path}': only top-level keys and datasets.N.key paths can be set.")
+            raise TunedeckError(f"'{path}': only top-level keys and datasets.N.key (or test_datasets.N.key) paths "
+                                "can be set.")
         self._touched(structural)
 
     def unset(self, path: str) -> None:
         """Remove a key from the file (the knob falls back to its default); ``datasets.N`` removes an entry."""
         self.require_mapping()
         parts = path.split(".")
-        if parts[0] == "datasets" and len(parts) == 3 and parts[1].isdecimal():
-            entry = dataset_entry(self.doc, self._spelling("datasets"), int(parts[1]), create=False)
+        if parts[0] in ENTRY_LISTS and len(parts) == 3 and parts[1].isdecimal():
+            entry = dataset_entry(self.doc, self._spelling(parts[0]), int(parts[1]), create=False)
             if entry is not None:
                 self._forget(path, delete(entry, self._spelling(parts[2], entry, dataset=True)))
         elif parts[0] == "datasets" and len(parts) == 2 and parts[1].isdecimal():

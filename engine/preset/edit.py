@@ -256,20 +256,21 @@ def _keep_lines(mapping: CommentedMap, neighbours: tuple[Any, Any],
 
 
 def dataset_entry(doc: CommentedMap, key: str, index: int, *, create: bool) -> CommentedMap | None:
-    """``datasets[index]`` (the key as the file spells it); with create, appends it when it is the next index."""
+    """``datasets[index]`` (``key``: the list as the file spells it, datasets or test_datasets); with create,
+    appends it when it is the next index."""
     seq = doc.get(key)
     if seq is None:
         if not create or index != 0:
-            raise TunedeckError(f"datasets.{index}: the preset has no datasets yet; start with datasets.0.")
+            raise TunedeckError(f"{key}.{index}: the preset has no {key} yet; start with {key}.0.")
         seq = CommentedSeq()
         put(doc, key, seq, top_level=True)
         seq = doc[key]
     if not isinstance(seq, list):
-        raise TunedeckError("datasets is not a list in this preset: fix it in the file first.")
+        raise TunedeckError(f"{key} is not a list in this preset: fix it in the file first.")
     if index < len(seq):
         entry = seq[index]
         if not isinstance(entry, CommentedMap):
-            raise TunedeckError(f"datasets.{index} is not a mapping (path: …, type: …): fix it in the file first.")
+            raise TunedeckError(f"{key}.{index} is not a mapping (path: …, type: …): fix it in the file first.")
         return entry
     if create and index == len(seq):
         entry = CommentedMap()
@@ -280,5 +281,5 @@ def dataset_entry(doc: CommentedMap, key: str, index: int, *, create: bool) -> C
     if not create:
         return None
     raise TunedeckError(
-        f"datasets.{index}: the preset has {len(seq)} dataset(s); add them in order (next is datasets.{len(seq)})."
+        f"{key}.{index}: the preset has {len(seq)} entries there; add them in order (next is {key}.{len(seq)})."
     )

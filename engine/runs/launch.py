@@ -100,9 +100,10 @@ def _resolved(preset: Any, preset_path: str | os.PathLike[str], plan: StartPlan 
         value = getattr(cfg, key, None)
         if isinstance(value, str) and value and resolve_path(value, preset_path).exists():
             preset.set(key, str(resolve_path(value, preset_path).absolute()))
-    for n, ds in enumerate(cfg.datasets):
-        if resolve_path(ds.path, preset_path).exists():
-            preset.set(f"datasets.{n}.path", str(resolve_path(ds.path, preset_path).absolute()))
+    for entries in ("datasets", "test_datasets"):  # the run folder's copy must find them from anywhere
+        for n, ds in enumerate(getattr(cfg, entries)):
+            if resolve_path(ds.path, preset_path).exists():
+                preset.set(f"{entries}.{n}.path", str(resolve_path(ds.path, preset_path).absolute()))
     preset.set("output_dir", str(plan.output_dir if plan else output_dir_of(cfg)))
     if plan is not None and plan.resume_from is not None:
         preset.set("resume_from_checkpoint", str(plan.resume_from))
