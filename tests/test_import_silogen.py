@@ -134,3 +134,43 @@ def test_converted_weighted_poro_preset_prepares_silogens_rows_and_trains(tmp_pa
     steps = of_kind(run_dir, "step")
     assert len(steps) == 1 and steps[0]["loss"] > 0  # 8 mixed rows, one step of 8 (4 per pass, 2 accumulated)
     assert "weighted mix: 8 training rows per epoch (dataset 0: 4, dataset 1: 4)" in log_text(run_dir)
+
+
+def test_a_validation_file_becomes_test_datasets_and_its_rows_are_the_evaluation_set(tmp_path, tiny_model_dir):
+    """SiloGen's validation_data of type CONCATENATION (its own files) is imported onto test_datasets, in the rows'
+    own format; before, the file was not read and a 5 % share of the training rows was held out instead."""
+    def chat(tag, n):
+        return [{"messages": [{"role": "user", "content": f"{tag} question {i}"},
+                              {"role": "assistant", "content": f"{tag} answer {i}"}]} for i in range(n)]
+
+    a = write_jsonl(tmp_path / "a.jsonl", chat("Alpha", 4))
+    held = write_jsonl(tmp_path / "held.jsonl", chat("Held", 3))
+    mix = MIX.replace("      - path: \"{b}\"\n        sampling_weight: 0.5\n", "").replace(
+        "  validation_data:\n    type: NONE\n",
+        f"  validation_data:\n    type: CONCATENATION\n    datasets:\n      - path: \"{held}\"\n")
+    imported = import_config(_source(tmp_path, mix=mix, a=a, model=tiny_model_dir))
+    got = statuses(imported.report)
+    assert got["data_conf.validation_data.type"] == ("exact", "test_datasets")
+    assert got["data_conf.validation_data.datasets.0.path"] == ("exact", "test_datasets[0].path")
+    assert imported.preset["test_datasets"] == [{"path": str(held), "type": "chat_template", "ds_type": "json"}]
+    assert "val_set_size" not in imported.preset
+    preset = Preset(imported.text, tmp_path / "preset.yaml")
+    assert preset.errors == []
+    p = prepare(preset.config, use_cache=False)
+    tok = tokenizer_for(preset.config)
+    assert len(p.train) == 4 and [tok.decode(ids) for ids in p.eval["input_ids"]] == [
+        f"<|user|>\nHeld question {i}</s><|assistant|>\nHeld answer {i}</s>" for i in range(3)]
+
+
+def test_a_dpo_validation_file_becomes_test_datasets_pairs(tmp_path):
+    """A DPO config's validation file holds pairs in SiloGen's preference rows, as its training files do."""
+    text = SILOGEN_SFT.format(data="train.jsonl", out=tmp_path / "out", model="m").replace(
+        "    type: AUTO_SPLIT\n    ratio: 0.1\n", "    type: CONCATENATION\n    datasets:\n      - path: valid.jsonl\n")
+    src = tmp_path / "dpo.yaml"
+    src.write_text("method: dpo\n" + text.replace("sft_args:\n  max_seq_length: 128\n", ""))
+    imported = import_config(src)
+    [entry] = imported.preset["test_datasets"]
+    assert entry["path"] == "valid.jsonl" and entry["type"] == "chat_template.default"
+    assert (entry["field_messages"], entry["field_chosen"]) == ("prompt_messages", "chosen_messages")
+    assert imported.preset["datasets"][0]["type"] == "chat_template.default"
+    assert statuses(imported.report)["data_conf.validation_data.type"] == ("exact", "test_datasets")

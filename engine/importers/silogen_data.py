@@ -45,7 +45,7 @@ def convert_data(conv: Conversion, method: str) -> None:
         return
     conv.preset["datasets"] = [row for row, _ in datasets]
     _mixing(conv, training, [weight for _, weight in datasets])
-    _validation(conv, d)
+    _validation(conv, d, method)
 
 
 def _template(conv: Conversion, d: str) -> None:
@@ -94,9 +94,11 @@ def _pad_token(conv: Conversion, d: str) -> None:
         conv.report.add(key, "exact", "missing_pad_token_strategy", "unset: SiloGen's default, bos-repurpose")
 
 
-def _datasets(conv: Conversion, entries: list[Any], method: str) -> list[tuple[dict[str, Any], float]] | None:
-    """(preset entry, sampling_weight) per source; a source of weight 0 is left out, as SiloGen skips it."""
-    at = "data_conf.training_data.datasets"
+def _datasets(conv: Conversion, entries: list[Any], method: str, part: str = "training_data",
+              target: str = "datasets") -> list[tuple[dict[str, Any], float]] | None:
+    """(preset entry, sampling_weight) per source of ``data_conf.PART`` (written to the preset's ``target``); a
+    source of weight 0 is left out, as SiloGen skips it."""
+    at = f"data_conf.{part}.datasets"
     out: list[tuple[dict[str, Any], float]] = []
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
@@ -113,13 +115,13 @@ def _datasets(conv: Conversion, entries: list[Any], method: str) -> list[tuple[d
         j = len(out)
         if method == "dpo":
             out.append(({"path": entry["path"], **PREFERENCE_ROWS, "ds_type": "json"}, float(weight)))
-            conv.report.add(f"{at}.{i}.path", "exact", f"datasets[{j}].path",
+            conv.report.add(f"{at}.{i}.path", "exact", f"{target}[{j}].path",
                             "preference rows through chat_template.default: field_messages prompt_messages, "
                             "field_chosen chosen_messages, field_rejected rejected_messages (each answer is the "
                             "last message of its list)")
         else:
             out.append(({"path": entry["path"], "type": "chat_template", "ds_type": "json"}, float(weight)))
-            conv.report.add(f"{at}.{i}.path", "exact", f"datasets[{j}].path", "messages rows through the chat template")
+            conv.report.add(f"{at}.{i}.path", "exact", f"{target}[{j}].path", "messages rows through the chat template")
     if not out:
         conv.problems.append(f"{conv.source.where(at)}: {at}: no dataset with a path and a weight above 0.")
         return None
@@ -157,9 +159,18 @@ def _mixing(conv: Conversion, training: dict[str, Any], weights: list[float]) ->
             conv.report.add(f"{at}.datasets.{i}.sampling_weight", "exact", "datasets[].sampling_weight")
 
 
-def _validation(conv: Conversion, d: str) -> None:
+def _validation(conv: Conversion, d: str, method: str) -> None:
     val = conv.section(f"{d}.validation_data")
     vtype = val.get("type")
+    if vtype == "CONCATENATION" and isinstance(val.get("datasets"), list) and val["datasets"]:
+        # Its own files, every row of them: test_datasets, read like the training sources.
+        converted = _datasets(conv, val["datasets"], method, "validation_data", "test_datasets")
+        if converted is not None:
+            conv.preset["test_datasets"] = [row for row, _ in converted]
+            conv.report.add(f"{d}.validation_data.type", "exact", "test_datasets",
+                            "every row of these files is the validation set, as SiloGen concatenates them")
+        conv.handled(f"{d}.validation_data")
+        return
     if vtype == "AUTO_SPLIT":
         ratio = val.get("ratio", 0.2)
         if conv.preset.get("dataset_mixing") == "weighted":
