@@ -203,15 +203,18 @@ def test_resolved_preset_keeps_comments_and_makes_local_paths_absolute(tmp_path,
         f"# my experiment\nbase_model: {REPO / 'presets' / 'tiny' / 'model'}\n"
         "datasets:\n  - path: data.jsonl  # beside the preset\n    type: completion\n"
         "test_datasets:\n  - path: held.jsonl\n    type: completion\n"
-        "output_dir: ./out\nlearning_rate: 0.001\n"
+        "output_dir: ./out\nlearning_rate: 0.001\nchat_template: jinja\nchat_template_jinja: tpl.jinja\n"
     )
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
+    (elsewhere / "tpl.jinja").write_text("{% for m in messages %}{{ m['content'] }}{% endfor %}")
     monkeypatch.chdir(elsewhere)
     resolved = resolve(preset, ["learning_rate=0.0003", "max_steps=5"])
     assert "# my experiment" in resolved.text and "# beside the preset" in resolved.text
     assert f"path: {tmp_path / 'data.jsonl'}" in resolved.text
     assert f"path: {tmp_path / 'held.jsonl'}" in resolved.text  # test_datasets too: the trainer reads the copy
+    # a template file, read from the working directory as Axolotl reads it, is found again from any folder
+    assert f"chat_template_jinja: {elsewhere / 'tpl.jinja'}" in resolved.text
     assert f"output_dir: {elsewhere / 'out'}" in resolved.text  # relative to where tunedeck runs, like Axolotl
     assert resolved.config.learning_rate == 0.0003 and resolved.config.max_steps == 5
     from engine.preset import Preset
