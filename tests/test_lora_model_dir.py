@@ -122,7 +122,9 @@ def test_turbo_alignment_dpo_trains_the_adapter_it_starts_from(tmp_path: Path, t
     result = run_train(run_dir, timeout=600)
     assert result.returncode == 0, log_text(run_dir)[-3000:]
     assert len(of_kind(run_dir, "step")) == 2
-    assert len(of_kind(run_dir, "eval")) == 2  # on the 2 held-out pairs of val_dataset_settings
+    evals = of_kind(run_dir, "eval")
+    assert len(evals) == 2  # on the 2 held-out pairs of val_dataset_settings
+    assert {"eval_rewards_accuracy", "eval_rewards_margin", "eval_rewards_chosen"} <= set(evals[-1])
     out = tmp_path / "out"
     config = json.loads((out / "adapter_config.json").read_text())
     assert set(config["target_modules"]) == TARGETS and config["r"] == 4  # the loaded adapter's, not a new one

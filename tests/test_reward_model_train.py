@@ -90,3 +90,4 @@ def test_a_reward_model_evaluates_on_its_test_datasets_pairs(tiny_model_dir: Pat
     evals = of_kind(run_dir, "eval")
     assert [e["step"] for e in evals] == [3, 6, 9, 12]
     assert evals[-1]["eval_loss"] < evals[0]["eval_loss"]  # the held pairs are ranked as the trained ones are
+    assert evals[-1]["eval_rewards_accuracy"] == 1.0 and evals[-1]["eval_rewards_margin"] > 0

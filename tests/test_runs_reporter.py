@@ -86,6 +86,15 @@ def test_reporter_plain_output_when_not_a_terminal(tmp_path):
     assert "effective batch 8" in out
 
 
+def test_an_evaluation_of_pairs_prints_their_accuracy_and_margin(tmp_path):
+    run_dir = _finished_run(tmp_path)
+    folder.append_event(run_dir, "eval", step=2, epoch=1.0, eval_loss=0.61, eval_rewards_accuracy=0.875,
+                        eval_rewards_margin=0.4213)
+    buf = io.StringIO()
+    Reporter(run_dir, Console(file=buf, force_terminal=False, width=200), poll=0.01).follow()
+    assert "eval  step 2  eval_loss 0.61  accuracy 0.875  margin 0.421" in buf.getvalue()
+
+
 def test_reporter_draws_a_bar_on_a_terminal(tmp_path):
     run_dir = _finished_run(tmp_path)
     buf = io.StringIO()

@@ -26,7 +26,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def preference_run(root: Path, *, kto: bool = False) -> Path:
+def preference_run(root: Path, *, kto: bool = False, evaluated: bool = False) -> Path:
     run_dir = make_run_dir(root, "20260101-100000-dpo", status="finished")
     write_event(run_dir, "start", FIXED_START, total_steps=STEPS, num_epochs=1, steps_per_epoch=STEPS,
                 effective_batch_size=4, num_processes=1, command="accelerate launch")
@@ -36,6 +36,9 @@ def preference_run(root: Path, *, kto: bool = False) -> Path:
         fields.update({"kl": KL[i]} if kto else {"rewards_accuracy": ACCURACIES[i]})
         write_event(run_dir, "step", FIXED_START + i + 1, step=i + 1, total_steps=STEPS, epoch=(i + 1) / STEPS,
                     loss=0.69 - 0.05 * i, learning_rate=1e-5, tokens_per_second=900.0, **fields)
+    if evaluated:  # on the held-out pairs: their accuracy and margin beside the eval loss
+        write_event(run_dir, "eval", FIXED_START + STEPS, step=STEPS, epoch=1.0, eval_loss=0.61,
+                    eval_rewards_accuracy=0.875, eval_rewards_margin=0.42)
     write_event(run_dir, "finished", FIXED_START + STEPS + 1, step=STEPS, output_dir="out", adapter_dir="out")
     return run_dir
 
@@ -58,6 +61,15 @@ async def test_a_dpo_run_shows_margin_accuracy_and_both_rewards(tmp_path: Path) 
         assert sparkline(app, "rewards_accuracy") == ACCURACIES
         assert sparkline(app, "rewards_chosen") == CHOSEN
         assert not app.screen.query_one("#metric-kl").display  # DPO has no KL
+
+
+async def test_an_evaluated_dpo_run_shows_the_held_out_pairs_accuracy_and_margin(tmp_path: Path) -> None:
+    app = HostApp(lambda: RunScreen(preference_run(tmp_path, evaluated=True)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, app)
+        text = screen_text(app)
+        assert f"eval loss {format_number(0.61)} @ {STEPS}" in text
+        assert f"eval accuracy {format_number(0.875, 3)}" in text and f"eval margin {format_number(0.42, 3)}" in text
 
 
 async def test_a_kto_run_shows_its_kl(tmp_path: Path) -> None:

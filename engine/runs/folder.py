@@ -17,7 +17,8 @@ Every event has ``"event"`` (one of EVENT_KINDS) and ``"time"`` (unix seconds). 
     step        step, total_steps, epoch, loss, learning_rate, grad_norm, tokens_per_second, eta_seconds,
                 num_tokens; peak_memory_allocated_gib / peak_memory_reserved_gib on a GPU; a preference run's
                 rewards_chosen, rewards_rejected, rewards_margin, rewards_accuracy (KTO: kl)
-    eval        step, epoch, eval_loss
+    eval        step, epoch, eval_loss; a preference or reward-model run's eval_rewards_margin, eval_rewards_accuracy
+                (DPO-style methods also eval_rewards_chosen, eval_rewards_rejected; KTO: eval_kl), on the eval pairs
     samples     step, epoch, eval_loss, perplexity, chrf, samples: [{prompt, reference, answer}] (sample_answers)
     checkpoint  step, path
     finished    step, output_dir, adapter_dir (or model_dir)

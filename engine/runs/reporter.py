@@ -134,7 +134,10 @@ class Reporter:
         elif kind == "eval":
             loss = ev.get("eval_loss")
             shown = f"{loss:.4g}" if isinstance(loss, (int, float)) else loss
-            self._print(f"eval  step {ev.get('step')}  eval_loss {shown}", "cyan")
+            pairs = [f"{name.removeprefix('eval_rewards_').removeprefix('eval_')} {value:.3g}"
+                     for name in ("eval_rewards_accuracy", "eval_rewards_margin", "eval_kl")
+                     if isinstance(value := ev.get(name), (int, float))]
+            self._print(f"eval  step {ev.get('step')}  eval_loss {shown}" + "".join(f"  {p}" for p in pairs), "cyan")
         elif kind == "samples":
             for line in describe_samples(ev):
                 self._print(line, "magenta")

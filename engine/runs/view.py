@@ -70,6 +70,8 @@ class RunView:
     # The history of every numeric step field (metrics' keys): loss and learning rate, a preference run's rewards.
     series: dict[str, Series] = field(default_factory=dict)
     eval_losses: list[tuple[int, float]] = field(default_factory=list)
+    # The latest evaluation's other numbers (a preference run's eval_rewards_accuracy, eval_rewards_margin, ...).
+    eval_metrics: dict[str, float] = field(default_factory=dict)
     checkpoints: list[tuple[int, str]] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)  # "samples" events: answers to sample prompts
     ended_as: str | None = None  # "finished" | "stopped" | "failed" once a final event arrived
@@ -97,6 +99,8 @@ class RunView:
             loss = number(event.get("eval_loss"))
             if loss is not None:
                 self.eval_losses.append((_whole(event.get("step")) or self.step, loss))
+            others = {key: number(value) for key, value in event.items() if key.startswith("eval_")}
+            self.eval_metrics = {key: v for key, v in others.items() if v is not None and key != "eval_loss"}
         elif kind == "checkpoint":
             self.checkpoints.append((_whole(event.get("step")) or self.step, str(event.get("path", ""))))
         elif kind == "samples":

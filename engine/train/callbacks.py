@@ -180,7 +180,8 @@ class EventsCallback(TrainerCallback):
         logs = logs or {}
         now = time.time()
         if "eval_loss" in logs:
-            self._emit("eval", step=state.global_step, epoch=state.epoch, eval_loss=logs["eval_loss"])
+            self._emit("eval", step=state.global_step, epoch=state.epoch, eval_loss=logs["eval_loss"],
+                       **preference_metrics(logs, prefix="eval_"))
             return
         if "loss" not in logs:
             return  # the end-of-training summary (train_runtime ...) is not a step

@@ -11,6 +11,8 @@ PREFERENCE_METRICS = {"rewards/chosen": "rewards_chosen", "rewards/rejected": "r
                       "margin": "rewards_margin", "accuracy": "rewards_accuracy"}
 
 
-def preference_metrics(logs: dict[str, Any]) -> dict[str, float]:
-    """The preference metrics among a log record's values, under their event names (absent ones left out)."""
-    return {name: float(logs[key]) for key, name in PREFERENCE_METRICS.items() if key in logs}
+def preference_metrics(logs: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """The preference metrics among a log record's values, under their event names (absent ones left out).
+    ``prefix="eval_"``: an evaluation's (trl logs eval_rewards/accuracies, eval_accuracy, ...), named eval_…."""
+    return {prefix + name: float(logs[prefix + key]) for key, name in PREFERENCE_METRICS.items()
+            if prefix + key in logs}

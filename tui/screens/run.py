@@ -280,6 +280,9 @@ class RunScreen(Screen[None]):
         if view.eval_losses:
             step, loss = view.eval_losses[-1]
             details.append(f"eval loss {format_number(loss)} @ {step}")
+            details += [f"eval {label} {format_number(view.eval_metrics[name], 3)}"
+                        for name, label in (("eval_rewards_accuracy", "accuracy"), ("eval_rewards_margin", "margin"))
+                        if name in view.eval_metrics]
         if view.checkpoints:  # not a count: save_total_limit deletes older ones as it goes
             details.append(f"last checkpoint @ {view.checkpoints[-1][0]}")
         if view.grad_norm is not None:
