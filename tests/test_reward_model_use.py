@@ -5,6 +5,7 @@ run and the merged model alike with one paragraph saying how to score with it, i
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,30 @@ async def test_the_chat_screen_refuses_a_reward_model_without_starting_a_model(
         text = " ".join(screen_text(app).split())
         assert "Nothing to chat with." in text and "AutoPeftModelForSequenceClassification" in text
         assert screen.model.pid is None  # no model process was started
+
+
+def _cached_hub_model(repo_id: str, architecture: str) -> None:
+    """A hub model in the local cache (the layout huggingface_hub writes: refs/main → snapshots/<commit>/)."""
+    from huggingface_hub import constants
+
+    root = Path(constants.HF_HUB_CACHE) / f"models--{repo_id.replace('/', '--')}"
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    (root / "refs").mkdir(parents=True, exist_ok=True)
+    (root / "refs" / "main").write_text(commit)
+    snapshot = root / "snapshots" / commit
+    snapshot.mkdir(parents=True, exist_ok=True)
+    (snapshot / "config.json").write_text(json.dumps({"architectures": [architecture], "model_type": "llama"}))
+
+
+def test_a_cached_hub_reward_model_is_refused_by_chat(capsys: pytest.CaptureFixture[str]) -> None:
+    """A hub id is checked against the local cache (nothing is downloaded): a cached sequence-classification model
+    is refused like a local one; a cached causal LM and a model not cached are not refused here."""
+    from engine.infer.source import check_can_answer, resolve_source
+
+    _cached_hub_model("someorg/tiny-rm", "LlamaForSequenceClassification")
+    _cached_hub_model("someorg/tiny-lm", "LlamaForCausalLM")
+    message = _refusal(capsys, "chat", "someorg/tiny-rm")
+    assert "model someorg/tiny-rm is a reward model" in message
+    assert "AutoModelForSequenceClassification.from_pretrained('someorg/tiny-rm')" in message
+    for answering in ("someorg/tiny-lm", "someorg/not-cached"):
+        check_can_answer(resolve_source(answering))  # no refusal

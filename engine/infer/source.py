@@ -61,7 +61,9 @@ def resolve_source(arg: str) -> ModelSource:
         return _from_run(resolve_run(arg))
     except TunedeckError:
         if "/" in arg and not arg.startswith((".", "/", "~")):  # org/name: a hub model id
-            return ModelSource(arg, adapter=False, preset=None, note=f"model {arg}")
+            cached = _hub_cache_folder(arg)
+            return ModelSource(arg, adapter=False, preset=None, note=f"model {arg}",
+                               reward_model=cached is not None and _scores(cached))
         raise TunedeckError(f"{arg!r} is neither a run (id, its start, or 'last'), nor a folder, nor a hub model id "
                             "(org/name): `tunedeck runs` lists the runs.") from None
 
@@ -82,6 +84,21 @@ def _scores(path: Path) -> bool:
     architectures = _json(path / "config.json").get("architectures")
     return isinstance(architectures, list) and any(str(a).endswith("ForSequenceClassification")
                                                    for a in architectures)
+
+
+def _hub_cache_folder(repo_id: str) -> Path | None:
+    """The local cache's snapshot folder of a hub model, when its config is there (nothing is downloaded: a model
+    not cached is not checked here, and loading it says what is wrong)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    for name in ("adapter_config.json", "config.json"):
+        try:
+            found = try_to_load_from_cache(repo_id, name)
+        except ValueError:  # not a valid repo id
+            return None
+        if isinstance(found, str):
+            return Path(found).parent
+    return None
 
 
 def _from_folder(path: Path, preset: Path | None, note: str, reward_model: bool = False) -> ModelSource:
