@@ -123,6 +123,8 @@ class TunedeckApp(App[int]):
             self.save_as(state, draft=draft, then=then)
             return False
         if not draft and not state.can_save_valid():
+            if self.editor is not None:  # the marks and the summary the message points at, now, not after a debounce
+                self.editor.refresh_problems()
             n = len(state.errors()) or len(state.field_errors)
             self.notify(f"Not saved: {n} error{'s' if n != 1 else ''} (marked in red). Fix them, or press "
                         "f4 to save a draft that keeps them.", title="Preset has errors", severity="error")
