@@ -8,9 +8,10 @@ Each figure is the median wall time of N fresh processes, after one unmeasured r
 and Python's bytecode cache are warm, as they are for anyone who has run the app once (the bytecode cache is
 written even where PYTHONDONTWRITEBYTECODE is set in the environment: a user's install has it).
 
-A child process (this script with ``--first-frame`` or ``--minimal``) builds the app headless and stops at the
+A child process (this script with ``--child MODE``) builds the app headless and stops at the
 first frame Textual renders of the app's own screen: for the TUI, the editor with the preset's values in its
-fields. What the editor does after that frame (the live numbers, the checks ``validate`` runs, the memory
+fields. A third app, the editor's layout built from plain Textual widgets, shows what Textual alone needs for that
+screen. What the editor does after that frame (the live numbers, the checks ``validate`` runs, the memory
 estimate, the data count) is timed too, as "settled": the time until every pending message is handled.
 """
 
@@ -25,7 +26,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.3  # TUI first frame / minimal Textual app first frame
@@ -59,6 +60,8 @@ def run_child(mode: str, preset: str) -> None:
                 yield Footer()
 
         app = Minimal()
+    elif mode.startswith("layout"):
+        app = _bare_layout_app()
     else:
         from tui.app import app_for_this_process  # as `tunedeck PRESET` builds it
 
@@ -71,6 +74,42 @@ def run_child(mode: str, preset: str) -> None:
             await pilot.pause()
 
     asyncio.run(main())
+
+
+def _bare_layout_app() -> Any:
+    """What Textual alone needs for the editor's first screen: its layout and widget kinds (header, section list,
+    one field in a form, help and live panels, a strip, a footer with the editor's shown keys), no tunedeck code."""
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding, BindingType
+    from textual.containers import Horizontal, Vertical, VerticalScroll
+    from textual.widgets import ContentSwitcher, Footer, Header, Input, Label, OptionList, Static
+
+    class BareLayout(App[None]):
+        BINDINGS: ClassVar[list[BindingType]] = [Binding(key, key, name) for key, name in (
+            ("ctrl+s", "Save"), ("f5", "Launch"), ("f1", "Help"), ("ctrl+b", "All"), ("ctrl+t", "Panel"),
+            ("f3", "YAML"), ("f6", "Runs"))]
+
+        def compose(self) -> ComposeResult:
+            yield Header()
+            with Horizontal():
+                yield OptionList(*[f"Section {i}" for i in range(9)])
+                with Vertical():
+                    yield Static("")
+                    with ContentSwitcher(initial="form"), VerticalScroll(id="form"):
+                        yield Static("Model")
+                        with Vertical():
+                            yield Label("base_model  The model to fine-tune")
+                            yield Input("presets/tiny/model")
+                            yield Static("")
+                with Vertical():
+                    yield Static("help text\n" * 8)
+                    with Vertical():
+                        yield Static("live numbers\n" * 6)
+                        yield Static("memory estimate\n" * 4)
+            yield Static("strip")
+            yield Footer()
+
+    return BareLayout()
 
 
 def child_env() -> dict[str, str]:
@@ -116,8 +155,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7, help="processes per measurement (median is reported)")
     parser.add_argument("--preset", default=str(REPO / "presets" / "tiny-cpu-demo.yaml"))
-    parser.add_argument("--child", choices=["tui-first", "tui-settled", "minimal-first", "minimal-settled"],
-                        help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["tui-first", "tui-settled", "minimal-first", "minimal-settled",
+                                            "layout-first"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         run_child(args.child, args.preset)
@@ -131,6 +170,7 @@ def main() -> int:
     first, minimal, ratio, cpu_ratio = side_by_side([*child, "tui-first"], [*child, "minimal-first"], args.runs)
     settled, minimal_settled, settled_ratio, _ = side_by_side([*child, "tui-settled"], [*child, "minimal-settled"],
                                                              args.runs)
+    layout, _, layout_ratio, _ = side_by_side([*child, "layout-first"], [*child, "minimal-first"], args.runs)
     name = Path(args.preset).name
     rows = [
         ("python -c 'import textual'", baseline, ""),
@@ -148,6 +188,8 @@ def main() -> int:
     print(f"  the same in CPU time (user + system), steadier on a busy machine: {cpu_ratio:.2f}x")
     print(f"  settled (every pending message handled: live numbers, checks, estimate): TUI {settled * 1000:.0f} ms, "
           f"minimal app {minimal_settled * 1000:.0f} ms, {settled_ratio:.2f}x")
+    print(f"  a bare Textual app with the editor's layout, no tunedeck code, first frame: {layout * 1000:.0f} ms, "
+          f"{layout_ratio:.2f}x the minimal app (what Textual alone needs for this screen)")
     return 0
 
 
