@@ -72,7 +72,7 @@ app._display = first_frame
 
 async def main():
     async with app.run_test(headless=True, size=(120, 40)) as pilot:
-        for _ in range(50):
+        for _ in range(400):  # up to 20 s on a loaded machine; a few tenths of a second on an idle one
             await pilot.pause(0.05)
             if app.screen.state._problems is not None:
                 break
