@@ -135,11 +135,30 @@ def dataset_template(ds: Any, cfg: Any, tokenizer: Any, index: int = 0) -> str:
     return resolve_template(cfg.chat_template, tokenizer, jinja=cfg.chat_template_jinja)
 
 
+def is_template_file(jinja: str | None) -> bool:
+    """chat_template_jinja naming a template file (read from the working directory, as Axolotl reads it), not
+    holding the template itself."""
+    return jinja is not None and jinja != "" and not is_jinja(jinja) and os.path.isfile(jinja)
+
+
+def name_problem(name: str) -> str | None:
+    """Why the chat_template value ``name`` names no template tunedeck can render; None when it does (a name,
+    tokenizer_default, tokenizer_default_fallback_NAME, jinja, or Jinja text)."""
+    named = name.removeprefix(FALLBACK_PREFIX)
+    if name in ("jinja", "tokenizer_default") or named in TEMPLATES or is_jinja(name):
+        return None
+    if named in REFUSED_TEMPLATES:
+        return f"chat template '{named}' is not supported: {REFUSED_TEMPLATES[named]}"
+    fallback = " after tokenizer_default_fallback_" if name != named else ""
+    return (f"unknown chat template '{named}'{fallback}. Use tokenizer_default (the tokenizer's own), jinja (your "
+            f"template in chat_template_jinja) or one of: {', '.join(sorted(TEMPLATES))}.")
+
+
 def _jinja_source(jinja: str | None, key: str) -> str:
     if not jinja:
         raise DataError("chat_template is jinja but chat_template_jinja is empty: write your template there.",
                         key=key.replace("chat_template", "chat_template_jinja"))
-    if not is_jinja(jinja) and os.path.isfile(jinja):
+    if is_template_file(jinja):
         with open(jinja, encoding="utf-8") as f:
             return f.read()
     return jinja
@@ -163,9 +182,7 @@ def resolve_template(value: str | None, tokenizer: Any, *, key: str = "chat_temp
         return own
     if value in TEMPLATES:
         return TEMPLATES[value]
-    if value in REFUSED_TEMPLATES:
-        raise DataError(f"chat template '{value}' is not supported: {REFUSED_TEMPLATES[value]}", key=key)
-    if is_jinja(value):
-        return value
-    raise DataError(f"unknown chat template '{value}'. Use one of {', '.join(TEMPLATES)}, 'tokenizer_default', "
-                    "or a Jinja template string.", key=key)
+    problem = name_problem(value)
+    if problem:
+        raise DataError(problem, key=key)
+    return value  # Jinja text

@@ -405,24 +405,11 @@ def _template_pair(at: str, name: str | None, jinja: str | None) -> Iterator[Pro
         yield _warning(f"{at}chat_template_jinja", f"chat_template_jinja is ignored because chat_template is {name}"
                        f"{where}: set chat_template: jinja to use your template, or remove chat_template_jinja.")
     if name is not None and not _is_jinja(name):
-        problem = _template_name_problem(name)
+        from engine.data.templates import name_problem  # caught here, not when the data is tokenized at launch
+
+        problem = name_problem(name)
         if problem:
             yield _error(f"{at}chat_template", problem)
-
-
-def _template_name_problem(name: str) -> str | None:
-    """Why ``name`` names no chat template tunedeck can render (None when it does): caught here, not when the data
-    is tokenized at launch."""
-    from engine.data.templates import FALLBACK_PREFIX, REFUSED_TEMPLATES, TEMPLATES
-
-    named = name.removeprefix(FALLBACK_PREFIX)
-    if name in ("jinja", "tokenizer_default") or named in TEMPLATES:
-        return None
-    if named in REFUSED_TEMPLATES:
-        return f"chat template '{named}' is not supported: {REFUSED_TEMPLATES[named]}"
-    fallback = " after tokenizer_default_fallback_" if name != named else ""
-    return (f"unknown chat template '{named}'{fallback}. Use tokenizer_default (the tokenizer's own), jinja (your "
-            f"template in chat_template_jinja) or one of: {', '.join(sorted(TEMPLATES))}.")
 
 
 def _mappings(at: str, ds: DatasetConfig) -> Iterator[Problem]:

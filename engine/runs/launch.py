@@ -100,26 +100,20 @@ def _resolved(preset: Any, preset_path: str | os.PathLike[str], plan: StartPlan 
         value = getattr(cfg, key, None)
         if isinstance(value, str) and value and resolve_path(value, preset_path).exists():
             preset.set(key, str(resolve_path(value, preset_path).absolute()))
+    from engine.data.templates import is_template_file
+
     for entries in ("datasets", "test_datasets"):  # the run folder's copy must find them from anywhere
         for n, ds in enumerate(getattr(cfg, entries)):
             if resolve_path(ds.path, preset_path).exists():
                 preset.set(f"{entries}.{n}.path", str(resolve_path(ds.path, preset_path).absolute()))
-            if _jinja_file(ds.chat_template_jinja):
+            if is_template_file(ds.chat_template_jinja):
                 preset.set(f"{entries}.{n}.chat_template_jinja", str(Path(ds.chat_template_jinja).absolute()))
-    if _jinja_file(cfg.chat_template_jinja):
+    if is_template_file(cfg.chat_template_jinja):
         preset.set("chat_template_jinja", str(Path(cfg.chat_template_jinja).absolute()))
     preset.set("output_dir", str(plan.output_dir if plan else output_dir_of(cfg)))
     if plan is not None and plan.resume_from is not None:
         preset.set("resume_from_checkpoint", str(plan.resume_from))
     return Resolved(cfg, preset.to_yaml(), warnings)
-
-
-def _jinja_file(value: str | None) -> bool:
-    """chat_template_jinja naming a template file (read from the working directory, as Axolotl reads it), not
-    holding the template itself."""
-    from engine.data.templates import is_jinja
-
-    return value is not None and value != "" and not is_jinja(value) and os.path.isfile(value)
 
 
 def start_plan(preset_path: str | os.PathLike[str], overrides: Sequence[str] = (),
