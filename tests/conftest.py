@@ -47,6 +47,15 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_vision_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny LLaVA (CLIP vision tower, Llama language model) with its processor: 4 image tokens per picture."""
+    from engine.tiny_model import build_tiny_vision_model
+
+    texts = ["USER: ASSISTANT: What is in the picture? What colour is it? A red square. A blue circle."] * 20
+    return build_tiny_vision_model(tmp_path_factory.mktemp("tiny-vision"), texts)
+
+
+@pytest.fixture(scope="session")
 def tiny_moe_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-layer Qwen3-MoE (4 experts stored as fused 3-D parameters) with the tiny model's tokenizer."""
     from _moe_helpers import build_tiny_moe

@@ -20,13 +20,16 @@ def list_column(rows: list[list[int]]) -> Any:
 
 def dataset(columns: dict[str, list]) -> Any:
     """A datasets.Dataset with list<int32> columns for token lists, string and bool columns as they are (rendered
-    preference text, KTO labels) and plain int columns otherwise."""
+    preference text, KTO labels), ``pictures`` (a vision row's image files) as lists of bytes, and plain int
+    columns otherwise."""
     import datasets
     import pyarrow as pa
 
     arrays = {}
     for name, values in columns.items():
-        if values and isinstance(values[0], (list, range)):
+        if name == "pictures":  # a vision row's image files, as bytes (engine.data.vision)
+            arrays[name] = pa.array(values, type=pa.list_(pa.binary()))
+        elif values and isinstance(values[0], (list, range)):
             arrays[name] = list_column(values)
         elif values and isinstance(values[0], (str, bool)):
             arrays[name] = pa.array(values)

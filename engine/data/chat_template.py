@@ -144,8 +144,9 @@ def template_warnings(ds: Any, cfg: Any, tokenizer: Any, index: int = 0) -> list
 
 # --- rows -> turns ------------------------------------------------------------------------------------------------
 
-def conversation(row: dict, loc: Loc, s: ChatSettings) -> list[dict]:
-    """The row's messages as template turns (roles mapped), or a DataError naming the row and the field."""
+def conversation(row: dict, loc: Loc, s: ChatSettings, *, parts: bool = False) -> list[dict]:
+    """The row's messages as template turns (roles mapped), or a DataError naming the row and the field. With
+    ``parts`` (a vision run) a content may also be a list of text and image parts (engine.data.vision reads it)."""
     messages = row.get(s.field_messages)
     if messages is None:
         raise row_error(loc, f"missing field '{s.field_messages}' (the messages) for a chat_template dataset; the "
@@ -167,7 +168,7 @@ def conversation(row: dict, loc: Loc, s: ChatSettings) -> list[dict]:
             raise row_error(loc, f"message {n} has no role field '{role_key}'; it has {fields_of(msg)}. Map the role "
                             "with message_property_mappings: {role: <field>} (ShareGPT data: {role: from, content: "
                             "value}).", key="message_property_mappings")
-        if not isinstance(turn.get("content"), str):
+        if not isinstance(turn.get("content"), str) and not (parts and isinstance(turn.get("content"), list)):
             what = "has no content field" if "content" not in turn else "has non-text content in"
             raise row_error(loc, f"message {n} {what} '{content_key}'; it has {fields_of(msg)}. Map the content "
                             "with message_property_mappings: {content: <field>}.", key="message_property_mappings")

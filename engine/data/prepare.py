@@ -12,6 +12,7 @@ from .sampling import load_sampled
 from .sources import resolve_source
 from .test_entries import for_entry
 from .tokenized import Tokenized, count_trained
+from .vision import VisionRows, is_vision, load_processor
 
 
 @dataclass
@@ -78,6 +79,10 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
                      for i, (ds, ref) in enumerate(zip(entries, refs, strict=False))],
         "training_entries": len(cfg.datasets),
     }
+    processor = None
+    if is_vision(cfg):  # images expand to the model's image tokens: the processor's settings shape the rows
+        processor = load_processor(cfg, preset_path, tokenizer)
+        parts["processor"] = [type(processor).__name__, processor.image_processor.to_json_string()]
     warnings = _template_warnings(cfg, tokenizer)
     key = cache.cache_key(parts)
     root = cache.prepared_root(cfg, preset_path)
@@ -91,15 +96,19 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
     all_labels: list[list[int]] = []
     which: list[int] = []
     per_dataset = []
+    vision: dict[str, list] = {"text": [], "pictures": []}
     for index, (ds, ref) in enumerate(zip(entries, refs, strict=False)):
-        ids, labels, counts = for_entry(index, len(cfg.datasets), _read_entry,
-                                        ds, ref, cfg, tokenizer, index, num_proc)
+        ids, labels, counts, extra = for_entry(index, len(cfg.datasets), _read_entry,
+                                               ds, ref, cfg, tokenizer, index, num_proc, processor)
         per_dataset.append(counts)
         all_ids += ids
         all_labels += labels
         which += [index] * len(ids)
+        for column, values in extra.items():
+            vision[column] += values
 
-    rows_ds = arrow.dataset({"input_ids": all_ids, "labels": all_labels, "dataset": which})
+    columns: dict[str, list] = {"input_ids": all_ids, "labels": all_labels, "dataset": which}
+    rows_ds = arrow.dataset({**columns, **vision} if processor is not None else columns)
     train_idx, eval_idx = train_eval_indices(which, cfg)
     train_idx = mixing.training_rows(train_idx, which, cfg)
     train = _build(rows_ds, all_ids, all_labels, train_idx, cfg, cfg.seed)
@@ -115,19 +124,27 @@ def prepare_datasets(cfg: Any, tokenizer: Any, preset_path: str | os.PathLike[st
                         cache_dir=str(entry) if entry else None, cache_hit=False)
 
 
-def _read_entry(ds: Any, ref: Any, cfg: Any, tokenizer: Any, index: int,
-                num_proc: int | None) -> tuple[list[list[int]], list[list[int]], dict[str, Any]]:
+def _read_entry(ds: Any, ref: Any, cfg: Any, tokenizer: Any, index: int, num_proc: int | None,
+                processor: Any = None) -> tuple[list[list[int]], list[list[int]], dict[str, Any], dict[str, list]]:
+    """The entry's kept ids and labels, its counts, and (a vision run) each kept row's text and images."""
     rows, source_rows = load_sampled(ref, ds, cfg.seed, index)
     try:
-        tok = tokenize_entry(rows, ds, cfg, tokenizer, index, num_proc)
+        if processor is not None:
+            from .vision import tokenize_vision
+            tok: Tokenized = tokenize_vision(rows, ds, cfg, tokenizer, processor, index)
+        else:
+            tok = tokenize_entry(rows, ds, cfg, tokenizer, index, num_proc)
     except DataError as err:
         raise _scoped(err, index) from None
-    ids, labels, counts = fit_lengths(tok, cfg)
+    ids, labels, counts, kept = fit_lengths(tok, cfg)
     counts = {"path": ds.path, "type": ds.type, "source_rows": source_rows,
               "sampled_out": source_rows - len(rows.rows), **counts}
     if not ids:
         raise _nothing_left(index, ref.label, counts, cfg)
-    return ids, labels, counts
+    extra: dict[str, list] = {}
+    if isinstance(tok, VisionRows):
+        extra = {"text": [tok.texts[i] for i in kept], "pictures": [tok.images[i] for i in kept]}
+    return ids, labels, counts, extra
 
 
 def train_eval_indices(which: list[int], cfg: Any) -> tuple[list[int], list[int] | None]:
@@ -160,14 +177,15 @@ ROW_COUNTS = ("sampled_out", "empty_text", "cut_documents", "cut_tokens", "too_s
               "no_trained_tokens")
 
 
-def fit_lengths(tok: Tokenized, cfg: Any) -> tuple[list[list[int]], list[list[int]], dict[str, int]]:
+def fit_lengths(tok: Tokenized, cfg: Any) -> tuple[list[list[int]], list[list[int]], dict[str, int], list[int]]:
     """Axolotl's order: drop rows shorter than min_sample_len, then apply excess_length_strategy; then drop rows
-    with nothing to learn. Count what happened."""
+    with nothing to learn. Count what happened; also say which rows were kept. A vision row is never cut (its
+    image tokens must stay whole): it is dropped."""
     limit = cfg.sequence_len
-    truncate = cfg.excess_length_strategy == "truncate"
-    ids_out, labels_out = [], []
+    truncate = cfg.excess_length_strategy == "truncate" and not isinstance(tok, VisionRows)
+    ids_out, labels_out, kept = [], [], []
     too_short = dropped = truncated = untrained = 0
-    for ids, labels in zip(tok.input_ids, tok.labels, strict=False):
+    for row, (ids, labels) in enumerate(zip(tok.input_ids, tok.labels, strict=False)):
         if len(ids) < cfg.min_sample_len:
             too_short += 1
             continue
@@ -184,12 +202,13 @@ def fit_lengths(tok: Tokenized, cfg: Any) -> tuple[list[list[int]], list[list[in
             continue
         ids_out.append(ids)
         labels_out.append(labels)
+        kept.append(row)
     return ids_out, labels_out, {
         "rows": len(ids_out), "empty_text": tok.empty_text, "cut_documents": tok.cut_documents,
         "cut_tokens": tok.cut_tokens, "too_short": too_short, "dropped": dropped,
         "truncated": truncated + tok.truncated,
         "no_trained_tokens": untrained, "tokens": sum(map(len, ids_out)), "trained_tokens": count_trained(labels_out),
-    }
+    }, kept
 
 
 def _nothing_left(index: int, label: str, counts: dict[str, int], cfg: Any) -> DataError:

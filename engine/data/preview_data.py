@@ -47,9 +47,30 @@ def runs(labels: list[int]) -> list[tuple[int, int, bool]]:
     return out
 
 
+REPEAT_SHOWN_AS_COUNT = 8  # a special token repeated this often shows once with its count (an image's tokens)
+
+
 def segments(input_ids: list[int], labels: list[int], tokenizer: Any) -> list[tuple[str, bool]]:
-    return [(tokenizer.decode(input_ids[a:b], skip_special_tokens=False, clean_up_tokenization_spaces=False), t)
-            for a, b, t in runs(labels)]
+    special = set(getattr(tokenizer, "all_special_ids", ()))
+    return [(_decode(input_ids[a:b], tokenizer, special), t) for a, b, t in runs(labels)]
+
+
+def _decode(ids: list[int], tokenizer: Any, special: set[int]) -> str:
+    """The tokens as text; a run of one special token (a vision row's 576 image tokens) as the token ×count."""
+    def text(part: list[int]) -> str:
+        return tokenizer.decode(part, skip_special_tokens=False, clean_up_tokenization_spaces=False)
+
+    out, start, i = [], 0, 0
+    while i < len(ids):
+        j = i
+        while j < len(ids) and ids[j] == ids[i]:
+            j += 1
+        if ids[i] in special and j - i >= REPEAT_SHOWN_AS_COUNT:
+            out += [text(ids[start:i]), f"{text(ids[i:i + 1])}×{j - i}"]
+            start = j
+        i = j
+    out.append(text(ids[start:]))
+    return "".join(out)
 
 
 def examples_from(prepared: Any, tokenizer: Any, n: int, dataset: int | None = None) -> list[Example]:

@@ -4,9 +4,10 @@ The names follow Axolotl's. chatml, llama3, mistral, gemma, phi3 and qwen are tu
 model family's template: role headers, content, end-of-turn token. Every other text template Axolotl names
 (qwen_25, qwen3, qwen3_5, gemma3, llama4, falcon_h1, phi_3, deepseek_v3, mistral_v7_tekken, ...) is Axolotl's own
 file, copied byte for byte into ``chat_templates/`` (its SOURCES.md says from where), so a config renders as it
-does there. Axolotl's templates for vision-language models (llava, pixtral, qwen2_vl, llama3_2_vision) are
-refused by name: tunedeck trains text-only models. SiloGen finetuning's templates keep its names
-(mistral-with-system, poro, simplified-llama31) and bring the special tokens SiloGen adds with them.
+does there. Axolotl's templates for vision-language models (llava, pixtral, qwen2_vl, llama3_2_vision) render
+image parts as the model's placeholder token; they need a vision run (processor_type: engine.data.vision).
+SiloGen finetuning's templates keep its names (mistral-with-system, poro, simplified-llama31) and bring the
+special tokens SiloGen adds with them.
 ``tokenizer_default`` means the tokenizer's own template (``tokenizer_default_fallback_NAME``: that, or NAME when
 the tokenizer has none, as in Axolotl); ``jinja`` means the preset's own template from ``chat_template_jinja``
 (text, or the path of a file, read from the working directory as Axolotl does); any other string containing Jinja
@@ -99,13 +100,9 @@ AXOLOTL_TEMPLATES: dict[str, str] = {
 }
 TEMPLATES.update(AXOLOTL_TEMPLATES)
 
-# Axolotl's names tunedeck cannot honour, and why.
-REFUSED_TEMPLATES: dict[str, str] = {
-    name: f"{name} is Axolotl's template for {model}, a vision-language model whose messages carry images; tunedeck "
-    "trains text-only models. For the text part of such a model use tokenizer_default (its own template)."
-    for name, model in (("llava", "LLaVA"), ("pixtral", "Pixtral"), ("qwen2_vl", "Qwen2-VL"),
-                        ("llama3_2_vision", "Llama 3.2 Vision"))
-}
+# Axolotl's templates for vision-language models: their messages carry images, so they need processor_type.
+VISION_TEMPLATES: dict[str, str] = {"llava": "LLaVA", "pixtral": "Pixtral", "qwen2_vl": "Qwen2-VL",
+                                    "llama3_2_vision": "Llama 3.2 Vision"}
 FALLBACK_PREFIX = "tokenizer_default_fallback_"
 
 # Markers a template's own tool adds to the tokenizer as special tokens when the template is chosen (SiloGen adds
@@ -147,8 +144,6 @@ def name_problem(name: str) -> str | None:
     named = name.removeprefix(FALLBACK_PREFIX)
     if name in ("jinja", "tokenizer_default") or named in TEMPLATES or is_jinja(name):
         return None
-    if named in REFUSED_TEMPLATES:
-        return f"chat template '{named}' is not supported: {REFUSED_TEMPLATES[named]}"
     fallback = " after tokenizer_default_fallback_" if name != named else ""
     return (f"unknown chat template '{named}'{fallback}. Use tokenizer_default (the tokenizer's own), jinja (your "
             f"template in chat_template_jinja) or one of: {', '.join(sorted(TEMPLATES))}.")

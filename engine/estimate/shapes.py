@@ -146,8 +146,8 @@ def shape_from_config(config: dict[str, Any], source: str) -> ModelShape:
     if "vision_config" in config or "audio_config" in config:
         raise ShapeError(
             f"{source}: this is a multimodal model (its config.json has a vision or audio part); tunedeck "
-            "estimates memory for text models only, so no estimate is shown. Pick a text-only model, or check "
-            "memory with a short run (max_steps: 5)."
+            "estimates memory for text models only, so no estimate is shown. Check memory with a short run "
+            "(max_steps: 5)."
         )
     if isinstance(config.get("text_config"), dict):
         config = config["text_config"]

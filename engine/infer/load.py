@@ -100,10 +100,10 @@ def _tokenizer(weights: str, remote: bool) -> Any:
 
 
 def _pretrained(weights: str, dtype: Any, remote: bool) -> Any:
-    from transformers import AutoModelForCausalLM
+    from engine.train.model import generating_auto
 
-    try:
-        return AutoModelForCausalLM.from_pretrained(weights, dtype=dtype, trust_remote_code=remote)
+    try:  # a vision-language model (a processor_type run's base) talks here in text only
+        return generating_auto(weights, remote=remote).from_pretrained(weights, dtype=dtype, trust_remote_code=remote)
     except Exception as err:
         raise TunedeckError(f"could not load the model in {weights}: {type(err).__name__}: {_first_line(err)}. Check "
                             "that the folder holds a complete model (config.json and its weights).") from None

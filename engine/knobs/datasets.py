@@ -338,8 +338,8 @@ class DatasetKnobs(BaseModel, defer_build=True):
         "chat_template_jinja (as in Axolotl); a name picks a known template: tunedeck's chatml, llama3, mistral, "
         "gemma, phi3 and qwen, every text template Axolotl names (rendered from Axolotl's own file), and SiloGen "
         "finetuning's mistral-with-system, poro and simplified-llama31 (the last two add their markers as special "
-        "tokens). Vision-language templates (llava, pixtral, qwen2_vl, llama3_2_vision) are refused: tunedeck "
-        "trains text-only models.",
+        "tokens). Vision-language templates (llava, pixtral, qwen2_vl, llama3_2_vision) render image parts as "
+        "the model's image token and need processor_type.",
         cost="The model answers best in the format it was trained in: use the same template at inference. "
         "A template unlike the model's pretraining format needs more data to learn.",
         typical="tokenizer_default for instruct models; llama3 or chatml when training a base model to chat. "

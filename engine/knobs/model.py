@@ -54,6 +54,25 @@ class ModelKnobs(BaseModel, defer_build=True):
         typical="Leave empty. Set it to the instruct sibling's id when training a base model on its chat format.",
         interacts=("base_model", "chat_template", "special_tokens"),
     )
+    processor_type: str | None = knob(
+        None, section=S, shapes_data=True,
+        summary="Train a vision-language model: the processor class that turns images and text into its inputs.",
+        what="Set it (AutoProcessor, as in Axolotl's examples) to fine-tune a model that reads images, such as "
+        "LLaVA, Qwen2-VL, Pixtral or Llama 3.2 Vision. The model then loads as an image-text-to-text model with "
+        "its processor, and chat_template datasets may carry images: a message's content is a list of parts "
+        "({type: text, text: ...} and {type: image}), and the row's images column lists the pictures in order "
+        "(file paths beside the data file, or the images of a Hub dataset). Each image becomes the model's image "
+        "tokens, which are never learned; only the trained turns' text is.",
+        cost="An image costs hundreds to thousands of tokens (576 for LLaVA 1.5 at 336 px; Qwen2-VL grows with "
+        "the picture's size), so sequence_len must hold them: a longer row is dropped, never cut. No "
+        "sample_packing, preference tuning or streamed data with it; the vision tower's weights stay frozen "
+        "under LoRA when lora_target_linear is set (only the language model's layers get adapters).",
+        typical="Leave empty for text models. AutoProcessor for a vision-language model, with chat_template set "
+        "to the model's (llava, qwen2_vl, pixtral, llama3_2_vision) or tokenizer_default.",
+        interacts=("base_model", "chat_template", "sequence_len", "sample_packing", "lora_target_linear",
+                   "datasets.type"),
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*Processor$",
+    )
     revision_of_model: str | None = knob(
         None, section=S, shapes_data=True, aliases=("model_revision",),
         summary="A branch, tag or commit of base_model to pin, so reruns use the same weights.",

@@ -89,9 +89,9 @@ def merge_adapter(source: str | os.PathLike[str], out: str | os.PathLike[str] | 
             "(tunedeck chat and generate load it onto its base), or train adapter: lora to get a mergeable model."
         )
     from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from .model import resize_embeddings
+    from .model import generating_auto, resize_embeddings
     from .token_init import read_init
 
     base = info.get("base_model_name_or_path")
@@ -101,7 +101,8 @@ def merge_adapter(source: str | os.PathLike[str], out: str | os.PathLike[str] | 
     remote = bool(preset.get("trust_remote_code")) if trust_remote_code is None else trust_remote_code
     out_dir = Path(out).expanduser().resolve() if out else adapter_dir / "merged"
     scores = info.get("task_type") == "SEQ_CLS"  # a reward model: the base with the saved score head
-    auto: Any = AutoModelForSequenceClassification if scores else AutoModelForCausalLM
+    auto: Any = AutoModelForSequenceClassification if scores else generating_auto(
+        base, remote=remote, revision=info.get("revision"))
     head = {"num_labels": score_outputs(adapter_dir)} if scores else {}
     try:
         model = auto.from_pretrained(
@@ -122,4 +123,8 @@ def merge_adapter(source: str | os.PathLike[str], out: str | os.PathLike[str] | 
     out_dir.mkdir(parents=True, exist_ok=True)
     merged.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
+    if (adapter_dir / "processor_config.json").is_file():  # a vision run's image processor goes with the model
+        from transformers import AutoProcessor
+
+        AutoProcessor.from_pretrained(adapter_dir).save_pretrained(out_dir)
     return out_dir

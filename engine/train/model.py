@@ -80,6 +80,10 @@ def load_model(cfg: Config, tokenizer: Any, precision: Precision, preset_path: s
             trust_remote_code=cfg.trust_remote_code,
         )
     auto: Any = AutoModelForCausalLM
+    if cfg.processor_type:  # a vision-language model: its vision tower, projector and language model
+        from transformers import AutoModelForImageTextToText
+
+        auto = AutoModelForImageTextToText
     if cfg.reward_model:  # the base with a new score head: one number per sequence, read at its last token
         from transformers import AutoModelForSequenceClassification
 
@@ -132,7 +136,8 @@ def resize_embeddings(model: Any, tokenizer: Any, init_from: dict[str, str] | No
     return list(range(old, rows))
 
 
-def lora_config(cfg: Config, new_token_ids: list[int] | None = None) -> Any:
+def lora_config(cfg: Config, new_token_ids: list[int] | None = None,
+                language_linears: list[str] | None = None) -> Any:
     from peft import LoraConfig
 
     parameters = target_parameter_names(cfg.lora_target_parameters)
@@ -140,6 +145,8 @@ def lora_config(cfg: Config, new_token_ids: list[int] | None = None) -> Any:
         # A list names layers by suffix; a single string is a regex over full module names (PEFT reads both).
         targets: Any = cfg.lora_target_modules if isinstance(cfg.lora_target_modules, str) \
             else list(cfg.lora_target_modules)
+    elif cfg.lora_target_linear and language_linears:
+        targets = language_linears  # a vision-language model: its language model's layers, not the vision tower
     elif cfg.lora_target_linear:
         targets = "all-linear"
     elif parameters:
@@ -172,7 +179,8 @@ def add_lora(cfg: Config, model: Any, *, quantized: bool, new_token_ids: list[in
     if parameters:
         check_target_parameters(model, parameters)
     try:
-        return get_peft_model(model, lora_config(cfg, new_token_ids))
+        linears = language_model_linears(model) if cfg.processor_type else None
+        return get_peft_model(model, lora_config(cfg, new_token_ids, linears))
     except ValueError as err:
         if parameters and "nn.Parameter" in str(err):  # e.g. the tensor of a layer lora_target_modules adapts
             raise knob_error("lora_target_parameters", f"peft cannot adapt lora_target_parameters "
@@ -186,6 +194,28 @@ def add_lora(cfg: Config, model: Any, *, quantized: bool, new_token_ids: list[in
                 f"Layer names here include: {', '.join(names[:12]) or 'none found'}; or set lora_target_linear: true."
             ) from err
         raise
+
+
+def generating_auto(source: str, *, remote: bool, revision: str | None = None) -> Any:
+    """The auto class that loads ``source`` to generate text: AutoModelForImageTextToText for a vision-language
+    model (its config has a vision part: a vision run's base), else AutoModelForCausalLM."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText
+
+    try:
+        config = AutoConfig.from_pretrained(source, revision=revision, trust_remote_code=remote)
+    except Exception:
+        return AutoModelForCausalLM  # its from_pretrained then says what is wrong
+    return AutoModelForImageTextToText if getattr(config, "vision_config", None) is not None else AutoModelForCausalLM
+
+
+def language_model_linears(model: Any) -> list[str]:
+    """The full names of a vision-language model's linear layers inside its language model (not the vision tower,
+    the projector or the output head): what lora_target_linear adapts there, as Axolotl's examples target."""
+    import torch
+
+    return [name for name, module in model.named_modules()
+            if isinstance(module, torch.nn.Linear) and ".language_model." in f".{name}." and
+            not name.endswith("lm_head")]
 
 
 def trained_adapter(cfg: Config) -> str:

@@ -117,6 +117,12 @@ def prepare_data(cfg: Config, tokenizer: Any, preset_path: Path, world: int) -> 
     if len(train) == 0:
         raise knob_error("datasets", "No training rows are left after preparing the data (all empty, dropped or "
                          "used for validation): check datasets, sequence_len and val_set_size.")
+    from engine.data.vision import is_vision
+    if is_vision(cfg):  # the processor makes each batch's pixel values; ids and labels are the prepared ones
+        from engine.data.tokenizer import input_pad_id
+        from engine.data.vision import VisionCollator, load_processor
+        return train, evaluation, VisionCollator(load_processor(cfg, preset_path, tokenizer),
+                                                 input_pad_id(tokenizer, cfg)), dict(prepared.stats or {})
     # Pads labels with -100 and keeps them otherwise untouched; packed rows keep their position_ids.
     collator = make_collator(cfg, tokenizer, pad_to=cfg.sequence_len if cfg.pad_to_sequence_len else None)
     return train, evaluation, collator, dict(prepared.stats or {})
@@ -133,6 +139,7 @@ def data_facts(cfg: Config, stats: dict[str, Any]) -> dict[str, int]:
 
 def train(run_dir: Path, stop: Any) -> Outcome:
     from engine.data.tokenizer import input_pad_id
+    from engine.data.vision import VisionCollator
     from engine.derive import resolved
 
     from .args import build_sft_config, plan
@@ -220,6 +227,8 @@ def train(run_dir: Path, stop: Any) -> Outcome:
     trainer.save_model(args.output_dir)  # adapter (or full model) + tokenizer, on the main process
     if trainer.is_world_process_zero():
         tokenizer.save_pretrained(args.output_dir)
+        if isinstance(collator, VisionCollator):  # the image processor too, so the model can be loaded and run
+            collator.processor.save_pretrained(args.output_dir)
         inference_files.write_final(args.output_dir)
     if args.push_to_hub:
         trainer.push_to_hub()
