@@ -115,13 +115,15 @@ def test_a_vision_run_trains_the_language_models_lora_and_saves_the_processor(ti
         "micro_batch_size": 2, "gradient_accumulation_steps": 1, "num_epochs": 2, "learning_rate": 3e-3,
         "optimizer": "adamw_torch", "adapter": "lora", "lora_r": 8, "lora_alpha": 16, "lora_target_linear": True,
         "output_dir": str(tmp_path / "out"), "save_strategy": "no", "logging_steps": 1,
-        "dataset_prepared_path": str(tmp_path / "prepared"),
+        "dataset_prepared_path": str(tmp_path / "prepared"), "val_set_size": 2, "evals_per_epoch": 1,
     }
     run_dir = make_run_dir(tmp_path, preset)
     assert run_train(run_dir).returncode == 0, log_text(run_dir)[-3000:]
     assert of_kind(run_dir, "finished"), events(run_dir)[-3:]
     losses = [e["loss"] for e in of_kind(run_dir, "step")]
-    assert len(losses) == 8 and losses[-1] < losses[0]
+    assert len(losses) == 6 and losses[-1] < losses[0]  # 6 training rows, 2 held out, 2 epochs of 3 steps
+    evals = [e["eval_loss"] for e in of_kind(run_dir, "eval")]
+    assert len(evals) == 2 and all(loss > 0 for loss in evals)  # the held-out pictures, each epoch
     out = tmp_path / "out"
     targets = json.loads((out / "adapter_config.json").read_text())["target_modules"]
     assert targets and all(".language_model." in name for name in targets)  # not the vision tower
