@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 CHATML_TEMPLATE = (
     "{% for message in messages %}"
@@ -66,6 +67,19 @@ def build_tiny_model(
     return out
 
 
+def _text_part(out: Path, texts: Iterable[str], seed: int, tokens: list[str]) -> tuple[Any, int]:
+    """A vision model's tokenizer: the tiny model's, saved in ``out``, with the vision tokens added (the first is
+    the image token, whose id is returned too)."""
+    from transformers import AutoTokenizer
+
+    build_tiny_model(out, texts, seed=seed)
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    tokenizer.add_special_tokens({"additional_special_tokens": tokens}, replace_extra_special_tokens=False)
+    image_token = tokenizer.convert_tokens_to_ids(tokens[0])
+    assert isinstance(image_token, int)
+    return tokenizer, image_token
+
+
 def build_tiny_vision_model(out_dir: str | os.PathLike[str], texts: Iterable[str], *, image_size: int = 16,
                             patch_size: int = 8, seed: int = 0) -> Path:
     """A tiny LLaVA (CLIP vision tower, projector, Llama language model) with its processor, saved like a Hub
@@ -73,7 +87,6 @@ def build_tiny_vision_model(out_dir: str | os.PathLike[str], texts: Iterable[str
     tokens (<image> in the text)."""
     import torch
     from transformers import (
-        AutoTokenizer,
         CLIPVisionConfig,
         LlamaConfig,
         LlavaConfig,
@@ -83,11 +96,7 @@ def build_tiny_vision_model(out_dir: str | os.PathLike[str], texts: Iterable[str
     from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 
     out = Path(out_dir)
-    build_tiny_model(out, texts, seed=seed)
-    tokenizer = AutoTokenizer.from_pretrained(out)
-    tokenizer.add_special_tokens({"additional_special_tokens": ["<image>"]}, replace_extra_special_tokens=False)
-    image_token = tokenizer.convert_tokens_to_ids("<image>")
-    assert isinstance(image_token, int)
+    tokenizer, image_token = _text_part(out, texts, seed, ["<image>"])
     processor = LlavaProcessor(
         image_processor=CLIPImageProcessorPil(size={"shortest_edge": image_size},
                                               crop_size={"height": image_size, "width": image_size}),
@@ -105,5 +114,39 @@ def build_tiny_vision_model(out_dir: str | os.PathLike[str], texts: Iterable[str
     config = LlavaConfig(vision_config=vision, text_config=text, image_token_index=image_token,
                          vision_feature_select_strategy="default", vision_feature_layer=-1)
     LlavaForConditionalGeneration(config).save_pretrained(out)
+    processor.save_pretrained(out)
+    return out
+
+
+def build_tiny_mllama_model(out_dir: str | os.PathLike[str], texts: Iterable[str], *, seed: int = 0) -> Path:
+    """A tiny Llama 3.2 Vision (Mllama: a tiled vision encoder whose features the language model reads through
+    cross-attention layers) with its processor. Its <|image|> token is not expanded in the text: the processor adds
+    a cross-attention mask instead, so this model tests the path where the ids keep one token per image."""
+    import torch
+    from transformers.models.mllama import (
+        MllamaConfig,
+        MllamaForConditionalGeneration,
+        MllamaImageProcessorPil,
+        MllamaProcessor,
+        MllamaTextConfig,
+        MllamaVisionConfig,
+    )
+
+    out = Path(out_dir)
+    tokenizer, image_token = _text_part(out, texts, seed,
+                                        ["<|image|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"])
+    processor = MllamaProcessor(image_processor=MllamaImageProcessorPil(size={"height": 16, "width": 16}),
+                                tokenizer=tokenizer)
+    torch.manual_seed(seed)
+    vision = MllamaVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_global_layers=1,
+                                attention_heads=2, image_size=16, patch_size=8, intermediate_layers_indices=[0],
+                                vision_output_dim=64)
+    text = MllamaTextConfig(
+        vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, cross_attention_layers=[1], bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=False,
+    )
+    MllamaForConditionalGeneration(MllamaConfig(vision_config=vision, text_config=text,
+                                                image_token_index=image_token)).save_pretrained(out)
     processor.save_pretrained(out)
     return out

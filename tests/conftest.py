@@ -56,6 +56,15 @@ def tiny_vision_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_mllama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny Llama 3.2 Vision (cross-attention to the image; one <|image|> token per picture) with its processor."""
+    from engine.tiny_model import build_tiny_mllama_model
+
+    texts = ["user assistant What is in the picture? What colour is it? A red square. A blue circle."] * 20
+    return build_tiny_mllama_model(tmp_path_factory.mktemp("tiny-mllama"), texts)
+
+
+@pytest.fixture(scope="session")
 def tiny_moe_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-layer Qwen3-MoE (4 experts stored as fused 3-D parameters) with the tiny model's tokenizer."""
     from _moe_helpers import build_tiny_moe

@@ -60,6 +60,23 @@ def test_each_image_becomes_the_models_image_tokens_and_only_the_answers_are_lea
         assert rows["pictures"][i] == [(tmp_path / "img" / f"{i}.png").read_bytes()]
 
 
+def test_a_cross_attention_model_keeps_one_image_token_and_gets_its_mask(tiny_mllama_dir: Path,
+                                                                        tmp_path: Path) -> None:
+    from engine.data.vision import VisionCollator, load_processor
+
+    cfg = _cfg(tiny_mllama_dir, tmp_path, _data(tmp_path, 2), chat_template="llama3_2_vision")
+    rows = prepare(cfg, use_cache=False).rows
+    tok = tokenizer_for(cfg)
+    image_id = tok.convert_tokens_to_ids("<|image|>")
+    for i, (ids, labels) in enumerate(zip(rows["input_ids"], rows["labels"], strict=True)):
+        assert ids.count(image_id) == 1 and labels[ids.index(image_id)] == -100
+        assert [t.strip() for t in trained_text(tok, ids, labels)] == [ANSWERS[i % 2]]
+    batch = VisionCollator(load_processor(cfg, None, tok), tok.pad_token_id)([rows[0], rows[1]])
+    longest = max(map(len, rows["input_ids"]))
+    assert batch["input_ids"].shape == (2, longest) and batch["cross_attention_mask"].shape[:2] == (2, longest)
+    assert batch["pixel_values"].shape[:2] == (2, 1)  # one picture per row, kept per row
+
+
 def test_the_collator_gives_pixel_values_with_the_prepared_ids_and_labels(tiny_vision_dir: Path,
                                                                           tmp_path: Path) -> None:
     from engine.data.vision import VisionCollator, load_processor
@@ -106,11 +123,20 @@ def test_a_row_longer_than_sequence_len_is_dropped_never_cut(tiny_vision_dir: Pa
     assert prepared.stats["rows"] == 1 and prepared.stats["dropped"] == 1 and prepared.stats["truncated"] == 0
 
 
+FAMILIES = {  # fixture: (chat template, processor, model)
+    "tiny_vision_dir": ("llava", "LlavaProcessor", "LlavaForConditionalGeneration"),  # image tokens expanded
+    "tiny_mllama_dir": ("llama3_2_vision", "MllamaProcessor", "MllamaForConditionalGeneration"),  # cross-attention
+}
+
+
 @pytest.mark.xdist_group("train")
-def test_a_vision_run_trains_the_language_models_lora_and_saves_the_processor(tiny_vision_dir: Path,
-                                                                              tmp_path: Path) -> None:
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_a_vision_run_trains_the_language_models_lora_and_saves_the_processor(family: str, tmp_path: Path,
+                                                                              request: pytest.FixtureRequest) -> None:
+    template, processor, model = FAMILIES[family]
     preset = {
-        "base_model": str(tiny_vision_dir), "processor_type": "AutoProcessor", "chat_template": "llava",
+        "base_model": str(request.getfixturevalue(family)), "processor_type": "AutoProcessor",
+        "chat_template": template,
         "datasets": [{"path": str(_data(tmp_path)), "type": "chat_template"}], "sequence_len": 128,
         "micro_batch_size": 2, "gradient_accumulation_steps": 1, "num_epochs": 2, "learning_rate": 3e-3,
         "optimizer": "adamw_torch", "adapter": "lora", "lora_r": 8, "lora_alpha": 16, "lora_target_linear": True,
@@ -130,11 +156,11 @@ def test_a_vision_run_trains_the_language_models_lora_and_saves_the_processor(ti
     assert (out / "processor_config.json").is_file()
     from transformers import AutoProcessor
 
-    assert type(AutoProcessor.from_pretrained(out)).__name__ == "LlavaProcessor"
-    _talks_and_merges(out)
+    assert type(AutoProcessor.from_pretrained(out)).__name__ == processor
+    _talks_and_merges(out, model)
 
 
-def _talks_and_merges(out: Path) -> None:
+def _talks_and_merges(out: Path, model: str) -> None:
     """chat and generate load the vision model's adapter and answer in text; merge keeps the processor."""
     from engine.infer.answer import answer_batch
     from engine.infer.load import load_model
@@ -143,7 +169,7 @@ def _talks_and_merges(out: Path) -> None:
     from engine.train.merge import merge_adapter
 
     loaded = load_model(resolve_source(str(out)))
-    assert type(loaded.model.get_base_model()).__name__ == "LlavaForConditionalGeneration"
+    assert type(loaded.model.get_base_model()).__name__ == model
     [answer] = answer_batch(loaded, [[{"role": "user", "content": "What is in the picture?"}]],
                             InferenceSettings.defaults().with_overrides(max_new_tokens=4, do_sample=False))
     assert isinstance(answer, str)

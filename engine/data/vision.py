@@ -218,9 +218,10 @@ def expand_labels(expanded: list[int], ids: list[int], labels: list[int], never:
 
 
 def processor_ids(processor: Any, texts: list[str], images: list[list[Any]], **kwargs: Any) -> Any:
-    """The processor's batch for ``texts`` and their images (no special tokens added: the template wrote them)."""
-    flat = [image for row in images for image in row]
-    return processor(text=texts, images=flat or None, add_special_tokens=False, **kwargs)
+    """The processor's batch for ``texts`` and their images, given per row (Mllama's processor needs them nested;
+    the others flatten them); no special tokens added: the template wrote them."""
+    nested = images if any(images) else None
+    return processor(text=texts, images=nested, add_special_tokens=False, **kwargs)
 
 
 class VisionRows(Tokenized):
