@@ -57,7 +57,7 @@ def test_each_image_becomes_the_models_image_tokens_and_only_the_answers_are_lea
         assert all(label == -100 for token, label in zip(ids, labels, strict=True) if token == image_id)
         assert [t.strip() for t in trained_text(tok, ids, labels)] == [ANSWERS[i % 2]]
         assert rows["text"][i] == f"USER: <image>\nWhat is in the picture? ASSISTANT: {ANSWERS[i % 2]} "
-        assert rows["pictures"][i] == [(tmp_path / "img" / f"{i}.png").read_bytes()]
+        assert rows["pictures"][i] == [b"file:" + str((tmp_path / "img" / f"{i}.png").resolve()).encode()]
 
 
 def test_a_cross_attention_model_keeps_one_image_token_and_gets_its_mask(tiny_mllama_dir: Path,
@@ -101,13 +101,15 @@ def test_the_collator_gives_pixel_values_with_the_prepared_ids_and_labels(tiny_v
 
 
 @pytest.mark.parametrize(("row", "words"), [
-    (_row("missing.png", "No."), "cannot read image 'missing.png'"),
+    (_row("missing.png", "No."), "cannot read image 'missing.png' (no such file"),
+    (_row("notes.txt", "No."), "an image of this row cannot be read"),
     (_row("https://example.com/cat.png", "No."), "is a URL"),
     ({**_row("a.png", "No."), "images": []}, "1 image part(s) but the row gives 0 image(s)"),
 ])
 def test_a_bad_image_names_the_row_and_what_to_do(row: dict[str, Any], words: str, tiny_vision_dir: Path,
                                                   tmp_path: Path) -> None:
     _picture(tmp_path / "a.png", red=True)
+    (tmp_path / "notes.txt").write_text("not a picture")
     data = write_jsonl(tmp_path / "bad.jsonl", [row])
     with pytest.raises(DataError) as err:
         prepare(_cfg(tiny_vision_dir, tmp_path, data), use_cache=False)
@@ -248,3 +250,21 @@ def test_hub_style_rows_whose_images_are_byte_records_are_read(tiny_vision_dir: 
     assert rows["pictures"][0] == [png]
     assert [t.strip() for t in trained_text(tokenizer_for(_cfg(tiny_vision_dir, tmp_path, tmp_path / "hub.parquet")),
                                             rows["input_ids"][0], rows["labels"][0])] == ["A red square."]
+
+
+def test_pictures_are_read_when_a_batch_is_made_and_a_lost_file_is_named(tiny_vision_dir: Path,
+                                                                         tmp_path: Path) -> None:
+    from engine.data.vision import VisionCollator, load_processor
+
+    cfg = _cfg(tiny_vision_dir, tmp_path, _data(tmp_path, 2))
+    rows = prepare(cfg, use_cache=False).rows
+    tok = tokenizer_for(cfg)
+    collate = VisionCollator(load_processor(cfg, None, tok), tok.pad_token_id)
+    from PIL import Image
+
+    Image.new("RGB", (20, 18), (0, 200, 0)).save(tmp_path / "img" / "0.png")  # a new picture, same size
+    assert collate([rows[0]])["pixel_values"][0, 1].mean() > collate([rows[1]])["pixel_values"][0, 1].mean()
+    (tmp_path / "img" / "0.png").unlink()
+    with pytest.raises(DataError) as err:
+        collate([rows[0]])
+    assert "0.png" in str(err.value) and "cannot be read any more" in str(err.value)

@@ -20,14 +20,14 @@ def list_column(rows: list[list[int]]) -> Any:
 
 def dataset(columns: dict[str, list]) -> Any:
     """A datasets.Dataset with list<int32> columns for token lists, string and bool columns as they are (rendered
-    preference text, KTO labels), ``pictures`` (a vision row's image files) as lists of bytes, and plain int
+    preference text, KTO labels), ``pictures`` (a vision row's images: engine.data.vision.picture) as lists of bytes, and plain int
     columns otherwise."""
     import datasets
     import pyarrow as pa
 
     arrays = {}
     for name, values in columns.items():
-        if name == "pictures":  # a vision row's image files, as bytes (engine.data.vision)
+        if name == "pictures":  # a vision row's images: paths or bytes (engine.data.vision.picture)
             arrays[name] = pa.array(values, type=pa.list_(pa.binary()))
         elif values and isinstance(values[0], (list, range)):
             arrays[name] = list_column(values)

@@ -11,8 +11,9 @@ turn's character span; the text tokenizes (each image still one placeholder toke
 The processor then expands every placeholder into the model's image tokens (576 for LLaVA 1.5; Qwen2-VL's depend
 on the picture's size), and the labels are carried across by walking both sequences: a token of the text keeps
 its label, a token the expansion added is never learned. The prepared row keeps the expanded ids and labels (so
-lengths, counts and ``preview`` are what the model sees), the rendered text and the image bytes (``pictures``:
-``images`` would make trl take the rows for its own vision format); the collator
+lengths, counts and ``preview`` are what the model sees), the rendered text and each image's file path, or its
+bytes when the row holds the image itself (``pictures``: ``images`` would make trl take the rows for its own
+vision format); the collator
 (:class:`VisionCollator`) runs the processor again on each batch for the pixel values and checks that it gives the
 same ids.
 """
@@ -92,13 +93,18 @@ def row_images(row: dict, loc: Loc) -> list[Any]:
     return []
 
 
-def image_bytes(value: Any, loc: Loc) -> bytes:
-    """One image as the bytes of an image file: a path (beside the data file, or absolute), a Hub dataset's
-    image (PIL, or its {bytes, path} record) or raw bytes."""
+FILE_TAG = b"file:"  # a picture kept as its file's path (no image format starts so), else the image's own bytes
+
+
+def picture(value: Any, loc: Loc) -> bytes:
+    """One image as the prepared row keeps it: an image file as ``FILE_TAG`` + its absolute path (read when a batch
+    is made, so the prepared cache does not copy the pictures), an image held in the row itself (a Hub dataset's
+    image: PIL, or its {bytes, path} record; raw bytes) as its bytes. A file that cannot be opened as an image is a
+    DataError naming the row, here rather than mid-training."""
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
     if isinstance(value, dict) and (value.get("bytes") or value.get("path")):
-        return bytes(value["bytes"]) if value.get("bytes") else image_bytes(value["path"], loc)
+        return bytes(value["bytes"]) if value.get("bytes") else picture(value["path"], loc)
     if isinstance(value, str):
         if "://" in value:
             raise row_error(loc, f"image '{value}' is a URL; tunedeck reads images from files only (nothing is "
@@ -106,11 +112,10 @@ def image_bytes(value: Any, loc: Loc) -> bytes:
         path = Path(value).expanduser()
         if not path.is_absolute() and loc[0] and Path(loc[0]).is_file():
             path = Path(loc[0]).parent / path
-        try:
-            return path.read_bytes()
-        except OSError as err:
-            raise row_error(loc, f"cannot read image '{value}' ({err.strerror or err}; looked at {path}). A relative "
-                            "path is read beside the data file.", key="images") from None
+        if not path.is_file():
+            raise row_error(loc, f"cannot read image '{value}' (no such file: looked at {path}). A relative path is "
+                            "read beside the data file.", key="images")
+        return FILE_TAG + str(path.resolve()).encode()
     if hasattr(value, "save"):  # a PIL image, as a Hub dataset's Image column gives it
         out = io.BytesIO()
         value.save(out, format="PNG")
@@ -119,11 +124,13 @@ def image_bytes(value: Any, loc: Loc) -> bytes:
                     "column).", key="images")
 
 
-def open_image(data: bytes) -> Any:
+def open_image(kept: bytes) -> Any:
+    """The picture a prepared row keeps (see :func:`picture`), as an RGB image."""
     from PIL import Image
 
-    image = Image.open(io.BytesIO(data))
-    return image.convert("RGB")
+    source: Any = kept[len(FILE_TAG):].decode() if kept.startswith(FILE_TAG) else io.BytesIO(kept)
+    with Image.open(source) as image:
+        return image.convert("RGB")
 
 
 # --- rows -> text and labels ---------------------------------------------------------------------------------------
@@ -249,7 +256,7 @@ def tokenize_vision(rows: Rows, ds: Any, cfg: Any, tokenizer: Any, processor: An
             raise row_error(loc, f"the messages have {wanted} image part(s) but the row gives {len(stored)} image(s) "
                             "(images column): give one image per {type: image} part, in order.", key="images")
         text, ids, labels = _text_labels(turns, loc, s, renderer, encode)
-        pictures = [image_bytes(value, loc) for value in stored]
+        pictures = [picture(value, loc) for value in stored]
         expanded = _expanded(processor, text, pictures, loc)
         expanded_labels = expand_labels(expanded, ids, labels, never)
         if expanded_labels is None:
@@ -296,7 +303,12 @@ class VisionCollator:
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
 
-        images = [[open_image(data) for data in f["pictures"]] for f in features]
+        try:
+            images = [[open_image(data) for data in f["pictures"]] for f in features]
+        except OSError as err:  # read when the data was prepared; gone or changed since
+            raise DataError(f"an image of the training data cannot be read any more ({err}): it was readable when the "
+                            "data was prepared. Put the file back, or fix the dataset and prepare again.",
+                            key="datasets") from None
         self.processor.tokenizer.padding_side = "right"
         batch = dict(processor_ids(self.processor, [f["text"] for f in features], images, padding=True,
                                    return_tensors="pt"))
