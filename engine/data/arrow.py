@@ -20,8 +20,8 @@ def list_column(rows: list[list[int]]) -> Any:
 
 def dataset(columns: dict[str, list]) -> Any:
     """A datasets.Dataset with list<int32> columns for token lists, string and bool columns as they are (rendered
-    preference text, KTO labels), ``pictures`` (a vision row's images: engine.data.vision.picture) as lists of bytes, and plain int
-    columns otherwise."""
+    preference text, KTO labels), ``pictures`` (a vision row's images: engine.data.vision.picture) as lists of
+    bytes, and plain int columns otherwise."""
     import datasets
     import pyarrow as pa
 
