@@ -68,6 +68,35 @@ async def test_lists_runs_and_reattaches_to_a_past_one(home: Path) -> None:
         assert app.screen.query_one("#home")
 
 
+async def test_resume_follows_the_highlighted_run_and_a_reread_keeps_the_footer(home: Path) -> None:
+    """Resume is offered on the failed run, not the finished one. The list is reread every few seconds: the footer
+    is rebuilt only when what it offers changes (a footer rebuilt on every reread flickers over SSH and raced the
+    run-list snapshot)."""
+    from textual.widgets._footer import FooterKey
+
+    done = finished_run(home / "a", steps=20)
+    broken = failed_run(home / "b")
+    folder.update_state(broken, started_at=folder.read_state(done)["started_at"] + 60)  # newest, so first
+    register_run(done)
+    register_run(broken)
+    app = HostApp(lambda: RunsScreen(refresh_interval=0.1))
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = app.screen
+        table = screen.query_one(DataTable)
+
+        def offers_resume() -> bool:
+            return any(k.action == "resume" for k in screen.query(FooterKey))
+
+        assert await wait_until(pilot, lambda: table.row_count == 2 and offers_resume())
+        keys = set(screen.query(FooterKey))
+        await pilot.pause(0.6)  # several rereads
+        assert set(screen.query(FooterKey)) == keys  # the very same widgets: not rebuilt
+        await pilot.press("down")  # the finished run
+        assert await wait_until(pilot, lambda: not offers_resume())
+        await pilot.press("up")
+        assert await wait_until(pilot, offers_resume)
+
+
 async def test_reattaches_to_a_live_run(home: Path) -> None:
     run_dir = make_run_dir(home / "live", "20260101-110000-live")
     proc = start_fake_trainer(run_dir, steps=300, step_seconds=0.1)

@@ -60,9 +60,16 @@ def test_runs_list(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.Monkey
     async def listed(pilot: Any) -> None:
         from _tui_run_helpers import columns_sized, wait_until
         from textual.widgets import DataTable
+        from textual.widgets._footer import FooterKey
 
-        table = pilot.app.screen.query_one(DataTable)
+        screen = pilot.app.screen
+        table = screen.query_one(DataTable)
         assert await wait_until(pilot, lambda: table.row_count == 2 and columns_sized(table), timeout=60)
+        # The newest run failed and is highlighted: the footer gains Resume only after the rows land.
+        assert await wait_until(pilot, lambda: any(k.action == "resume" for k in screen.query(FooterKey)),
+                                timeout=60)
         await pilot.pause()
 
-    assert snap_compare(HostApp(lambda: RunsScreen()), terminal_size=(80, 24), run_before=listed)
+    # No periodic reread during the snapshot: it would only add a moving part.
+    app = HostApp(lambda: RunsScreen(refresh_interval=3600))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=listed)

@@ -59,6 +59,7 @@ class RunsScreen(Screen[None]):
         self.refresh_interval = refresh_interval
         self.runs: list[RunInfo] = []
         self._lister = RunLister(scan)
+        self._resumable: bool | None = None  # what the footer last showed for Resume
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Runs[/b]  [dim]newest first · Enter attaches · r resumes a stopped or failed run[/]",
@@ -115,7 +116,15 @@ class RunsScreen(Screen[None]):
         unreadable = self.query_one("#runs-unreadable", Static)
         unreadable.display = bool(problems)
         unreadable.update(Text("\n".join(f"unreadable: {p}" for p in problems), style="red"))
-        self.refresh_bindings()  # Resume follows the selected run's status
+        self._follow_resumable()
+
+    def _follow_resumable(self) -> None:
+        """Resume shows only on a stopped or failed run. Redraw the footer only when that changes: the list is
+        reread every few seconds, and a footer rebuilt each time is needless traffic over SSH."""
+        resumable = self.check_action("resume", ())
+        if resumable != self._resumable:
+            self._resumable = resumable
+            self.refresh_bindings()
 
     def selected_run_dir(self) -> Path | None:
         table = self.query_one(DataTable)
@@ -134,7 +143,7 @@ class RunsScreen(Screen[None]):
         return True
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.refresh_bindings()
+        self._follow_resumable()
 
     def action_resume(self) -> None:
         run = self.selected_run()
