@@ -4,9 +4,10 @@ both). Target: the TUI's first frame ≤ 1.3 × the minimal Textual app's.
 
     python bench/startup.py [--runs N] [--preset PRESET]
 
-Each figure is the median wall time of N fresh processes, after one unmeasured run of each: the OS file cache
-and Python's bytecode cache are warm, as they are for anyone who has run the app once (the bytecode cache is
-written even where PYTHONDONTWRITEBYTECODE is set in the environment: a user's install has it).
+Each figure is the median wall time of N fresh processes, after one unmeasured run of each: the OS file cache,
+Python's bytecode cache and the preset's remembered values ($TUNEDECK_HOME/cache/preset-values) are warm, as they
+are for anyone who has opened the preset once (the bytecode cache is written even where PYTHONDONTWRITEBYTECODE is
+set in the environment: a user's install has it).
 
 A child process (this script with ``--child MODE``) builds the app headless and stops at the
 first frame Textual renders of the app's own screen: for the TUI, the editor with the preset's values in its

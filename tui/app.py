@@ -24,14 +24,15 @@ from engine.errors import TunedeckError
 
 from .hangup import CHECK_INTERVAL_S, HangupGuard, newer_recovery, save_unsaved
 from .palette import EditorCommands
-from .screens.confirm import ConfirmUnsaved
 from .screens.editor import EditorScreen
-from .screens.open import Choice, OpenScreen
 
+# The open screen and the dialogs are imported where they are shown: the first frame is the editor.
 if TYPE_CHECKING:
     from engine.importers import Imported
     from engine.preset import Preset
     from engine.runs.output_dir import LaunchQuestion, StartRequest
+
+    from .screens.open import Choice
 from .state import EditorState, new_preset
 
 
@@ -67,6 +68,8 @@ class TunedeckApp(App[int]):
         if self.preset_path is not None:
             self.open_path(self.preset_path)
         else:
+            from .screens.open import OpenScreen
+
             self.push_screen(OpenScreen(folder=self.presets_dir), self._opened)
 
     # ---- opening ---------------------------------------------------------------------------------------------
@@ -83,6 +86,8 @@ class TunedeckApp(App[int]):
                 path = None
             preset.require_mapping()  # a list or a text has no knobs to edit: the open screen says why
         except TunedeckError as err:
+            from .screens.open import OpenScreen
+
             self.notify(str(err), title="Cannot open", severity="error", timeout=10)
             self.push_screen(OpenScreen(can_cancel=self.editor is not None, folder=self.presets_dir,
                                         error=str(err)), self._opened)
@@ -112,6 +117,8 @@ class TunedeckApp(App[int]):
             self.open_path(choice.path)
 
     def action_open(self) -> None:
+        from .screens.open import OpenScreen
+
         self._unless_unsaved("opening another preset",
                              lambda: self.push_screen(OpenScreen(can_cancel=True, folder=self.presets_dir),
                                                       self._opened))
@@ -299,6 +306,8 @@ class TunedeckApp(App[int]):
             elif choice == "save":
                 self.save(editor.state, then=proceed)
 
+        from .screens.confirm import ConfirmUnsaved
+
         self.push_screen(ConfirmUnsaved(what), answered)
 
     def _terminal_lost(self) -> None:
@@ -320,7 +329,7 @@ def _read_preset(path: Path) -> tuple[Preset, Imported | None]:
     from engine.preset import Preset, load_preset
 
     try:
-        preset = load_preset(path)
+        preset = load_preset(path, remembered=True)  # values from an earlier parse: ruamel waits for the first frame
     except TunedeckError:
         from engine.importers import import_if_foreign
 
@@ -328,7 +337,7 @@ def _read_preset(path: Path) -> tuple[Preset, Imported | None]:
         if imported is None:
             raise
     else:
-        if not is_foreign(preset.doc):  # a preset: the converters are not loaded at all
+        if not is_foreign(preset.plain()):  # a preset: the converters are not loaded at all
             return preset, None
         from engine.importers import import_if_foreign
 

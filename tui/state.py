@@ -11,14 +11,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine import derive
 from engine.knobs.facts import KnobInfo
 from engine.knobs.problems import Problem
 from engine.knobs.registry import get_knob, top_level_knobs
 
 from .kinds import UNSET
+
+if TYPE_CHECKING:
+    from engine import derive  # imported by live(): the numbers come after the editor's first frame
 
 # Knobs the live panel reads; when one of them is invalid the panel says which, instead of guessing.
 LIVE_KNOBS = ("micro_batch_size", "gradient_accumulation_steps", "gpus_per_node", "num_nodes", "sequence_len",
@@ -89,8 +91,9 @@ class EditorState:
         return self.preset.doc
 
     def datasets(self) -> list[Any]:
-        value = self.doc.get("datasets")
-        return list(value) if isinstance(value, list) else []
+        """The dataset entries as plain values (read from the remembered values until the document is parsed)."""
+        value = self.preset.get("datasets")
+        return value if isinstance(value, list) else []
 
     def raw(self, path: str) -> Any:
         """The value written in the document (plain Python), or UNSET when the key is absent."""
@@ -177,6 +180,8 @@ class EditorState:
 
     # ---- live numbers --------------------------------------------------------------------------------------
     def live(self) -> Live:
+        from engine import derive
+
         start = time.perf_counter()
         values: dict[str, Any] = {}
         bad: list[str] = []
@@ -206,6 +211,8 @@ class EditorState:
     def evaluation(self, cfg: Any, derived: derive.Derived) -> str | None:
         """The validation rows (test_datasets', or held out by val_set_size), the batches each evaluation runs and
         how often, once the rows are counted."""
+        from engine import derive
+
         c = self.counts
         rows = c.eval_rows
         if rows is None and c.rows is not None and c.train_rows is None:

@@ -7,23 +7,25 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import YAMLError
-
 from engine.atomic import atomic_write_text
 from engine.errors import TunedeckError, place
 from engine.knobs.problems import Problem
 from engine.knobs.registry import get_knob
 
-from .edit import CoercionError, Removed, coerce, dataset_entry, delete, put
 from .limits import MAX_PRESET_BYTES, check_size
+from .plain import to_plain
 from .unknown_keys import dataset_names, top_level_names
-from .yamlio import dump_plain, indent_candidates, make_yaml, merge_lines, parse, to_plain
+from .values_cache import cached_values, forget_values, remember_values
 
+# The round-trip document's modules (.edit, .yamlio) import ruamel, ~13 ms: they load when a document is parsed,
+# which a preset opened from its remembered values (.values_cache) does after the editor's first frame.
 if TYPE_CHECKING:
     from engine.knobs.config import Config
 
+    from .edit import Removed
     from .validate import Checked
+
+_UNPARSED = object()
 
 
 # Lists of dataset entries whose keys set() and unset() reach as NAME.N.key.
@@ -39,13 +41,19 @@ def format_problem(problem: Problem) -> str:
 class Preset:
     """A loaded preset. Edits go through :meth:`set`/:meth:`unset`; everything else in the file is kept."""
 
-    def __init__(self, text: str, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, text: str, path: str | os.PathLike[str] | None = None, *, values: Any = _UNPARSED) -> None:
+        """``values``: what a parse of ``text`` gives, as plain Python (a mapping, or None for a file of only
+        comments), remembered from an earlier parse. Reading then needs no parse; the document is parsed when
+        first needed (an edit, a check, a save) and compared with them."""
         self.path: Path | None = Path(path) if path is not None else None
         self._text = text  # the file as last read or written
-        self.doc: Any = parse(self._norm, self._file)
-        self._was_empty = self.doc is None  # nothing but comments (or nothing at all)
-        if self.doc is None:
-            self.doc = CommentedMap()
+        self._doc: Any = None
+        self._values = values
+        self.values_were_stale = False  # the remembered values differed from the parse (they are forgotten)
+        if values is _UNPARSED:
+            self._parse()
+        else:
+            self._was_empty = values is None
         self._before: dict[tuple[int, int, int], str] = {}  # dumps of the unedited document, per layout
         self._edited = False  # doc differs from _text
         self._lines_stale = False  # an edit added, removed or reshaped lines: doc's own line numbers are off
@@ -54,6 +62,39 @@ class Preset:
         self._removed: dict[str, Removed] = {}  # keys unset by path: set again, they go back on their line
 
     # -------------------------------------------------------------- reading
+
+    @property
+    def doc(self) -> Any:
+        """The round-trip document (ruamel's): comments, order and quoting kept; edited in place."""
+        self.parse()
+        return self._doc
+
+    def parse(self) -> None:
+        """Parse the document now, if it was opened from remembered values (see :func:`load_preset`)."""
+        if self._doc is None:
+            self._parse()
+
+    def _parse(self) -> None:
+        from ruamel.yaml.comments import CommentedMap
+
+        from .yamlio import parse
+
+        doc = parse(self._norm, self._file)
+        self._was_empty = doc is None  # nothing but comments (or nothing at all)
+        self._doc = CommentedMap() if doc is None else doc
+        if self._values is not _UNPARSED:
+            plain = None if doc is None else to_plain(doc)
+            if plain != self._values:  # never expected (the parser is part of the key): heal, and say so
+                self.values_were_stale = True
+                forget_values(self._text)
+            self._values = _UNPARSED
+
+    @property
+    def _reading(self) -> Any:
+        """What get() reads: the document, or the remembered values while it is not parsed yet."""
+        if self._doc is None and self._values is not _UNPARSED:
+            return self._values if self._values is not None else {}
+        return self.doc
 
     @property
     def _norm(self) -> str:
@@ -111,7 +152,7 @@ class Preset:
     def get(self, path: str, default: Any = None) -> Any:
         """The value at ``path`` ("lora_r", "model_revision", "datasets.0.type", "datasets.0", "special_tokens.
         pad_token") as plain Python, or ``default`` when the file does not set it."""
-        node: Any = self.doc
+        node: Any = self._reading
         parts = path.split(".")
         for depth, part in enumerate(parts):
             if isinstance(node, list):
@@ -132,9 +173,13 @@ class Preset:
                 return default
         return to_plain(node)
 
+    def plain(self) -> Any:
+        """The whole file as plain Python (a mapping for a preset; {} for a file of only comments)."""
+        return to_plain(self._reading)
+
     def _spelling(self, name: str, mapping: Any = None, *, dataset: bool = False) -> str:
         """The key as this file spells it (an alias stays an alias), else the canonical name."""
-        mapping = self.doc if mapping is None else mapping
+        mapping = self._reading if mapping is None else mapping
         names = dataset_names() if dataset else top_level_names()
         canonical = names.get(name, name)
         for key in mapping:
@@ -147,7 +192,7 @@ class Preset:
     def require_mapping(self) -> None:
         """Raise TunedeckError (validate's own message) when the file is a list, a number or a text instead of
         key: value lines: there is no knob in it to show, edit or set."""
-        if not isinstance(self.doc, dict):
+        if not isinstance(self._reading, dict):
             raise TunedeckError(" ".join(format_problem(p) for p in self.errors))
 
     def set(self, path: str, value: Any) -> None:
@@ -155,6 +200,9 @@ class Preset:
 
         ``None`` removes the key. ``datasets.N.key`` creates ``datasets[N]`` when N is the next index.
         """
+        from .edit import CoercionError, coerce, dataset_entry, put
+
+        self.parse()  # an edit goes into the document, and reads key spellings from it
         self.require_mapping()
         if value is None:
             self.unset(path)
@@ -181,6 +229,9 @@ class Preset:
 
     def unset(self, path: str) -> None:
         """Remove a key from the file (the knob falls back to its default); ``datasets.N`` removes an entry."""
+        from .edit import dataset_entry, delete
+
+        self.parse()
         self.require_mapping()
         parts = path.split(".")
         if parts[0] in ENTRY_LISTS and len(parts) == 3 and parts[1].isdecimal():
@@ -218,6 +269,11 @@ class Preset:
         return self._rendered[0]
 
     def _render(self) -> tuple[str, Any]:
+        from ruamel.yaml.comments import CommentedMap
+        from ruamel.yaml.error import YAMLError
+
+        from .yamlio import dump_plain, indent_candidates, make_yaml, merge_lines, parse
+
         if not self._edited:
             return self._text, None
         if self._was_empty:
@@ -250,6 +306,8 @@ class Preset:
         text = self.to_yaml()
         assert self._rendered is not None
         if self._rendered[1] is None:
+            from .yamlio import parse
+
             self._rendered = (text, parse(text.replace("\r\n", "\n"), self._file))
         return self._rendered[1]
 
@@ -297,8 +355,11 @@ def errors_message(errors: list[Problem], file: str | None, *, saving: bool = Fa
     return "\n".join([head, *lines, tail])
 
 
-def load_preset(path: str | os.PathLike[str]) -> Preset:
-    """Read a preset; raises TunedeckError only when the file cannot be read or is not YAML."""
+def load_preset(path: str | os.PathLike[str], *, remembered: bool = False) -> Preset:
+    """Read a preset; raises TunedeckError only when the file cannot be read or is not YAML.
+
+    remembered: use the values remembered from an earlier parse of this very text when there are some (the
+    document is parsed later, when first needed), and remember them after a parse (the editor opens this way)."""
     p = Path(path)
     try:
         with open(p, encoding="utf-8", newline="") as handle:  # keep \r\n as it is: saves change only edits
@@ -313,4 +374,11 @@ def load_preset(path: str | os.PathLike[str]) -> Preset:
         raise TunedeckError(f"{p}: not a text file (it is not UTF-8). Give the path of a .yaml preset.") from None
     except OSError as err:
         raise TunedeckError(f"{p}: cannot read the preset ({err.strerror or err}).") from None
-    return Preset(text, p)
+    if not remembered:
+        return Preset(text, p)
+    found, values = cached_values(text)
+    if found:
+        return Preset(text, p, values=values)
+    preset = Preset(text, p)
+    remember_values(text, None if preset._was_empty else preset.doc)
+    return preset

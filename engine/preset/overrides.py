@@ -12,7 +12,6 @@ from engine.knobs.facts import KnobInfo
 from engine.knobs.registry import get_knob
 
 from .document import Preset, load_preset
-from .edit import CoercionError, coerce, parse_scalar
 from .unknown_keys import suggest
 
 if TYPE_CHECKING:
@@ -22,6 +21,8 @@ if TYPE_CHECKING:
 def apply_override(preset: Preset, override: str) -> None:
     """Apply one "key=value" to ``preset`` (in memory). Raises TunedeckError naming the override when the key
     is unknown (with a did-you-mean) or the value does not fit the knob."""
+    from .edit import CoercionError, coerce, parse_scalar  # ruamel: not for `import engine.preset` (the editor)
+
     key, sep, raw = override.partition("=")
     key, raw = key.strip(), raw.strip()
     if not sep or not key:

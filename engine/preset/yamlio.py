@@ -21,6 +21,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from engine.errors import TunedeckError
 
 from .limits import check_directives, check_size, check_structure
+from .plain import to_plain as to_plain  # lives in .plain (no ruamel); kept here for readers of documents
 from .scanner import LinearCommentScanner
 
 _KEY_LINE = re.compile(r"^( *)(?!- )[^\s#][^:#]*:\s*(#.*)?$")  # "key:" with its value on the next lines
@@ -127,23 +128,6 @@ def merge_lines(original: str, before: str, after: str) -> str:
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
         out.extend(orig_lines[a0:a1] if op == "equal" else after_lines[b0:b1])
     return "".join(out)
-
-
-def to_plain(value: Any) -> Any:
-    """ruamel's containers and scalar subclasses as plain Python values (for validation)."""
-    if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    return value
 
 
 def line_of(doc: Any, parts: list[str | int]) -> int | None:

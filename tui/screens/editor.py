@@ -33,7 +33,6 @@ from ..widgets.knob_field import KnobField, field_id
 from ..widgets.live_panel import LivePanel, render_strip
 from ..widgets.preview_view import PreviewView
 from ..widgets.section_nav import SectionNav, section_id
-from .confirm_remove import ConfirmRemove
 
 FIRST = Section.MODEL
 NARROW = 110  # below this width the side panel is a toggle and a one-line strip shows the live numbers
@@ -183,13 +182,19 @@ class EditorScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.update_title()
-        self.schedule_count(immediate=True)
         self.set_class(self.app.size.width < NARROW, "-narrow")
-        # The first check builds the knob models' validators and the estimate imports its module: both wait for
-        # the first frame, so the fields are on screen first.
+        # The document's parse, the first check (it builds the knob models' validators), the estimate (it imports
+        # its module) and the data count (a subprocess) all wait for the first frame: the fields come first.
         self.call_after_refresh(self._first_check)
 
     def _first_check(self) -> None:
+        preset = self.state.preset
+        preset.parse()  # the fields came from the values remembered from an earlier parse (or from this one)
+        if preset.values_were_stale:  # not what the file reads as today: show what it does
+            preset.values_were_stale = False
+            self.app.switch_screen(EditorScreen(self.state))
+            return
+        self.schedule_count(immediate=True)
         self.refresh_live()
         self.refresh_problems()
 
@@ -308,7 +313,7 @@ class EditorScreen(Screen[None]):
 
     # ---- background counting ---------------------------------------------------------------------------------
     def _subset(self) -> dict[str, Any]:
-        plain = json.loads(json.dumps(dict(self.state.doc), default=str))
+        plain = json.loads(json.dumps(self.state.preset.plain(), default=str))
         return data_subset(plain, self.state.path)
 
     def schedule_count(self, immediate: bool = False) -> None:
@@ -375,6 +380,8 @@ class EditorScreen(Screen[None]):
         def answered(remove: bool | None) -> None:
             if remove:
                 self.call_later(self._remove_dataset, index)
+
+        from .confirm_remove import ConfirmRemove
 
         self.app.push_screen(ConfirmRemove(f"dataset {index} ({path})"), answered)
 

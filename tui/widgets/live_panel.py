@@ -8,16 +8,18 @@ it with a key).
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
-from engine import derive
-
 from ..state import DataCounts, Live
 from .estimate_block import EstimateBlock
+
+if TYPE_CHECKING:
+    from engine import derive
 
 
 def _n(value: int | None) -> str:
@@ -51,6 +53,8 @@ def render_live(live: Live, counts: DataCounts) -> Text:
         out.append(f"{d.rate_derivation}\n", "bold")
     out.append("Tokens per optimizer step ≤ ")
     out.append(f"{d.tokens_per_step:,}", "bold")
+    from engine import derive  # the numbers come after the first frame: so does this module
+
     sequences = derive.sequences_per_sample(SimpleNamespace(**v))
     if sequences > 1:
         what = "completion and its KL twin" if v.get("rl") == "kto" else "chosen and rejected"
@@ -136,6 +140,8 @@ class LivePanel(VerticalScroll):
         text = self.query_one("#target-batch", Input).value.strip()
         if not text.isdigit() or int(text) < 1 or live.bad or live.derived is None:
             return None
+        from engine import derive
+
         return derive.grad_accum_for(int(text), live.derived.batch.micro_batch_size, live.derived.processes)
 
     def update_plan(self, live: Live) -> None:
