@@ -64,6 +64,9 @@ def run_child(mode: str, preset: str) -> None:
     elif mode.startswith("layout"):
         app = _bare_layout_app()
     else:
+        import gc
+
+        gc.disable()  # as `tunedeck PRESET` starts (tui.cli.run_app): the app resumes it after its first frame
         from tui.app import app_for_this_process  # as `tunedeck PRESET` builds it
 
         app = app_for_this_process(preset, count_data=False)

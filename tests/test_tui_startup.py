@@ -137,6 +137,59 @@ async def test_remembered_values_that_differ_from_the_file_are_replaced_by_the_f
     assert not entry.exists()
 
 
+GC_PROBE = """
+import asyncio, gc, json, sys
+import tui.cli
+
+seen = {}
+
+def run(preset):  # tui.app.run_app, headless: what the collector does around the first frame
+    from tui.app import app_for_this_process
+
+    seen["paused_at_start"] = not gc.isenabled()
+    app = app_for_this_process(preset, count_data=False)
+    display = app._display
+
+    def first_frame(screen, renderable):
+        display(screen, renderable)
+        if renderable is not None and screen.children and "at_first_frame" not in seen:
+            seen["at_first_frame"] = gc.isenabled()
+
+    app._display = first_frame
+
+    async def main():
+        async with app.run_test(headless=True, size=(120, 40)) as pilot:
+            for _ in range(200):
+                await pilot.pause(0.05)
+                if gc.isenabled():
+                    break
+            seen["after"] = gc.isenabled()
+            seen["frozen"] = gc.get_freeze_count()
+
+    asyncio.run(main())
+    return 0
+
+import tui.app
+tui.app.run_app = run
+seen["exit"] = tui.cli.main([sys.argv[1]])
+seen["at_exit"] = gc.isenabled()
+print(json.dumps(seen))
+"""
+
+
+def test_the_collector_is_paused_until_the_first_frame(tmp_path) -> None:
+    """`tunedeck PRESET` starts with the garbage collector paused (its passes over start-up's long-lived objects
+    cost ~20 ms of the first frame); the app freezes those objects and resumes it once the first frame is drawn."""
+    preset = write_preset(tmp_path, text=f"base_model: presets/tiny/model\n{DATA}")
+    result = subprocess.run([sys.executable, "-c", GC_PROBE, str(preset)], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120, check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["paused_at_start"] and seen["at_first_frame"] is False
+    assert seen["after"] is True and seen["frozen"] > 10_000
+    assert seen["exit"] == 0 and seen["at_exit"] is True
+
+
 def test_importing_the_app_builds_no_knob_model() -> None:
     """The knob models' validators are built on first use (a preset checked), not when the registry is read."""
     assert imported_by_tui_app()["built"] == []

@@ -53,6 +53,7 @@ class TunedeckApp(App[int]):
         self.preset_path = Path(preset_path) if preset_path is not None else None
         self.presets_dir = presets_dir
         self.count_data = count_data
+        self.collect_after_first_frame = False  # the garbage collector was paused for start-up: resume it
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
@@ -61,6 +62,8 @@ class TunedeckApp(App[int]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
+        if self.collect_after_first_frame:
+            self.call_after_refresh(self._resume_collector)
         self._hangup = HangupGuard(self._terminal_lost)
         if self._hangup.active:
             self._hangup.install_signal(asyncio.get_running_loop())
@@ -71,6 +74,12 @@ class TunedeckApp(App[int]):
             from .screens.open import OpenScreen
 
             self.push_screen(OpenScreen(folder=self.presets_dir), self._opened)
+
+    def _resume_collector(self) -> None:
+        """After the first frame: what start-up made lives as long as the app (frozen: never scanned again)."""
+        self.collect_after_first_frame = False
+        gc.freeze()
+        gc.enable()
 
     # ---- opening ---------------------------------------------------------------------------------------------
     @property
@@ -357,10 +366,12 @@ def _same_file(a: Path, b: Path) -> bool:
 def app_for_this_process(preset_path: str | Path | None = None, *, count_data: bool = True) -> TunedeckApp:
     """The app, in a process that runs nothing else. Everything loaded by now (Textual, the knob catalogue) lives
     as long as the process, so it is frozen out of the garbage collector's scans: a full collection of it during
-    start-up costs ~15 ms of the first frame. (Not for tests: apps built by many tests in one process would be
-    kept alive.)"""
+    start-up costs ~15 ms of the first frame. When the collector was paused for start-up (tui.cli.run_app), the
+    app freezes what its first frame made too and resumes it then. (Not for tests: apps built by many tests in one
+    process would be kept alive.)"""
     app = TunedeckApp(preset_path, count_data=count_data)
     gc.freeze()
+    app.collect_after_first_frame = not gc.isenabled()  # paused by tui.cli.run_app for start-up
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -17,9 +18,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(args) > 1:
         print("usage: tunedeck [PRESET] | tunedeck COMMAND ...  (see tunedeck --help)", file=sys.stderr)
         return 2
-    from tui.app import run_app
-
     return run_app(args[0] if args else None)
+
+
+def run_app(preset: str | None) -> int:
+    """The TUI, started with the garbage collector paused: start-up makes a few hundred thousand objects that live
+    as long as the process (Textual, the knob catalogue, the widgets), and the collector's passes over them cost
+    ~20 ms of the first frame. The app freezes them and turns the collector back on after its first frame."""
+    gc.disable()
+    try:
+        from tui.app import run_app as run
+
+        return run(preset)
+    finally:
+        gc.enable()
 
 
 if __name__ == "__main__":
