@@ -14,6 +14,8 @@ from textual.widgets import Button, Label
 class ConfirmUnsaved(ModalScreen[str]):
     """Dismisses with "save", "discard" or "cancel"."""
 
+    CSS_PATH = "dialog.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "choose('cancel')", "Cancel"),
         Binding("s", "choose('save')", "Save", show=False),

@@ -78,6 +78,8 @@ def knob_text(knob: KnobInfo, path: str, value: Any) -> RenderableType:
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "dialog.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "dismiss", "Close")]
 
     def __init__(self, knob: KnobInfo | None, path: str | None, value: Any,

@@ -50,6 +50,8 @@ def shipped_presets(folder: Path = PRESETS_DIR) -> list[Path]:
 
 
 class OpenScreen(Screen[Choice]):
+    CSS_PATH = "open.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Back"),
         Binding("ctrl+n", "new", "New preset"),

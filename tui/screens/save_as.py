@@ -14,6 +14,8 @@ from textual.widgets import Input, Label, Static
 
 
 class SaveAsScreen(ModalScreen[Path | None]):
+    CSS_PATH = "dialog.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, suggestion: str) -> None:

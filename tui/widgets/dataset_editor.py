@@ -46,6 +46,30 @@ class DatasetCard(Vertical):
 class DatasetEditor(Vertical):
     """Posts Add/Remove/Preview; the editor screen changes the state and rebuilds the cards."""
 
+    # Here, not in app.tcss: parsed when the datasets section is first shown, not for the editor's first frame.
+    DEFAULT_CSS = """
+    DatasetEditor .dataset-card .-other-type { display: none; }
+    DatasetEditor .dataset-card {
+        height: auto;
+        border: round $primary 50%;
+        padding: 0 1;
+        margin-bottom: 1;
+    }
+    DatasetEditor .dataset-buttons { height: auto; }
+    DatasetEditor .dataset-buttons Button { margin-right: 2; }
+    /* the preview's frame scrolls its text; at most 70% of the screen's height, so its last line can be on screen */
+    DatasetEditor .preview-box {
+        height: auto;
+        max-height: 70vh;
+        border: round $secondary 50%;
+        padding: 0 1;
+    }
+    DatasetEditor .preview-box:focus { border: round $secondary; background-tint: $foreground 5%; }
+    DatasetEditor .preview-box.-error { border: round $error; }
+    DatasetEditor .preview-view { height: auto; }
+    DatasetEditor #add-dataset { margin-bottom: 1; }
+    """
+
     class Add(Message):
         pass
 
