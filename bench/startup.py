@@ -66,7 +66,9 @@ def run_child(mode: str, preset: str) -> None:
     else:
         import gc
 
-        gc.disable()  # as `tunedeck PRESET` starts (tui.cli.run_app): the app resumes it after its first frame
+        import tui.cli  # noqa: F401  (the console command's module: `tunedeck PRESET` loads it first)
+
+        gc.disable()  # as tui.cli.run_app starts the TUI: the app resumes it after its first frame
         from tui.app import app_for_this_process  # as `tunedeck PRESET` builds it
 
         app = app_for_this_process(preset, count_data=False)
