@@ -190,6 +190,39 @@ def test_the_collector_is_paused_until_the_first_frame(tmp_path) -> None:
     assert seen["exit"] == 0 and seen["at_exit"] is True
 
 
+@sync
+async def test_the_editor_is_the_first_screen_and_another_preset_replaces_it(tmp_path) -> None:
+    """The preset named at start opens as Textual's first screen (not pushed over a blank one). Textual cannot
+    replace its first screen, so the next preset opened goes on top of it; the one after replaces that: the stack
+    never grows past two editors, and each open shows the preset asked for."""
+    from tui.screens.editor import EditorScreen
+
+    app = editor_app(tmp_path, "learning_rate: 0.001\n")
+    others = [write_preset(tmp_path, f"other{i}.yaml", f"base_model: some/model-{i}\n{DATA}") for i in (1, 2, 3)]
+    async with app.run_test(headless=True, size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert [type(s).__name__ for s in app.screen_stack] == ["EditorScreen"]
+        for i, other in enumerate(others, start=1):
+            assert app.open_path(other)
+            assert await wait_until(pilot, lambda o=other: isinstance(app.screen, EditorScreen)
+                                    and app.screen.state.path == o and app.screen.query("#knob-base-model"))
+            assert app.screen.query_one("#knob-base-model").control.value == f"some/model-{i}"
+            assert app.editor is app.screen
+            assert [type(s).__name__ for s in app.screen_stack] == ["EditorScreen", "EditorScreen"]
+
+
+@sync
+async def test_a_preset_that_cannot_be_opened_at_start_shows_the_open_screen(tmp_path) -> None:
+    from tui.app import TunedeckApp
+
+    broken = write_preset(tmp_path, "broken.yaml", "base_model: [unclosed\n")
+    app = TunedeckApp(broken, count_data=False)
+    async with app.run_test(headless=True, size=(120, 40)) as pilot:
+        assert await wait_until(pilot, lambda: type(app.screen).__name__ == "OpenScreen")
+        assert app.editor is None
+        assert "broken.yaml" in str(app.screen.query_one("#open-error").render())
+
+
 def test_importing_the_app_builds_no_knob_model() -> None:
     """The knob models' validators are built on first use (a preset checked), not when the registry is read."""
     assert imported_by_tui_app()["built"] == []

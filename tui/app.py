@@ -19,6 +19,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 
 from engine.errors import TunedeckError
 
@@ -54,12 +55,24 @@ class TunedeckApp(App[int]):
         self.presets_dir = presets_dir
         self.count_data = count_data
         self.collect_after_first_frame = False  # the garbage collector was paused for start-up: resume it
+        self._open_error: str | None = None  # why the preset named at start could not be opened
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         """Every pop-up is plain text: problem messages and paths hold brackets ("[assistant]") that Rich markup
         would swallow. Screens' notify() passes markup=True by default, so it is not honoured here."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The first screen: the editor on the preset named at start, drawn at once rather than pushed over a blank
+        screen (2-3 % of the first frame). With no preset, or one that cannot be opened, Textual's blank screen,
+        and on_mount shows the open screen."""
+        if self.preset_path is not None:
+            opened = self._editor_for(self.preset_path)
+            if isinstance(opened, EditorScreen):
+                return opened
+            self._open_error = opened
+        return super().get_default_screen()
 
     def on_mount(self) -> None:
         if self.collect_after_first_frame:
@@ -68,9 +81,9 @@ class TunedeckApp(App[int]):
         if self._hangup.active:
             self._hangup.install_signal(asyncio.get_running_loop())
             self.set_interval(CHECK_INTERVAL_S, self._hangup.check, name="terminal-check")
-        if self.preset_path is not None:
-            self.open_path(self.preset_path)
-        else:
+        if self._open_error is not None:
+            self._show_open_screen(self._open_error)
+        elif self.editor is None:
             from .screens.open import OpenScreen
 
             self.push_screen(OpenScreen(folder=self.presets_dir), self._opened)
@@ -88,6 +101,35 @@ class TunedeckApp(App[int]):
         return editors[-1] if editors else None
 
     def open_path(self, path: Path | None) -> bool:
+        opened = self._editor_for(path)
+        if not isinstance(opened, EditorScreen):
+            self._show_open_screen(opened)
+            return False
+        self.show_editor(opened)
+        return True
+
+    def show_editor(self, editor: EditorScreen) -> None:
+        """``editor`` in place of the current editor (and whatever is above it), or on top when there is none."""
+        current = self.editor
+        if current is None:
+            self.push_screen(editor)
+            return
+        while self.screen is not current:
+            self.pop_screen()
+        if len(self.screen_stack) == 1:  # the first screen (get_default_screen): Textual cannot replace it
+            self.push_screen(editor)
+        else:
+            self.switch_screen(editor)
+
+    def _show_open_screen(self, error: str) -> None:
+        from .screens.open import OpenScreen
+
+        self.notify(error, title="Cannot open", severity="error", timeout=10)
+        self.push_screen(OpenScreen(can_cancel=self.editor is not None, folder=self.presets_dir, error=error),
+                         self._opened)
+
+    def _editor_for(self, path: Path | None) -> EditorScreen | str:
+        """An editor on the preset at ``path`` (a new one for None), or why it cannot be opened."""
         imported = None
         try:
             preset, imported = _read_preset(path) if path is not None else (new_preset(), None)
@@ -95,12 +137,7 @@ class TunedeckApp(App[int]):
                 path = None
             preset.require_mapping()  # a list or a text has no knobs to edit: the open screen says why
         except TunedeckError as err:
-            from .screens.open import OpenScreen
-
-            self.notify(str(err), title="Cannot open", severity="error", timeout=10)
-            self.push_screen(OpenScreen(can_cancel=self.editor is not None, folder=self.presets_dir,
-                                        error=str(err)), self._opened)
-            return False
+            return str(err)
         state = EditorState(preset, path=path)
         recovered = newer_recovery(path) if path is not None else None
         if recovered is not None:
@@ -113,13 +150,7 @@ class TunedeckApp(App[int]):
             where = "Each key's fate is in the comment block at the top of the preset (F3). Save it with F2."
             self.notify("\n".join([*imported.report.lines()[:1], where]),
                 title="Imported: new, unsaved preset", severity="warning", timeout=30)
-        if self.editor is not None:
-            while self.screen is not self.editor:
-                self.pop_screen()
-            self.switch_screen(EditorScreen(state))
-        else:
-            self.push_screen(EditorScreen(state))
-        return True
+        return EditorScreen(state)
 
     def _opened(self, choice: Choice | None) -> None:
         if choice is not None:

@@ -192,7 +192,7 @@ class EditorScreen(Screen[None]):
         preset.parse()  # the fields came from the values remembered from an earlier parse (or from this one)
         if preset.values_were_stale:  # not what the file reads as today: show what it does
             preset.values_were_stale = False
-            self.app.switch_screen(EditorScreen(self.state))
+            self.tunedeck.show_editor(EditorScreen(self.state))
             return
         self.schedule_count(immediate=True)
         self.refresh_live()
