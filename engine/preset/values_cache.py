@@ -15,6 +15,7 @@ import hashlib
 import importlib.util
 import json
 import os
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ def cache_dir() -> Path:
     return tunedeck_home() / "cache" / "preset-values"
 
 
+@cache  # once a process: a miss looks the entry up, then writes it
 def _parser_stamp() -> str:
     """What decides how a text reads: tunedeck's reading code and the installed ruamel (without importing it)."""
     here = Path(__file__).parent
